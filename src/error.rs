@@ -1,0 +1,115 @@
+//! The crate's one error type.
+//!
+//! Every public function that takes user input returns `Result<_, Error>`. A message names
+//! the parameter or input, the offending value and the rule it broke, so a reader can fix
+//! the call without opening the source: `k = 0: k must be between 1 and the number of rows (50)`.
+
+use std::fmt;
+
+/// Everything that can go wrong in `unsupervised`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// A hyperparameter or argument outside its valid range.
+    InvalidParameter {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// Two operands whose shapes do not fit the operation.
+    ShapeMismatch {
+        op: &'static str,
+        left: (usize, usize),
+        right: (usize, usize),
+    },
+    /// A constructor given a buffer whose length is not `rows * cols`.
+    BadLength {
+        what: &'static str,
+        expected: usize,
+        actual: usize,
+    },
+    /// Rows of different lengths where a rectangle was expected.
+    RaggedRows {
+        row: usize,
+        expected: usize,
+        actual: usize,
+    },
+    /// A NaN or infinite entry in an input that must be finite.
+    NonFinite {
+        input: &'static str,
+        row: usize,
+        column: usize,
+    },
+    /// An input with no rows or no columns where some are needed.
+    Empty { input: &'static str },
+    /// Cholesky met a pivot that is not positive: the matrix is not positive definite.
+    /// `pivot` is the column reached and `value` the Schur complement's diagonal there.
+    NotPositiveDefinite { pivot: usize, value: f64 },
+    /// An index outside `0..bound`.
+    IndexOutOfBounds {
+        what: &'static str,
+        index: usize,
+        bound: usize,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid(
+        name: &'static str,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => write!(f, "{name} = {value}: {reason}"),
+            Error::ShapeMismatch { op, left, right } => write!(
+                f,
+                "{op}: shapes {}x{} and {}x{} do not fit",
+                left.0, left.1, right.0, right.1
+            ),
+            Error::BadLength {
+                what,
+                expected,
+                actual,
+            } => write!(f, "{what}: expected {expected} values, got {actual}"),
+            Error::RaggedRows {
+                row,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "row {row} has {actual} values but the first row has {expected}"
+            ),
+            Error::NonFinite { input, row, column } => write!(
+                f,
+                "{input}: entry at row {row}, column {column} is NaN or infinite"
+            ),
+            Error::Empty { input } => write!(f, "{input} is empty"),
+            Error::NotPositiveDefinite { pivot, value } => write!(
+                f,
+                "matrix is not positive definite: pivot {pivot} is {value:e} (must be > 0)"
+            ),
+            Error::IndexOutOfBounds { what, index, bound } => {
+                write!(f, "{what} = {index} is out of bounds (must be < {bound})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

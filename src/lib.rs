@@ -1,0 +1,19 @@
+//! # unsupervised
+//!
+//! Unsupervised learning built from scratch with the standard library only, as the code of
+//! a book that follows a set of university lectures. Each chapter of the book is one module;
+//! the shared building blocks come first:
+//!
+//! - [`linalg`] (chapter 1): the dense [`Matrix`](linalg::Matrix), SIMD-friendly kernels
+//!   with runtime AVX2/AVX-512 dispatch, GEMM, deterministic threads, distances and kNN,
+//!   Cholesky, and a CSR sparse matrix;
+//! - [`rand`]: a seedable xoshiro256** generator;
+//! - [`error`]: the one [`Error`] type.
+
+pub mod error;
+pub mod linalg;
+pub mod rand;
+
+pub use error::{Error, Result};
+pub use linalg::{Exec, Matrix};
+pub use rand::Rng;

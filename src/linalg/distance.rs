@@ -1,0 +1,237 @@
+//! Pairwise squared Euclidean distances through GEMM, and exact k-nearest neighbours.
+//!
+//! `‖x - y‖² = ‖x‖² + ‖y‖² - 2 xᵀy`: the cross terms for a block of points against another
+//! are one matrix product, which runs at GEMM speed instead of one distance at a time.
+//! NOTE: the expansion cancels when x ≈ y, and can give tiny negative values; they are
+//! clamped at 0, a point's distance to itself is set to exactly 0, and kNN recomputes the
+//! distances it returns directly.
+
+use super::gemm::{gemm_serial, Exec, Tile};
+use super::kernels::{sq_dist, sq_norm};
+use super::threads::{par_chunks_mut, par_map};
+use super::{Matrix, Scalar};
+use crate::error::{Error, Result};
+
+fn check_points<T: Scalar>(x: &Matrix<T>, input: &'static str) -> Result<()> {
+    if x.rows() == 0 || x.cols() == 0 {
+        return Err(Error::Empty { input });
+    }
+    x.check_finite(input)
+}
+
+fn check_same_width<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, op: &'static str) -> Result<()> {
+    if x.cols() != y.cols() {
+        return Err(Error::ShapeMismatch {
+            op,
+            left: x.shape(),
+            right: y.shape(),
+        });
+    }
+    Ok(())
+}
+
+/// Rows of the distance matrix computed per task; fixed, so results do not depend on the
+/// thread count.
+const ROW_BLOCK: usize = 64;
+
+// ANCHOR: pairwise
+/// `D[i, j] = ‖xᵢ - yⱼ‖²` for every row `xᵢ` of `x` and `yⱼ` of `y`, through GEMM.
+pub fn pairwise_sq_dists<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, exec: Exec) -> Result<Matrix<T>> {
+    check_points(x, "pairwise_sq_dists x")?;
+    check_points(y, "pairwise_sq_dists y")?;
+    check_same_width(x, y, "pairwise_sq_dists")?;
+    let x_norms: Vec<T> = x.iter_rows().map(sq_norm).collect();
+    let y_norms: Vec<T> = y.iter_rows().map(sq_norm).collect();
+    let tile = T::tile(exec.isa);
+    let (n, m, d) = (x.rows(), y.rows(), x.cols());
+    let mut out = Matrix::zeros(n, m);
+    par_chunks_mut(
+        out.as_mut_slice(),
+        ROW_BLOCK * m,
+        exec.threads,
+        |b, rows| {
+            let i0 = b * ROW_BLOCK;
+            let nb = rows.len() / m;
+            // rows ← -2 X_b Yᵀ, then add the norms.
+            let x_b = x.view().block(i0, 0, nb, d);
+            gemm_serial(&tile, -T::ONE - T::ONE, x_b, y.view().t(), T::ZERO, rows, m);
+            for (r, row) in rows.chunks_exact_mut(m).enumerate() {
+                for (v, &yn) in row.iter_mut().zip(&y_norms) {
+                    // Norms summed first: the same bits for (i, j) and (j, i), so D(X, X) is
+                    // exactly symmetric.
+                    *v = (*v + (x_norms[i0 + r] + yn)).max(T::ZERO);
+                }
+            }
+        },
+    );
+    Ok(out)
+}
+// ANCHOR_END: pairwise
+
+/// `D[i, j] = ‖xᵢ - xⱼ‖²` for all pairs of rows of `x`; symmetric with an exactly zero
+/// diagonal.
+pub fn pairwise_sq_dists_self<T: Scalar>(x: &Matrix<T>, exec: Exec) -> Result<Matrix<T>> {
+    let mut d = pairwise_sq_dists(x, x, exec)?;
+    for i in 0..x.rows() {
+        d[(i, i)] = T::ZERO;
+    }
+    Ok(d)
+}
+
+/// The k nearest neighbours of each query, row-major: `indices[q * k + r]` is the r-th
+/// nearest data row to query q, and `sq_distances` the matching squared distances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Neighbors<T> {
+    pub k: usize,
+    pub indices: Vec<usize>,
+    pub sq_distances: Vec<T>,
+}
+
+impl<T: Scalar> Neighbors<T> {
+    /// Number of queries.
+    pub fn len(&self) -> usize {
+        self.indices.len() / self.k.max(1)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+    /// The neighbours of query `q`, nearest first.
+    pub fn indices_of(&self, q: usize) -> &[usize] {
+        &self.indices[q * self.k..(q + 1) * self.k]
+    }
+    /// Their squared distances, ascending.
+    pub fn sq_distances_of(&self, q: usize) -> &[T] {
+        &self.sq_distances[q * self.k..(q + 1) * self.k]
+    }
+}
+
+/// Data rows scanned per GEMM block in kNN (with [`ROW_BLOCK`] queries): 64 x 512 distances
+/// fit in L2 next to the packed operands.
+const DATA_BLOCK: usize = 512;
+
+// ANCHOR: knn
+/// Exact k-nearest-neighbour search of every row of `queries` among the rows of `data`,
+/// by blocked GEMM distances; ties are broken by the smaller data index.
+pub fn knn<T: Scalar>(
+    data: &Matrix<T>,
+    queries: &Matrix<T>,
+    k: usize,
+    exec: Exec,
+) -> Result<Neighbors<T>> {
+    check_points(queries, "knn queries")?;
+    check_same_width(data, queries, "knn")?;
+    knn_impl(data, queries, k, false, exec)
+}
+
+/// The k nearest other rows of each row of `data` (a point is never its own neighbour).
+pub fn knn_self<T: Scalar>(data: &Matrix<T>, k: usize, exec: Exec) -> Result<Neighbors<T>> {
+    knn_impl(data, data, k, true, exec)
+}
+
+fn knn_impl<T: Scalar>(
+    data: &Matrix<T>,
+    queries: &Matrix<T>,
+    k: usize,
+    exclude_self: bool,
+    exec: Exec,
+) -> Result<Neighbors<T>> {
+    check_points(data, "knn data")?;
+    let candidates = data.rows() - usize::from(exclude_self);
+    if k == 0 || k > candidates {
+        return Err(Error::invalid(
+            "k",
+            k,
+            format!("k must be between 1 and the number of candidate neighbours ({candidates})"),
+        ));
+    }
+    let tile = T::tile(exec.isa);
+    let data_norms: Vec<T> = data.iter_rows().map(sq_norm).collect();
+    let n_blocks = queries.rows().div_ceil(ROW_BLOCK);
+    let blocks = par_map(n_blocks, exec.threads, |b| {
+        let q0 = b * ROW_BLOCK;
+        let nq = ROW_BLOCK.min(queries.rows() - q0);
+        let mut best: Vec<Vec<(T, usize)>> = vec![Vec::with_capacity(k + 1); nq];
+        scan_block(
+            data,
+            queries,
+            &data_norms,
+            &tile,
+            q0,
+            exclude_self,
+            k,
+            &mut best,
+        );
+        best.into_iter()
+            .enumerate()
+            .map(|(r, list)| exact_order(data, queries.row(q0 + r), list))
+            .collect::<Vec<_>>()
+    });
+    let mut indices = Vec::with_capacity(queries.rows() * k);
+    let mut sq_distances = Vec::with_capacity(queries.rows() * k);
+    for (idx, dist) in blocks.into_iter().flatten().flatten() {
+        indices.push(idx);
+        sq_distances.push(dist);
+    }
+    Ok(Neighbors {
+        k,
+        indices,
+        sq_distances,
+    })
+}
+
+/// Scans all data rows for queries `q0 .. q0 + best.len()`, keeping each query's k best
+/// `(distance, index)` pairs sorted. Data rows are visited in index order, so on a tie the
+/// earlier index stays.
+#[allow(clippy::too_many_arguments)]
+fn scan_block<T: Scalar>(
+    data: &Matrix<T>,
+    queries: &Matrix<T>,
+    data_norms: &[T],
+    tile: &Tile<T>,
+    q0: usize,
+    exclude_self: bool,
+    k: usize,
+    best: &mut [Vec<(T, usize)>],
+) {
+    let (d, nq) = (data.cols(), best.len());
+    let q_norms: Vec<T> = (q0..q0 + nq).map(|q| sq_norm(queries.row(q))).collect();
+    let mut cross = vec![T::ZERO; nq * DATA_BLOCK];
+    for j0 in (0..data.rows()).step_by(DATA_BLOCK) {
+        let nd = DATA_BLOCK.min(data.rows() - j0);
+        let cross = &mut cross[..nq * nd];
+        let q_b = queries.view().block(q0, 0, nq, d);
+        let d_b = data.view().block(j0, 0, nd, d).t();
+        gemm_serial(tile, -T::ONE - T::ONE, q_b, d_b, T::ZERO, cross, nd);
+        for (r, list) in best.iter_mut().enumerate() {
+            for (c, &g) in cross[r * nd..(r + 1) * nd].iter().enumerate() {
+                let j = j0 + c;
+                if exclude_self && j == q0 + r {
+                    continue;
+                }
+                let dist = (g + (q_norms[r] + data_norms[j])).max(T::ZERO);
+                if list.len() == k && dist >= list[k - 1].0 {
+                    continue;
+                }
+                let at = list.partition_point(|&(e, _)| e <= dist);
+                list.insert(at, (dist, j));
+                list.truncate(k);
+            }
+        }
+    }
+}
+
+/// Recomputes the chosen neighbours' distances directly (no cancellation) and sorts them by
+/// (distance, index).
+fn exact_order<T: Scalar>(data: &Matrix<T>, query: &[T], list: Vec<(T, usize)>) -> Vec<(usize, T)> {
+    let mut exact: Vec<(usize, T)> = list
+        .into_iter()
+        .map(|(_, j)| (j, sq_dist(query, data.row(j))))
+        .collect();
+    exact.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.0.cmp(&b.0))
+    });
+    exact
+}
+// ANCHOR_END: knn

@@ -1,0 +1,244 @@
+//! Every inner loop of the crate lives here: dot, axpy, squared Euclidean distance, and the
+//! GEMM micro-kernel's instruction-set variants (in [`super::gemm`]).
+//!
+//! Each kernel exists three times from one source:
+//! - a scalar reference (`dot_ref`, ...): the definition, and the tests' oracle;
+//! - a blocked body with a fixed-size accumulator array (`[T; LANES]`) that LLVM turns into
+//!   vector registers, compiled for the baseline target (the portable path);
+//! - the same body compiled again inside `#[target_feature(enable = "avx2,fma")]` and
+//!   `#[target_feature(enable = "avx512f,...")]` wrappers, chosen once at run time.
+//!
+//! [`isa`] detects the instruction set once (`is_x86_feature_detected!`) and caches it. The
+//! environment variable `UNSUPERVISED_ISA=portable|avx2|avx512` caps it, so a test run can
+//! force the portable path; functions that take an [`Isa`] let one process test them all.
+
+use super::Scalar;
+use std::sync::OnceLock;
+
+/// The instruction-set paths the kernels are compiled for, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Isa {
+    /// The baseline target (SSE2 on x86-64): the readable reference path.
+    Portable,
+    /// AVX2 with fused multiply-add: 256-bit vectors.
+    Avx2,
+    /// AVX-512F with fused multiply-add: 512-bit vectors.
+    Avx512,
+}
+
+impl Isa {
+    /// The strongest path this CPU supports.
+    pub fn detected() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512vl")
+                && is_x86_feature_detected!("fma")
+            {
+                return Isa::Avx512;
+            }
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// Every path this CPU can run, weakest first (tests loop over it).
+    pub fn available() -> Vec<Isa> {
+        let best = Isa::detected();
+        [Isa::Portable, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|&isa| isa <= best)
+            .collect()
+    }
+
+    /// Parses `portable`, `avx2` or `avx512`.
+    pub fn parse(name: &str) -> Option<Isa> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "portable" => Some(Isa::Portable),
+            "avx2" => Some(Isa::Avx2),
+            "avx512" => Some(Isa::Avx512),
+            _ => None,
+        }
+    }
+}
+
+/// The path the kernels use: the detected one, capped by `UNSUPERVISED_ISA` if set.
+/// Read once per process.
+pub fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        let detected = Isa::detected();
+        match std::env::var("UNSUPERVISED_ISA") {
+            Ok(v) => match Isa::parse(&v) {
+                Some(requested) => requested.min(detected),
+                None => {
+                    eprintln!("unsupervised: ignoring UNSUPERVISED_ISA={v:?} (expected portable, avx2 or avx512)");
+                    detected
+                }
+            },
+            Err(_) => detected,
+        }
+    })
+}
+
+/// Generates a public kernel that dispatches on an [`Isa`] to three compilations of one
+/// `#[inline(always)]` body `$body::<T, FUSED>`.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* $name:ident, $name_with:ident, $body:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn $name<T: Scalar>($($arg: $ty),*) -> $ret {
+            $name_with(isa(), $($arg),*)
+        }
+
+        /// The same kernel on an explicit instruction-set path; a path the CPU lacks falls
+        /// back to the best one it has.
+        pub fn $name_with<T: Scalar>(isa: Isa, $($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                fn avx512<T: Scalar>($($arg: $ty),*) -> $ret {
+                    $body::<T, true>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2<T: Scalar>($($arg: $ty),*) -> $ret {
+                    $body::<T, true>($($arg),*)
+                }
+                match isa.min(Isa::detected()) {
+                    // SAFETY: `Isa::detected` confirmed the CPU has these features.
+                    Isa::Avx512 => return unsafe { avx512::<T>($($arg),*) },
+                    Isa::Avx2 => return unsafe { avx2::<T>($($arg),*) },
+                    Isa::Portable => {}
+                }
+            }
+            let _ = isa;
+            $body::<T, false>($($arg),*)
+        }
+    };
+}
+
+/// Accumulators per blocked loop: 16 lanes fill two AVX-512 `f64` registers (or one `f32`),
+/// enough independent chains to hide the FMA latency.
+const LANES: usize = 16;
+
+/// Sums the accumulator array pairwise: a fixed order, so the result does not depend on the
+/// path's vector width beyond the fused rounding.
+#[inline(always)]
+fn reduce<T: Scalar>(acc: [T; LANES]) -> T {
+    let mut w = acc;
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            w[l] = w[l] + w[l + width];
+        }
+        width /= 2;
+    }
+    w[0]
+}
+
+// ANCHOR: dot_ref
+/// The dot product `Σ xᵢ yᵢ`, one term at a time: the definition and the tests' oracle.
+pub fn dot_ref<T: Scalar>(x: &[T], y: &[T]) -> T {
+    assert_eq!(x.len(), y.len(), "dot: lengths differ");
+    x.iter().zip(y).fold(T::ZERO, |s, (&a, &b)| s + a * b)
+}
+// ANCHOR_END: dot_ref
+
+// ANCHOR: dot_blocked
+#[inline(always)]
+fn dot_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
+    assert_eq!(x.len(), y.len(), "dot: lengths differ");
+    // LANES independent partial sums: the loop carries no dependency from one element to the
+    // next, so LLVM keeps `acc` in vector registers and issues one FMA per register per step.
+    let mut acc = [T::ZERO; LANES];
+    let (xs, x_tail) = x.as_chunks::<LANES>();
+    let (ys, y_tail) = y.as_chunks::<LANES>();
+    for (xc, yc) in xs.iter().zip(ys) {
+        for l in 0..LANES {
+            acc[l] = xc[l].madd::<FUSED>(yc[l], acc[l]);
+        }
+    }
+    let tail = x_tail
+        .iter()
+        .zip(y_tail)
+        .fold(T::ZERO, |s, (&a, &b)| a.madd::<FUSED>(b, s));
+    reduce(acc) + tail
+}
+// ANCHOR_END: dot_blocked
+
+dispatched!(
+    /// The dot product `Σ xᵢ yᵢ` (blocked, dispatched). Panics if the lengths differ.
+    dot, dot_with, dot_body, (x: &[T], y: &[T]) -> T
+);
+
+/// `y ← a x + y`, one element at a time: the reference.
+pub fn axpy_ref<T: Scalar>(a: T, x: &[T], y: &mut [T]) {
+    assert_eq!(x.len(), y.len(), "axpy: lengths differ");
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+#[inline(always)]
+fn axpy_body<T: Scalar, const FUSED: bool>(a: T, x: &[T], y: &mut [T]) {
+    assert_eq!(x.len(), y.len(), "axpy: lengths differ");
+    // No reduction here, so a plain zipped loop already vectorises; chunks only remove the
+    // bounds checks.
+    let (xs, x_tail) = x.as_chunks::<LANES>();
+    let (ys, y_tail) = y.as_chunks_mut::<LANES>();
+    for (xc, yc) in xs.iter().zip(ys) {
+        for l in 0..LANES {
+            yc[l] = a.madd::<FUSED>(xc[l], yc[l]);
+        }
+    }
+    for (yi, &xi) in y_tail.iter_mut().zip(x_tail) {
+        *yi = a.madd::<FUSED>(xi, *yi);
+    }
+}
+
+dispatched!(
+    /// `y ← a x + y` (blocked, dispatched). Panics if the lengths differ.
+    axpy, axpy_with, axpy_body, (a: T, x: &[T], y: &mut [T]) -> ()
+);
+
+/// Squared Euclidean distance `Σ (xᵢ - yᵢ)²`, term by term: the reference.
+pub fn sq_dist_ref<T: Scalar>(x: &[T], y: &[T]) -> T {
+    assert_eq!(x.len(), y.len(), "sq_dist: lengths differ");
+    x.iter().zip(y).fold(T::ZERO, |s, (&a, &b)| {
+        let d = a - b;
+        s + d * d
+    })
+}
+
+#[inline(always)]
+fn sq_dist_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
+    assert_eq!(x.len(), y.len(), "sq_dist: lengths differ");
+    let mut acc = [T::ZERO; LANES];
+    let (xs, x_tail) = x.as_chunks::<LANES>();
+    let (ys, y_tail) = y.as_chunks::<LANES>();
+    for (xc, yc) in xs.iter().zip(ys) {
+        for l in 0..LANES {
+            let d = xc[l] - yc[l];
+            acc[l] = d.madd::<FUSED>(d, acc[l]);
+        }
+    }
+    let tail = x_tail.iter().zip(y_tail).fold(T::ZERO, |s, (&a, &b)| {
+        let d = a - b;
+        d.madd::<FUSED>(d, s)
+    });
+    reduce(acc) + tail
+}
+
+dispatched!(
+    /// Squared Euclidean distance `‖x - y‖²` (blocked, dispatched). Panics if the lengths
+    /// differ.
+    sq_dist, sq_dist_with, sq_dist_body, (x: &[T], y: &[T]) -> T
+);
+
+/// The squared Euclidean norm `‖x‖²`.
+#[inline]
+pub fn sq_norm<T: Scalar>(x: &[T]) -> T {
+    dot(x, x)
+}

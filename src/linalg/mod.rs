@@ -1,0 +1,33 @@
+//! # Chapter 1 · Matrices, kernels and threads
+//!
+//! Book `01-linalg.md` · tests `tests/linalg.rs` · bench `benches/linalg.rs`
+//!
+//! Every later chapter reduces to a few dense operations: products (covariances, Gram
+//! matrices, layers of a network), pairwise distances (k-means, kNN graphs, t-SNE) and
+//! solves (Gaussian densities). This module builds them once, fast:
+//! - [`Matrix`]: dense, row-major, generic over [`Scalar`] (`f64` for the classical
+//!   chapters, `f32` for the neural ones);
+//! - [`kernels`]: the inner loops (dot, axpy, squared distance) with runtime dispatch to
+//!   AVX2+FMA and AVX-512 copies of one portable body;
+//! - [`gemm`]: the blocked, packed, register-tiled matrix product;
+//! - [`threads`]: deterministic `std::thread::scope` parallelism;
+//! - [`distance`]: pairwise squared distances through GEMM and exact k-nearest neighbours;
+//! - [`cholesky`]: `A = L Lᵀ`, triangular solves and the log-determinant;
+//! - [`sparse`]: a CSR matrix for neighbourhood graphs.
+
+pub mod cholesky;
+pub mod distance;
+pub mod gemm;
+pub mod kernels;
+mod matrix;
+mod scalar;
+pub mod sparse;
+pub mod threads;
+
+pub use cholesky::Cholesky;
+pub use distance::{knn, knn_self, pairwise_sq_dists, Neighbors};
+pub use gemm::{gemm, Exec};
+pub use kernels::Isa;
+pub use matrix::{MatRef, Matrix};
+pub use scalar::Scalar;
+pub use sparse::Csr;
