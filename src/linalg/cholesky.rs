@@ -49,8 +49,8 @@ impl<T: Scalar> Cholesky<T> {
                         dot(&row_i[..j], &upper[j * n..j * n + j])
                     };
                 if j == i {
-                    // NOTE: `!(s > 0)` also catches NaN from an indefinite update.
-                    if !(s > T::ZERO) {
+                    // NOTE: the finiteness test catches an update that overflowed to inf or NaN.
+                    if !s.is_finite() || s <= T::ZERO {
                         return Err(Error::NotPositiveDefinite {
                             pivot: i,
                             value: s.to_f64(),

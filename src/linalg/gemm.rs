@@ -138,8 +138,9 @@ pub(crate) fn gemm_serial<T: Scalar>(
         kernel,
     } = *tile;
     // Buffers sized for this product, so small products do not pay for full blocks.
-    let mut a_pack = vec![T::ZERO; mc.min(m.div_ceil(mr) * mr) * kc.min(k)];
-    let mut b_pack = vec![T::ZERO; kc.min(k) * nc.min(n.div_ceil(nr) * nr)];
+    let (mut a_buf, mut b_buf) = (Vec::new(), Vec::new());
+    let a_pack = aligned(&mut a_buf, mc.min(m.div_ceil(mr) * mr) * kc.min(k));
+    let b_pack = aligned(&mut b_buf, kc.min(k) * nc.min(n.div_ceil(nr) * nr));
 
     // ANCHOR: loops
     for jc in (0..n).step_by(nc) {
@@ -149,11 +150,11 @@ pub(crate) fn gemm_serial<T: Scalar>(
             // loop 4: a kc-deep slice of A and B; β applies only to the first slice
             let kc_eff = kc.min(k - pc);
             let beta_slice = if pc == 0 { beta } else { T::ONE };
-            pack_b(&mut b_pack, b.block(pc, jc, kc_eff, nc_eff), nr);
+            pack(b_pack, b.block(pc, jc, kc_eff, nc_eff).t(), nr);
             for ic in (0..m).step_by(mc) {
                 // loop 3: an mc-tall block of A
                 let mc_eff = mc.min(m - ic);
-                pack_a(&mut a_pack, a.block(ic, pc, mc_eff, kc_eff), mr);
+                pack(a_pack, a.block(ic, pc, mc_eff, kc_eff), mr);
                 for jr in (0..nc_eff).step_by(nr) {
                     // loop 2: one packed strip of B
                     let nr_eff = nr.min(nc_eff - jr);
@@ -179,6 +180,15 @@ pub(crate) fn gemm_serial<T: Scalar>(
     // ANCHOR_END: loops
 }
 
+/// A zeroed slice of `len` values starting on a 64-byte boundary, carved from `buf`: a
+/// vector load from a packed strip then never straddles two cache lines.
+fn aligned<T: Scalar>(buf: &mut Vec<T>, len: usize) -> &mut [T] {
+    const ALIGN: usize = 64;
+    *buf = vec![T::ZERO; len + ALIGN / std::mem::size_of::<T>()];
+    let offset = buf.as_ptr().align_offset(ALIGN).min(buf.len() - len);
+    &mut buf[offset..offset + len]
+}
+
 /// `C ← β C` (the whole product when k = 0); β = 0 overwrites, so NaN in C is not kept.
 fn scale_c<T: Scalar>(c: &mut [T], ldc: usize, m: usize, n: usize, beta: T) {
     for i in 0..m {
@@ -189,38 +199,44 @@ fn scale_c<T: Scalar>(c: &mut [T], ldc: usize, m: usize, n: usize, beta: T) {
 }
 
 // ANCHOR: pack
-/// Packs the `kc x nc` block of B into nr-wide strips: strip s holds, for p = 0..kc, the nr
-/// values `B[p, s·nr .. s·nr + nr]`, zero-padded past the edge. The kernel then reads B as
-/// one contiguous run.
-fn pack_b<T: Scalar>(dst: &mut [T], b: MatRef<'_, T>, nr: usize) {
-    let (kc, nc) = (b.rows(), b.cols());
-    for (s, j0) in (0..nc).step_by(nr).enumerate() {
-        let strip = &mut dst[s * kc * nr..(s + 1) * kc * nr];
-        let width = nr.min(nc - j0);
-        for p in 0..kc {
-            let row = &mut strip[p * nr..(p + 1) * nr];
-            for (j, x) in row.iter_mut().enumerate() {
-                *x = if j < width { b.at(p, j0 + j) } else { T::ZERO };
+/// Packs a `rows x depth` block into `w`-tall strips: strip s holds, for p = 0..depth, the
+/// w values `src[s·w .. s·w + w, p]`, zero-padded past the last row. The kernel then reads
+/// each operand as one contiguous run. A is packed as it is (strips of mr rows); B is packed
+/// as `Bᵀ` (strips of nr columns), so one function serves both.
+fn pack<T: Scalar>(dst: &mut [T], src: MatRef<'_, T>, w: usize) {
+    let (rows, depth) = (src.rows(), src.cols());
+    if src.rs == 1 {
+        // For each p the source's `rows` values are adjacent (B row-major, or Aᵀ): read each
+        // run once, front to back, and deal it out over the strips.
+        for p in 0..depth {
+            let run = &src.data[p * src.cs..p * src.cs + rows];
+            for (s, piece) in run.chunks(w).enumerate() {
+                let out = &mut dst[(s * depth + p) * w..(s * depth + p + 1) * w];
+                for (o, &x) in out.iter_mut().zip(piece) {
+                    *o = x;
+                }
+                out[piece.len()..].fill(T::ZERO);
             }
         }
+        return;
     }
-}
-
-/// Packs the `mc x kc` block of A into mr-tall strips: strip s holds, for p = 0..kc, the mr
-/// values `A[s·mr .. s·mr + mr, p]` (a column piece), zero-padded past the edge.
-fn pack_a<T: Scalar>(dst: &mut [T], a: MatRef<'_, T>, mr: usize) {
-    let (mc, kc) = (a.rows(), a.cols());
-    for (s, i0) in (0..mc).step_by(mr).enumerate() {
-        let strip = &mut dst[s * kc * mr..(s + 1) * kc * mr];
-        let height = mr.min(mc - i0);
-        for i in 0..mr {
-            if i < height {
-                for p in 0..kc {
-                    strip[p * mr + i] = a.at(i0 + i, p);
-                }
-            } else {
-                for p in 0..kc {
-                    strip[p * mr + i] = T::ZERO;
+    // Otherwise each source row is contiguous along p (A row-major). Walk p in pieces of
+    // one cache line and, per piece, visit every row of the strip: all w row streams are in
+    // flight at once instead of one after another.
+    const LINE: usize = 64;
+    let piece = (LINE / std::mem::size_of::<T>()).max(1);
+    for (s, i0) in (0..rows).step_by(w).enumerate() {
+        let strip = &mut dst[s * depth * w..(s + 1) * depth * w];
+        let height = w.min(rows - i0);
+        for p0 in (0..depth).step_by(piece) {
+            let p1 = (p0 + piece).min(depth);
+            for i in 0..w {
+                for p in p0..p1 {
+                    strip[p * w + i] = if i < height {
+                        src.at(i0 + i, p)
+                    } else {
+                        T::ZERO
+                    };
                 }
             }
         }
@@ -235,6 +251,7 @@ fn pack_a<T: Scalar>(dst: &mut [T], a: MatRef<'_, T>, mr: usize) {
 /// registers on AVX-512); LLVM unrolls the i and j loops, broadcasts `a_p[i]` and keeps the
 /// whole tile in registers across the p loop.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn microkernel<T: Scalar, const MR: usize, const NR: usize, const FUSED: bool>(
     a: &[T],
     b: &[T],
@@ -245,6 +262,7 @@ fn microkernel<T: Scalar, const MR: usize, const NR: usize, const FUSED: bool>(
     alpha: T,
     beta: T,
 ) {
+    prefetch_tile(c, ldc, mr, nr);
     let mut acc = [[T::ZERO; NR]; MR];
     let (a_steps, _) = a.as_chunks::<MR>();
     let (b_steps, _) = b.as_chunks::<NR>();
@@ -283,14 +301,217 @@ fn microkernel<T: Scalar, const MR: usize, const NR: usize, const FUSED: bool>(
 }
 // ANCHOR_END: microkernel
 
+/// Asks for the C tile's cache lines now, so they arrive while the kernel computes; a large
+/// C lives in L3 or memory and its rows are far apart, which no hardware prefetcher
+/// predicts. (A hint: it never faults and changes no result.)
+#[inline(always)]
+fn prefetch_tile<T>(c: &[T], ldc: usize, mr: usize, nr: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for i in 0..mr {
+        for j in [0, nr - 1] {
+            if let Some(x) = c.get(i * ldc + j) {
+                // SAFETY: prefetching is a hint that cannot fault; the address is in `c`.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        (x as *const T).cast(),
+                    )
+                };
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (c, ldc, mr, nr);
+}
+
+// ANCHOR: simd_kernel
+/// One vector register of `T`s, for the AVX2 and AVX-512 micro-kernels. LLVM's
+/// auto-vectoriser handles the portable kernel's 12 x 16 tile, but not every tile shape
+/// (8 x 24 or 12 x 32 come out scalar), so these kernels say the vector operations outright.
+#[cfg(target_arch = "x86_64")]
+trait Lanes<T>: Copy {
+    /// Values per register.
+    const N: usize;
+    unsafe fn zero() -> Self;
+    unsafe fn splat(x: T) -> Self;
+    unsafe fn load(p: *const T) -> Self;
+    unsafe fn store(self, p: *mut T);
+    /// `a · b + c` in one rounding.
+    unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self;
+    unsafe fn mul(a: Self, b: Self) -> Self;
+}
+
+#[cfg(target_arch = "x86_64")]
+macro_rules! lanes {
+    ($v:ty, $t:ty, $n:literal, $feat:literal, $zero:ident, $set1:ident, $loadu:ident, $storeu:ident, $fmadd:ident, $mul:ident) => {
+        impl Lanes<$t> for $v {
+            const N: usize = $n;
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn zero() -> Self {
+                std::arch::x86_64::$zero()
+            }
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn splat(x: $t) -> Self {
+                std::arch::x86_64::$set1(x)
+            }
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn load(p: *const $t) -> Self {
+                std::arch::x86_64::$loadu(p)
+            }
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn store(self, p: *mut $t) {
+                std::arch::x86_64::$storeu(p, self)
+            }
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
+                std::arch::x86_64::$fmadd(a, b, c)
+            }
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn mul(a: Self, b: Self) -> Self {
+                std::arch::x86_64::$mul(a, b)
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod lanes_impls {
+    use super::Lanes;
+    use std::arch::x86_64::{__m256, __m256d, __m512, __m512d};
+    lanes!(
+        __m512d,
+        f64,
+        8,
+        "avx512f",
+        _mm512_setzero_pd,
+        _mm512_set1_pd,
+        _mm512_loadu_pd,
+        _mm512_storeu_pd,
+        _mm512_fmadd_pd,
+        _mm512_mul_pd
+    );
+    lanes!(
+        __m512,
+        f32,
+        16,
+        "avx512f",
+        _mm512_setzero_ps,
+        _mm512_set1_ps,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_fmadd_ps,
+        _mm512_mul_ps
+    );
+    lanes!(
+        __m256d,
+        f64,
+        4,
+        "avx2,fma",
+        _mm256_setzero_pd,
+        _mm256_set1_pd,
+        _mm256_loadu_pd,
+        _mm256_storeu_pd,
+        _mm256_fmadd_pd,
+        _mm256_mul_pd
+    );
+    lanes!(
+        __m256,
+        f32,
+        8,
+        "avx2,fma",
+        _mm256_setzero_ps,
+        _mm256_set1_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_fmadd_ps,
+        _mm256_mul_ps
+    );
+}
+
+/// The micro-kernel in explicit vector registers: `MR x NV` registers of accumulators
+/// (the tile is MR x NV·N), per step p `NV` loads of B, `MR` broadcasts of A, `MR·NV` FMAs.
+/// Same loop and same order of operations as [`microkernel`].
+///
+/// # Safety
+/// The CPU must support `V`'s instructions; `a` holds kc·MR values and `b` kc·NV·N.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn simd_kernel<T: Scalar, V: Lanes<T>, const MR: usize, const NV: usize>(
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+    alpha: T,
+    beta: T,
+) {
+    prefetch_tile(c, ldc, mr, nr);
+    let kc = a.len() / MR;
+    debug_assert!(b.len() >= kc * NV * V::N);
+    let mut acc = [[V::zero(); NV]; MR];
+    let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
+    for _ in 0..kc {
+        let bv: [V; NV] = std::array::from_fn(|v| V::load(bp.add(v * V::N)));
+        for row in acc.iter_mut() {
+            let ai = V::splat(*ap);
+            ap = ap.add(1);
+            for (x, &bj) in row.iter_mut().zip(&bv) {
+                *x = V::fmadd(ai, bj, *x);
+            }
+        }
+        bp = bp.add(NV * V::N);
+    }
+    let va = V::splat(alpha);
+    if mr == MR && nr == NV * V::N {
+        // A full tile: straight from the registers into C.
+        let vb = V::splat(beta);
+        for (i, row) in acc.iter().enumerate() {
+            let c_row = c[i * ldc..i * ldc + nr].as_mut_ptr();
+            for (v, &x) in row.iter().enumerate() {
+                let out = if beta == T::ZERO {
+                    V::mul(va, x)
+                } else {
+                    V::fmadd(va, x, V::mul(vb, V::load(c_row.add(v * V::N))))
+                };
+                out.store(c_row.add(v * V::N));
+            }
+        }
+        return;
+    }
+    // An edge tile: through a buffer, writing only the valid part.
+    let mut buf = [T::ZERO; 16 * 64];
+    for (i, row) in acc.iter().enumerate() {
+        for (v, &x) in row.iter().enumerate() {
+            V::mul(va, x).store(buf[(i * NV + v) * V::N..].as_mut_ptr());
+        }
+    }
+    for i in 0..mr {
+        let c_row = &mut c[i * ldc..i * ldc + nr];
+        for (j, x) in c_row.iter_mut().enumerate() {
+            let s = buf[i * NV * V::N + j];
+            *x = if beta == T::ZERO { s } else { s + beta * *x };
+        }
+    }
+}
+// ANCHOR_END: simd_kernel
+
 // ANCHOR: dispatch
-/// Instantiates the micro-kernel for one element type and the three instruction sets:
-/// the portable copy, and the same body inside `#[target_feature]` wrappers.
+/// Instantiates the kernels for one element type: the portable (auto-vectorised) copy, and
+/// the explicit-vector kernel inside `#[target_feature]` wrappers for AVX2 and AVX-512.
 macro_rules! gemm_kernels {
     ($t:ty, kc: $kc:literal, nc: $nc:literal,
-     portable: ($pm:literal, $pn:literal), avx2: ($am:literal, $an:literal),
-     avx512: ($xm:literal, $xn:literal)) => {
+     portable: ($pm:literal, $pn:literal),
+     avx2: ($am:literal, $av:literal x $vec2:ty),
+     avx512: ($xm:literal, $xv:literal x $vec512:ty)) => {
         impl GemmScalar for $t {
+            #[allow(clippy::too_many_arguments)]
             fn tile(isa: Isa) -> Tile<$t> {
                 unsafe fn portable(
                     a: &[$t],
@@ -316,10 +537,10 @@ macro_rules! gemm_kernels {
                     alpha: $t,
                     beta: $t,
                 ) {
-                    microkernel::<$t, $am, $an, true>(a, b, c, ldc, mr, nr, alpha, beta)
+                    simd_kernel::<$t, $vec2, $am, $av>(a, b, c, ldc, mr, nr, alpha, beta)
                 }
                 #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                #[target_feature(enable = "avx512f,avx2,fma")]
                 unsafe fn avx512(
                     a: &[$t],
                     b: &[$t],
@@ -330,13 +551,13 @@ macro_rules! gemm_kernels {
                     alpha: $t,
                     beta: $t,
                 ) {
-                    microkernel::<$t, $xm, $xn, true>(a, b, c, ldc, mr, nr, alpha, beta)
+                    simd_kernel::<$t, $vec512, $xm, $xv>(a, b, c, ldc, mr, nr, alpha, beta)
                 }
                 let (mr, nr, kernel): (usize, usize, KernelFn<$t>) = match isa {
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx512 => ($xm, $xn, avx512),
+                    Isa::Avx512 => ($xm, $xv * <$vec512 as Lanes<$t>>::N, avx512),
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx2 => ($am, $an, avx2),
+                    Isa::Avx2 => ($am, $av * <$vec2 as Lanes<$t>>::N, avx2),
                     _ => ($pm, $pn, portable),
                 };
                 // mc: a multiple of mr near 144 rows (an mc x kc block of A fills ~half of L2).
@@ -354,9 +575,11 @@ macro_rules! gemm_kernels {
 }
 
 // Register budget: 16 vector registers on SSE2/AVX2, 32 on AVX-512; the accumulators take
-// mr·nr / lanes of them, the rest hold the B row and the broadcast A value.
-gemm_kernels!(f64, kc: 256, nc: 4096, portable: (4, 4), avx2: (6, 8), avx512: (12, 16));
-gemm_kernels!(f32, kc: 256, nc: 4096, portable: (4, 8), avx2: (6, 16), avx512: (12, 32));
+// mr x (registers per row) of them, the rest hold the B row and the broadcast A value.
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{__m256, __m256d, __m512, __m512d};
+gemm_kernels!(f64, kc: 256, nc: 4096, portable: (4, 4), avx2: (6, 2 x __m256d), avx512: (12, 2 x __m512d));
+gemm_kernels!(f32, kc: 256, nc: 4096, portable: (4, 8), avx2: (6, 2 x __m256), avx512: (12, 2 x __m512));
 // ANCHOR_END: dispatch
 
 /// The textbook triple loop `C = A B`, in f64 accumulation order i-j-p: the tests' oracle.

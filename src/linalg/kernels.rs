@@ -131,7 +131,7 @@ fn reduce<T: Scalar>(acc: [T; LANES]) -> T {
     let mut width = LANES / 2;
     while width > 0 {
         for l in 0..width {
-            w[l] = w[l] + w[l + width];
+            w[l] += w[l + width];
         }
         width /= 2;
     }

@@ -421,7 +421,7 @@ impl<T: Scalar> Matrix<T> {
     /// column cannot be scaled and gives an error naming it.
     pub fn standardize(&self) -> Result<(Matrix<T>, Vec<T>, Vec<T>)> {
         let sds = self.column_std_sample()?;
-        if let Some(j) = sds.iter().position(|&s| !(s > T::ZERO)) {
+        if let Some(j) = sds.iter().position(|&s| s <= T::ZERO) {
             return Err(Error::invalid(
                 "column",
                 j,

@@ -13,7 +13,9 @@ pub fn assert_close<T: Scalar>(actual: &[T], expected: &[T], rtol: f64, atol: f6
     for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
         let (a, e) = (a.to_f64(), e.to_f64());
         let excess = (a - e).abs() - (atol + rtol * e.abs());
-        if !(excess <= 0.0) && worst.is_none_or(|(_, w, _)| excess > w) {
+        // NaN counts as a failure.
+        let fails = excess.is_nan() || excess > 0.0;
+        if fails && worst.is_none_or(|(_, w, _)| excess > w) {
             worst = Some((i, excess, a - e));
         }
     }
