@@ -6,7 +6,7 @@
 //! clamped at 0, a point's distance to itself is set to exactly 0, and kNN recomputes the
 //! distances it returns directly.
 
-use super::gemm::{gemm_serial, Exec, Tile};
+use super::gemm::{gemm, gemm_serial, Exec, Tile};
 use super::kernels::{sq_dist, sq_norm};
 use super::threads::{par_chunks_mut, par_map};
 use super::{Matrix, Scalar};
@@ -30,41 +30,49 @@ fn check_same_width<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, op: &'static str) -
     Ok(())
 }
 
-/// Rows of the distance matrix computed per task; fixed, so results do not depend on the
-/// thread count.
+/// Rows per task; fixed, so results do not depend on the thread count.
 const ROW_BLOCK: usize = 64;
 
 // ANCHOR: pairwise
-/// `D[i, j] = ‖xᵢ - yⱼ‖²` for every row `xᵢ` of `x` and `yⱼ` of `y`, through GEMM.
+/// `D[i, j] = ‖xᵢ - yⱼ‖²` for every row `xᵢ` of `x` and `yⱼ` of `y`: one GEMM for the
+/// cross terms, then the norms added row by row.
 pub fn pairwise_sq_dists<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, exec: Exec) -> Result<Matrix<T>> {
     check_points(x, "pairwise_sq_dists x")?;
     check_points(y, "pairwise_sq_dists y")?;
     check_same_width(x, y, "pairwise_sq_dists")?;
     let x_norms: Vec<T> = x.iter_rows().map(sq_norm).collect();
     let y_norms: Vec<T> = y.iter_rows().map(sq_norm).collect();
-    let tile = T::tile(exec.isa);
-    let (n, m, d) = (x.rows(), y.rows(), x.cols());
-    let mut out = Matrix::zeros(n, m);
+    let m = y.rows();
+    let mut out = Matrix::zeros(x.rows(), m);
+    gemm(
+        -T::ONE - T::ONE,
+        x.view(),
+        y.view().t(),
+        T::ZERO,
+        &mut out,
+        exec,
+    )?; // -2 X Yᵀ
     par_chunks_mut(
         out.as_mut_slice(),
         ROW_BLOCK * m,
         exec.threads,
         |b, rows| {
-            let i0 = b * ROW_BLOCK;
-            let nb = rows.len() / m;
-            // rows ← -2 X_b Yᵀ, then add the norms.
-            let x_b = x.view().block(i0, 0, nb, d);
-            gemm_serial(&tile, -T::ONE - T::ONE, x_b, y.view().t(), T::ZERO, rows, m);
             for (r, row) in rows.chunks_exact_mut(m).enumerate() {
-                for (v, &yn) in row.iter_mut().zip(&y_norms) {
-                    // Norms summed first: the same bits for (i, j) and (j, i), so D(X, X) is
-                    // exactly symmetric.
-                    *v = (*v + (x_norms[i0 + r] + yn)).max(T::ZERO);
-                }
+                add_norms(row, x_norms[b * ROW_BLOCK + r], &y_norms);
             }
         },
     );
     Ok(out)
+}
+
+/// `row[j] ← max(0, row[j] + (‖x‖² + ‖yⱼ‖²))` for a row of cross terms `-2 xᵀyⱼ`.
+/// The norms are summed first, so `(i, j)` and `(j, i)` get the same bits and `D(X, X)` is
+/// exactly symmetric.
+#[inline]
+fn add_norms<T: Scalar>(row: &mut [T], x_norm: T, y_norms: &[T]) {
+    for (v, &yn) in row.iter_mut().zip(y_norms) {
+        *v = (*v + (x_norm + yn)).max(T::ZERO);
+    }
 }
 // ANCHOR_END: pairwise
 
@@ -105,8 +113,9 @@ impl<T: Scalar> Neighbors<T> {
     }
 }
 
-/// Data rows scanned per GEMM block in kNN (with [`ROW_BLOCK`] queries): 64 x 512 distances
-/// fit in L2 next to the packed operands.
+/// kNN works on blocks of `QUERY_BLOCK` queries x `DATA_BLOCK` data rows: 256 x 512 cross
+/// terms (1 MiB in f64) stay in L2, and each packed data block serves 256 queries.
+const QUERY_BLOCK: usize = 256;
 const DATA_BLOCK: usize = 512;
 
 // ANCHOR: knn
@@ -146,10 +155,10 @@ fn knn_impl<T: Scalar>(
     }
     let tile = T::tile(exec.isa);
     let data_norms: Vec<T> = data.iter_rows().map(sq_norm).collect();
-    let n_blocks = queries.rows().div_ceil(ROW_BLOCK);
+    let n_blocks = queries.rows().div_ceil(QUERY_BLOCK);
     let blocks = par_map(n_blocks, exec.threads, |b| {
-        let q0 = b * ROW_BLOCK;
-        let nq = ROW_BLOCK.min(queries.rows() - q0);
+        let q0 = b * QUERY_BLOCK;
+        let nq = QUERY_BLOCK.min(queries.rows() - q0);
         let mut best: Vec<Vec<(T, usize)>> = vec![Vec::with_capacity(k + 1); nq];
         scan_block(
             data,
@@ -203,19 +212,41 @@ fn scan_block<T: Scalar>(
         let d_b = data.view().block(j0, 0, nd, d).t();
         gemm_serial(tile, -T::ONE - T::ONE, q_b, d_b, T::ZERO, cross, nd);
         for (r, list) in best.iter_mut().enumerate() {
-            for (c, &g) in cross[r * nd..(r + 1) * nd].iter().enumerate() {
-                let j = j0 + c;
-                if exclude_self && j == q0 + r {
-                    continue;
-                }
-                let dist = (g + (q_norms[r] + data_norms[j])).max(T::ZERO);
-                if list.len() == k && dist >= list[k - 1].0 {
-                    continue;
-                }
-                let at = list.partition_point(|&(e, _)| e <= dist);
-                list.insert(at, (dist, j));
-                list.truncate(k);
+            let row = &mut cross[r * nd..(r + 1) * nd];
+            add_norms(row, q_norms[r], &data_norms[j0..j0 + nd]);
+            let self_at = (exclude_self && (j0..j0 + nd).contains(&(q0 + r))).then(|| q0 + r - j0);
+            select_into(list, row, j0, self_at, k);
+        }
+    }
+}
+
+/// Merges one block's distances into a query's sorted list of its k best `(distance,
+/// index)`. Most distances lose to the current k-th best, so chunks are screened with a
+/// branch-free comparison (vectorised) and only chunks holding a candidate are looked at.
+fn select_into<T: Scalar>(
+    list: &mut Vec<(T, usize)>,
+    row: &[T],
+    j0: usize,
+    self_at: Option<usize>,
+    k: usize,
+) {
+    const CHUNK: usize = 16;
+    for (c0, chunk) in row.chunks(CHUNK).enumerate() {
+        if list.len() == k {
+            let worst = list[k - 1].0;
+            if !chunk.iter().fold(false, |hit, &d| hit | (d < worst)) {
+                continue;
             }
+        }
+        for (c, &dist) in chunk.iter().enumerate() {
+            let local = c0 * CHUNK + c;
+            if self_at == Some(local) || (list.len() == k && dist >= list[k - 1].0) {
+                continue;
+            }
+            // Strictly later than equal distances already kept: ties keep the smaller index.
+            let at = list.partition_point(|&(e, _)| e <= dist);
+            list.insert(at, (dist, j0 + local));
+            list.truncate(k);
         }
     }
 }

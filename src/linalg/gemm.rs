@@ -34,8 +34,11 @@ const PARALLEL_MIN_WORK: usize = 1 << 21;
 /// A micro-kernel: computes the `mr x nr` tile `C ← α (Ã B̃) + β C` from packed strips
 /// `a` (`kc·MR` values) and `b` (`kc·NR` values); `c` starts at the tile's top-left entry.
 /// `unsafe` because the AVX variants require the CPU features they were compiled for.
+/// NOTE: α and β come by reference so that they stay in memory during the p loop: held in
+/// registers they pushed the AVX2 tile (12 of 16 registers for accumulators) into spilling an
+/// accumulator, which halved its speed.
 type KernelFn<T> =
-    unsafe fn(a: &[T], b: &[T], c: &mut [T], ldc: usize, mr: usize, nr: usize, alpha: T, beta: T);
+    unsafe fn(a: &[T], b: &[T], c: &mut [T], ldc: usize, mr: usize, nr: usize, alpha: &T, beta: &T);
 
 // ANCHOR: tile
 /// One instruction set's micro-kernel and the block sizes that suit it.
@@ -169,7 +172,14 @@ pub(crate) fn gemm_serial<T: Scalar>(
                         // detected instruction set, so the kernel's features are present.
                         unsafe {
                             kernel(
-                                a_strip, b_strip, c_tile, ldc, mr_eff, nr_eff, alpha, beta_slice,
+                                a_strip,
+                                b_strip,
+                                c_tile,
+                                ldc,
+                                mr_eff,
+                                nr_eff,
+                                &alpha,
+                                &beta_slice,
                             )
                         };
                     }
@@ -449,8 +459,8 @@ unsafe fn simd_kernel<T: Scalar, V: Lanes<T>, const MR: usize, const NV: usize>(
     ldc: usize,
     mr: usize,
     nr: usize,
-    alpha: T,
-    beta: T,
+    alpha: &T,
+    beta: &T,
 ) {
     prefetch_tile(c, ldc, mr, nr);
     let kc = a.len() / MR;
@@ -468,6 +478,7 @@ unsafe fn simd_kernel<T: Scalar, V: Lanes<T>, const MR: usize, const NV: usize>(
         }
         bp = bp.add(NV * V::N);
     }
+    let (alpha, beta) = (*alpha, *beta);
     let va = V::splat(alpha);
     if mr == MR && nr == NV * V::N {
         // A full tile: straight from the registers into C.
@@ -520,10 +531,10 @@ macro_rules! gemm_kernels {
                     ldc: usize,
                     mr: usize,
                     nr: usize,
-                    alpha: $t,
-                    beta: $t,
+                    alpha: &$t,
+                    beta: &$t,
                 ) {
-                    microkernel::<$t, $pm, $pn, false>(a, b, c, ldc, mr, nr, alpha, beta)
+                    microkernel::<$t, $pm, $pn, false>(a, b, c, ldc, mr, nr, *alpha, *beta)
                 }
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2,fma")]
@@ -534,8 +545,8 @@ macro_rules! gemm_kernels {
                     ldc: usize,
                     mr: usize,
                     nr: usize,
-                    alpha: $t,
-                    beta: $t,
+                    alpha: &$t,
+                    beta: &$t,
                 ) {
                     simd_kernel::<$t, $vec2, $am, $av>(a, b, c, ldc, mr, nr, alpha, beta)
                 }
@@ -548,8 +559,8 @@ macro_rules! gemm_kernels {
                     ldc: usize,
                     mr: usize,
                     nr: usize,
-                    alpha: $t,
-                    beta: $t,
+                    alpha: &$t,
+                    beta: &$t,
                 ) {
                     simd_kernel::<$t, $vec512, $xm, $xv>(a, b, c, ldc, mr, nr, alpha, beta)
                 }
