@@ -162,10 +162,13 @@ fn tour(args: &[String]) -> Result<(), String> {
             chapter.name,
             t.elapsed().as_secs_f64()
         );
-        let _ = write!(
+        // The book is built into book/book by `mdbook build book`; link to it in the checkout.
+        let _ = writeln!(
             body,
-            "<h2>{} <a href=\"../book/book/{}\">(book)</a></h2>\n",
-            chapter.title, chapter.book_page
+            "<h2>{} <a href=\"file://{}/book/book/{}\">(book chapter)</a></h2>",
+            chapter.title,
+            env!("CARGO_MANIFEST_DIR"),
+            chapter.book_page
         );
         for s in sections {
             let _ = write!(
