@@ -27,9 +27,10 @@ pub use super::threads::Exec;
 use super::Scalar;
 use crate::error::{Error, Result};
 
-/// Below this many multiply-adds (`m·n·k`) GEMM stays on one thread: spawning costs
-/// about 20–50 µs, the time to do ~10⁶ multiply-adds (see `linalg/spawn` in the benches).
-const PARALLEL_MIN_WORK: usize = 1 << 21;
+/// Below this many multiply-adds (`m·n·k`) GEMM stays on one thread. A scoped spawn and join
+/// costs about 35 µs here (`linalg/spawn` in the benches) and a second thread saves half the
+/// work's time, so splitting pays from ~3.5·10⁶ multiply-adds at 50·10⁹ per second.
+const PARALLEL_MIN_WORK: usize = 1 << 22;
 
 /// A micro-kernel: computes the `mr x nr` tile `C ← α (Ã B̃) + β C` from packed strips
 /// `a` (`kc·MR` values) and `b` (`kc·NR` values); `c` starts at the tile's top-left entry.
@@ -61,6 +62,15 @@ pub struct Tile<T> {
 pub trait GemmScalar: Sized {
     /// The tile for an instruction-set path the CPU has.
     fn tile(isa: Isa) -> Tile<Self>;
+    /// Runs `f` on this thread's two packing buffers, 64-byte aligned, of at least `len_a` and
+    /// `len_b` values. Reusing them spares small products an allocation and a zeroing per
+    /// call (a quarter of the time of a 64 x 64 product); they keep their largest size, at
+    /// most the blocks of [`Tile`] (≈ 9 MB for `f64`), for the thread's lifetime.
+    fn with_scratch<R>(
+        len_a: usize,
+        len_b: usize,
+        f: impl FnOnce(&mut [Self], &mut [Self]) -> R,
+    ) -> R;
 }
 
 // ANCHOR: gemm
@@ -141,60 +151,64 @@ pub(crate) fn gemm_serial<T: Scalar>(
         kernel,
     } = *tile;
     // Buffers sized for this product, so small products do not pay for full blocks.
-    let (mut a_buf, mut b_buf) = (Vec::new(), Vec::new());
-    let a_pack = aligned(&mut a_buf, mc.min(m.div_ceil(mr) * mr) * kc.min(k));
-    let b_pack = aligned(&mut b_buf, kc.min(k) * nc.min(n.div_ceil(nr) * nr));
-
-    // ANCHOR: loops
-    for jc in (0..n).step_by(nc) {
-        // loop 5: an nc-wide panel of B and C
-        let nc_eff = nc.min(n - jc);
-        for pc in (0..k).step_by(kc) {
-            // loop 4: a kc-deep slice of A and B; β applies only to the first slice
-            let kc_eff = kc.min(k - pc);
-            let beta_slice = if pc == 0 { beta } else { T::ONE };
-            pack(b_pack, b.block(pc, jc, kc_eff, nc_eff).t(), nr);
-            for ic in (0..m).step_by(mc) {
-                // loop 3: an mc-tall block of A
-                let mc_eff = mc.min(m - ic);
-                pack(a_pack, a.block(ic, pc, mc_eff, kc_eff), mr);
-                for jr in (0..nc_eff).step_by(nr) {
-                    // loop 2: one packed strip of B
-                    let nr_eff = nr.min(nc_eff - jr);
-                    let b_strip = &b_pack[jr * kc_eff..(jr + nr) * kc_eff];
-                    for ir in (0..mc_eff).step_by(mr) {
-                        // loop 1: one packed strip of A, one register tile of C
-                        let mr_eff = mr.min(mc_eff - ir);
-                        let a_strip = &a_pack[ir * kc_eff..(ir + mr) * kc_eff];
-                        let at = (ic + ir) * ldc + jc + jr;
-                        let c_tile = &mut c[at..at + (mr_eff - 1) * ldc + nr_eff];
-                        // SAFETY: `tile` came from `T::tile(isa)` with `isa` capped at the
-                        // detected instruction set, so the kernel's features are present.
-                        unsafe {
-                            kernel(
-                                a_strip,
-                                b_strip,
-                                c_tile,
-                                ldc,
-                                mr_eff,
-                                nr_eff,
-                                &alpha,
-                                &beta_slice,
-                            )
-                        };
+    let a_len = mc.min(m.div_ceil(mr) * mr) * kc.min(k);
+    let b_len = kc.min(k) * nc.min(n.div_ceil(nr) * nr);
+    T::with_scratch(a_len, b_len, |a_pack, b_pack| {
+        // ANCHOR: loops
+        for jc in (0..n).step_by(nc) {
+            // loop 5: an nc-wide panel of B and C
+            let nc_eff = nc.min(n - jc);
+            for pc in (0..k).step_by(kc) {
+                // loop 4: a kc-deep slice of A and B; β applies only to the first slice
+                let kc_eff = kc.min(k - pc);
+                let beta_slice = if pc == 0 { beta } else { T::ONE };
+                pack(b_pack, b.block(pc, jc, kc_eff, nc_eff).t(), nr);
+                for ic in (0..m).step_by(mc) {
+                    // loop 3: an mc-tall block of A
+                    let mc_eff = mc.min(m - ic);
+                    pack(a_pack, a.block(ic, pc, mc_eff, kc_eff), mr);
+                    for jr in (0..nc_eff).step_by(nr) {
+                        // loop 2: one packed strip of B
+                        let nr_eff = nr.min(nc_eff - jr);
+                        let b_strip = &b_pack[jr * kc_eff..(jr + nr) * kc_eff];
+                        for ir in (0..mc_eff).step_by(mr) {
+                            // loop 1: one packed strip of A, one register tile of C
+                            let mr_eff = mr.min(mc_eff - ir);
+                            let a_strip = &a_pack[ir * kc_eff..(ir + mr) * kc_eff];
+                            let at = (ic + ir) * ldc + jc + jr;
+                            let c_tile = &mut c[at..at + (mr_eff - 1) * ldc + nr_eff];
+                            // SAFETY: `tile` came from `T::tile(isa)` with `isa` capped at the
+                            // detected instruction set, so the kernel's features are present.
+                            unsafe {
+                                kernel(
+                                    a_strip,
+                                    b_strip,
+                                    c_tile,
+                                    ldc,
+                                    mr_eff,
+                                    nr_eff,
+                                    &alpha,
+                                    &beta_slice,
+                                )
+                            };
+                        }
                     }
                 }
             }
         }
-    }
-    // ANCHOR_END: loops
+        // ANCHOR_END: loops
+    });
 }
 
-/// A zeroed slice of `len` values starting on a 64-byte boundary, carved from `buf`: a
-/// vector load from a packed strip then never straddles two cache lines.
+/// A slice of `len` values starting on a 64-byte boundary, carved from `buf` (grown if
+/// needed): a vector load from a packed strip then never straddles two cache lines. Old
+/// contents are left in place; packing overwrites every value the kernel reads.
 fn aligned<T: Scalar>(buf: &mut Vec<T>, len: usize) -> &mut [T] {
     const ALIGN: usize = 64;
-    *buf = vec![T::ZERO; len + ALIGN / std::mem::size_of::<T>()];
+    let need = len + ALIGN / std::mem::size_of::<T>();
+    if buf.len() < need {
+        *buf = vec![T::ZERO; need];
+    }
     let offset = buf.as_ptr().align_offset(ALIGN).min(buf.len() - len);
     &mut buf[offset..offset + len]
 }
@@ -230,25 +244,20 @@ fn pack<T: Scalar>(dst: &mut [T], src: MatRef<'_, T>, w: usize) {
         }
         return;
     }
-    // Otherwise each source row is contiguous along p (A row-major). Walk p in pieces of
-    // one cache line and, per piece, visit every row of the strip: all w row streams are in
-    // flight at once instead of one after another.
-    const LINE: usize = 64;
-    let piece = (LINE / std::mem::size_of::<T>()).max(1);
+    // Otherwise each source row is contiguous along p (A row-major): for each p, gather the
+    // strip's w values from w rows (each row's cache line serves the next 8 or 16 p) and
+    // write them as one contiguous run.
     for (s, i0) in (0..rows).step_by(w).enumerate() {
         let strip = &mut dst[s * depth * w..(s + 1) * depth * w];
         let height = w.min(rows - i0);
-        for p0 in (0..depth).step_by(piece) {
-            let p1 = (p0 + piece).min(depth);
-            for i in 0..w {
-                for p in p0..p1 {
-                    strip[p * w + i] = if i < height {
-                        src.at(i0 + i, p)
-                    } else {
-                        T::ZERO
-                    };
-                }
+        let row_starts: Vec<&[T]> = (0..height)
+            .map(|i| &src.data[(i0 + i) * src.rs..(i0 + i) * src.rs + (depth - 1) * src.cs + 1])
+            .collect();
+        for (p, out) in strip.chunks_exact_mut(w).enumerate() {
+            for (o, row) in out.iter_mut().zip(&row_starts) {
+                *o = row[p * src.cs];
             }
+            out[height..].fill(T::ZERO);
         }
     }
 }
@@ -522,6 +531,28 @@ macro_rules! gemm_kernels {
      avx2: ($am:literal, $av:literal x $vec2:ty),
      avx512: ($xm:literal, $xv:literal x $vec512:ty)) => {
         impl GemmScalar for $t {
+            fn with_scratch<R>(
+                len_a: usize,
+                len_b: usize,
+                f: impl FnOnce(&mut [$t], &mut [$t]) -> R,
+            ) -> R {
+                thread_local! {
+                    static SCRATCH: std::cell::RefCell<(Vec<$t>, Vec<$t>)> =
+                        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+                }
+                SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut bufs) => {
+                        let (a, b) = &mut *bufs;
+                        f(aligned(a, len_a), aligned(b, len_b))
+                    }
+                    // Re-entered on this thread (not done by the crate): fresh buffers.
+                    Err(_) => {
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        f(aligned(&mut a, len_a), aligned(&mut b, len_b))
+                    }
+                })
+            }
+
             #[allow(clippy::too_many_arguments)]
             fn tile(isa: Isa) -> Tile<$t> {
                 unsafe fn portable(
