@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 /// Below this many multiply-adds (`m·n·k`) GEMM stays on one thread. A scoped spawn and join
 /// costs about 35 µs here (`linalg/spawn` in the benches) and a second thread saves half the
 /// work's time, so splitting pays from ~3.5·10⁶ multiply-adds at 50·10⁹ per second.
-const PARALLEL_MIN_WORK: usize = 1 << 22;
+pub const PARALLEL_MIN_WORK: usize = 1 << 22;
 
 /// A micro-kernel: computes the `mr x nr` tile `C ← α (Ã B̃) + β C` from packed strips
 /// `a` (`kc·MR` values) and `b` (`kc·NR` values); `c` starts at the tile's top-left entry.
