@@ -28,7 +28,7 @@ use super::Scalar;
 use crate::error::{Error, Result};
 
 /// Below this many multiply-adds (`m·n·k`) GEMM stays on one thread. A scoped spawn and join
-/// costs about 35 µs here (`linalg/spawn` in the benches) and a second thread saves half the
+/// costs 35–42 µs here (`linalg/spawn` in the benches) and a second thread saves half the
 /// work's time, so splitting pays from ~3.5·10⁶ multiply-adds at 50·10⁹ per second.
 pub const PARALLEL_MIN_WORK: usize = 1 << 22;
 
