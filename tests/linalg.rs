@@ -169,7 +169,7 @@ fn gemm_with_beta_zero_ignores_nan_in_c() {
 fn gemm_gives_identical_bits_on_one_two_and_three_threads() {
     let mut rng = Rng::seed_from_u64(11);
     // Large enough that the work is really split over threads.
-    assert!(301 * 160 * 95 > unsupervised::linalg::gemm::PARALLEL_MIN_WORK);
+    const { assert!(301 * 160 * 95 > unsupervised::linalg::gemm::PARALLEL_MIN_WORK) };
     let a: Matrix<f64> = random_matrix(301, 160, &mut rng);
     let b: Matrix<f64> = random_matrix(160, 95, &mut rng);
     let af: Matrix<f32> = random_matrix(301, 160, &mut rng);
