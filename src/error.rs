@@ -50,9 +50,58 @@ pub enum Error {
         index: usize,
         bound: usize,
     },
+    /// Bad contents in a data file: which file, where, and what is wrong.
+    Parse {
+        file: String,
+        at: Location,
+        reason: String,
+    },
+    /// The operating system refused a read or write.
+    Io { path: String, reason: String },
+}
+
+/// Where in a file a [`Error::Parse`] happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// Text: 1-based line and column (the field number in a CSV row).
+    LineColumn { line: usize, column: usize },
+    /// Text: a whole line.
+    Line(usize),
+    /// Binary: 0-based byte offset.
+    Byte(usize),
+    /// The file as a whole (empty, or a size that does not add up).
+    File,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::LineColumn { line, column } => write!(f, "line {line}, column {column}"),
+            Location::Line(line) => write!(f, "line {line}"),
+            Location::Byte(offset) => write!(f, "byte {offset}"),
+            Location::File => write!(f, "whole file"),
+        }
+    }
 }
 
 impl Error {
+    /// Shorthand for [`Error::Parse`].
+    pub fn parse(file: &str, at: Location, reason: impl Into<String>) -> Self {
+        Error::Parse {
+            file: file.to_string(),
+            at,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Io`] from a `std::io::Error`.
+    pub fn io(path: impl AsRef<std::path::Path>, err: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            reason: err.to_string(),
+        }
+    }
+
     /// Shorthand for [`Error::InvalidParameter`].
     pub fn invalid(
         name: &'static str,
@@ -105,6 +154,8 @@ impl fmt::Display for Error {
             Error::IndexOutOfBounds { what, index, bound } => {
                 write!(f, "{what} = {index} is out of bounds (must be < {bound})")
             }
+            Error::Parse { file, at, reason } => write!(f, "{file}: {at}: {reason}"),
+            Error::Io { path, reason } => write!(f, "{path}: {reason}"),
         }
     }
 }

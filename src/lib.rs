@@ -10,10 +10,11 @@
 //! - [`rand`]: a seedable xoshiro256** generator;
 //! - [`error`]: the one [`Error`] type.
 
+pub mod datasets;
 pub mod error;
 pub mod linalg;
 pub mod rand;
 
-pub use error::{Error, Result};
+pub use error::{Error, Location, Result};
 pub use linalg::{Exec, Matrix};
 pub use rand::Rng;
