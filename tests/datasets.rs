@@ -404,3 +404,171 @@ proptest! {
         all_parsers(&bytes);
     }
 }
+
+// ---------------------------------------------------------------- generators
+
+#[test]
+fn generators_are_deterministic_for_a_seed() {
+    assert_eq!(
+        datasets::two_moons(100, 0.1, 3).unwrap(),
+        datasets::two_moons(100, 0.1, 3).unwrap()
+    );
+    assert_ne!(
+        datasets::two_moons(100, 0.1, 3).unwrap().x,
+        datasets::two_moons(100, 0.1, 4).unwrap().x
+    );
+    assert_eq!(
+        datasets::swiss_roll(50, 0.1, 1).unwrap(),
+        datasets::swiss_roll(50, 0.1, 1).unwrap()
+    );
+    assert_eq!(
+        datasets::blobs(30, 3, 4, 1.0, 9).unwrap(),
+        datasets::blobs(30, 3, 4, 1.0, 9).unwrap()
+    );
+}
+
+#[test]
+fn blobs_split_points_evenly_around_their_centres() {
+    let d = datasets::blobs(1000, 2, 3, 0.5, 1).unwrap();
+    assert_eq!(d.x.shape(), (1000, 2));
+    let labels = d.labels.unwrap();
+    let counts: Vec<usize> = (0..3)
+        .map(|c| labels.iter().filter(|&&l| l == c).count())
+        .collect();
+    assert_eq!(counts, [334, 333, 333]);
+    // Each blob's spread is its standard deviation: within 10% at n ≈ 333.
+    for c in 0..3 {
+        let rows: Vec<Vec<f64>> = (0..1000)
+            .filter(|&i| labels[i] == c)
+            .map(|i| d.x.row(i).to_vec())
+            .collect();
+        let sd = Matrix::from_rows(rows)
+            .unwrap()
+            .column_std_sample()
+            .unwrap();
+        assert!(sd.iter().all(|s| (s - 0.5).abs() < 0.05), "{sd:?}");
+    }
+    assert!(datasets::blobs(5, 2, 6, 1.0, 0).is_err());
+    assert!(datasets::blobs(5, 2, 2, -1.0, 0).is_err());
+}
+
+#[test]
+fn noiseless_moons_and_circles_lie_on_their_curves() {
+    let m = datasets::two_moons(200, 0.0, 0).unwrap();
+    let labels = m.labels.unwrap();
+    for (i, row) in m.x.iter_rows().enumerate() {
+        let (cx, cy) = if labels[i] == 0 {
+            (0.0, 0.0)
+        } else {
+            (1.0, 0.5)
+        };
+        let r = ((row[0] - cx).powi(2) + (row[1] - cy).powi(2)).sqrt();
+        assert!(
+            (r - 1.0).abs() < 1e-12,
+            "moon {} point at radius {r}",
+            labels[i]
+        );
+        assert!(if labels[i] == 0 {
+            row[1] >= -1e-12
+        } else {
+            row[1] <= 0.5 + 1e-12
+        });
+    }
+    let c = datasets::circles(100, 0.0, 0.3, 0).unwrap();
+    let labels = c.labels.unwrap();
+    for (i, row) in c.x.iter_rows().enumerate() {
+        let r = row[0].hypot(row[1]);
+        assert!((r - if labels[i] == 0 { 1.0 } else { 0.3 }).abs() < 1e-12);
+    }
+    assert!(datasets::circles(100, 0.0, 1.5, 0).is_err());
+    assert!(datasets::two_moons(100, f64::NAN, 0).is_err());
+    assert!(datasets::two_moons(1, 0.0, 0).is_err());
+}
+
+#[test]
+fn swiss_roll_and_s_curve_carry_their_true_coordinates() {
+    let s = datasets::swiss_roll(500, 0.0, 2).unwrap();
+    assert_eq!(s.data.x.shape(), (500, 3));
+    for (i, row) in s.data.x.iter_rows().enumerate() {
+        let t = s.t[i];
+        assert!((1.5 * std::f64::consts::PI..=4.5 * std::f64::consts::PI).contains(&t));
+        assert!((row[0] - t * t.cos()).abs() < 1e-12 && (row[2] - t * t.sin()).abs() < 1e-12);
+        assert_eq!(row[1], s.height[i]);
+    }
+    let c = datasets::s_curve(300, 0.0, 2).unwrap();
+    for (i, row) in c.data.x.iter_rows().enumerate() {
+        assert!((row[0] - c.t[i].sin()).abs() < 1e-12);
+        assert!((0.0..=2.0).contains(&c.height[i]));
+    }
+}
+
+#[test]
+fn ring_and_grid_modes_sit_where_the_benchmarks_put_them() {
+    let ring = datasets::ring_of_gaussians(4000, 8, 2.0, 0.02, 5).unwrap();
+    let labels = ring.labels.as_ref().unwrap();
+    for (i, row) in ring.x.iter_rows().enumerate() {
+        let a = std::f64::consts::TAU * labels[i] as f64 / 8.0;
+        let d = ((row[0] - 2.0 * a.cos()).powi(2) + (row[1] - 2.0 * a.sin()).powi(2)).sqrt();
+        assert!(d < 0.02 * 6.0, "a ring point {d} from its mode");
+    }
+    assert_eq!(ring.class_names.len(), 8);
+    let grid = datasets::grid_of_gaussians(5000, 5, 0.05, 5).unwrap();
+    let labels = grid.labels.as_ref().unwrap();
+    let mut seen = [false; 25];
+    for (i, row) in grid.x.iter_rows().enumerate() {
+        let (mx, my) = (
+            2.0 * (labels[i] % 5) as f64 - 4.0,
+            2.0 * (labels[i] / 5) as f64 - 4.0,
+        );
+        assert!((row[0] - mx).abs() < 0.4 && (row[1] - my).abs() < 0.4);
+        seen[labels[i]] = true;
+    }
+    assert!(
+        seen.iter().all(|&s| s),
+        "every one of the 25 modes is drawn"
+    );
+}
+
+#[test]
+fn spirals_wind_in_opposite_arms() {
+    let s = datasets::two_spirals(400, 0.0, 1.5, 8).unwrap();
+    let labels = s.labels.unwrap();
+    for (i, row) in s.x.iter_rows().enumerate() {
+        // Noiseless, a point at radius r on arm 0 is r (cos r, sin r); arm 1 is its negation.
+        let r = row[0].hypot(row[1]);
+        assert!(r <= 1.5 * std::f64::consts::TAU + 1e-9);
+        let sign = if labels[i] == 0 { 1.0 } else { -1.0 };
+        assert!(
+            (row[0] - sign * r * r.cos()).abs() < 1e-9
+                && (row[1] - sign * r * r.sin()).abs() < 1e-9
+        );
+    }
+    assert!(datasets::two_spirals(10, 0.0, 0.0, 0).is_err());
+}
+
+#[test]
+fn cocktail_party_mixes_standardised_independent_sources() {
+    let c = datasets::cocktail_party(2000, 3).unwrap();
+    assert_eq!(c.sources.shape(), (2000, 4));
+    let means = c.sources.column_means().unwrap();
+    let sds = c.sources.column_std_population().unwrap();
+    assert!(means.iter().all(|m| m.abs() < 1e-12) && sds.iter().all(|s| (s - 1.0).abs() < 1e-12));
+    // X = S Aᵀ exactly as stated.
+    let expected = c.sources.matmul(&c.mixing.transpose()).unwrap();
+    for (a, b) in c.mixed.as_slice().iter().zip(expected.as_slice()) {
+        assert!((a - b).abs() < 1e-12);
+    }
+    // The sources are nearly uncorrelated (independent by construction).
+    let corr = c.sources.covariance_population().unwrap();
+    for i in 0..4 {
+        for j in 0..4 {
+            if i != j {
+                assert!(
+                    corr[(i, j)].abs() < 0.1,
+                    "sources {i} and {j} correlate {}",
+                    corr[(i, j)]
+                );
+            }
+        }
+    }
+}

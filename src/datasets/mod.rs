@@ -13,6 +13,7 @@
 //! | photos | 256 x 256 grey, 128 x 128 RGB (two) | vector quantization, texture synthesis |
 
 pub mod csv;
+pub mod generators;
 pub mod idx;
 pub mod npy;
 pub mod pnm;
@@ -20,6 +21,10 @@ pub mod pnm;
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 pub use csv::{dataset_from_csv, CsvSpec};
+pub use generators::{
+    blobs, circles, cocktail_party, grid_of_gaussians, ring_of_gaussians, s_curve, swiss_roll,
+    two_moons, two_spirals, CocktailParty, ManifoldSample,
+};
 pub use pnm::Image;
 
 /// A data matrix with what is known about its rows and columns.
