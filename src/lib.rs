@@ -13,6 +13,7 @@
 pub mod datasets;
 pub mod error;
 pub mod linalg;
+pub mod plot;
 pub mod rand;
 
 pub use error::{Error, Location, Result};
