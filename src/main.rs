@@ -1,42 +1,202 @@
 //! The `unsupervised` command line.
 //!
-//! `unsupervised tour --out DIR` runs every chapter that exists on built-in data and writes
-//! `DIR/index.html`. Each chapter adds itself to [`CHAPTERS`] with a function that returns
-//! the sections it shows.
+//! Book: `cli.md`. One hand-written parser serves every command ([`parse`]): each command
+//! declares its flags in a [`Command`], and `--help`, unknown flags, missing and bad values
+//! are handled the same way everywhere. Results go to stdout (`--json`: one JSON document and
+//! nothing else); progress and timing go to stderr.
+//!
+//! `unsupervised tour --out DIR` runs every chapter on built-in data and writes its figures
+//! and `DIR/index.html`. A chapter joins the tour with one entry in [`CHAPTERS`].
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+use unsupervised::datasets::{self, Dataset, Image, LoadOptions};
 use unsupervised::linalg::{gemm, Exec, Isa, Matrix, Scalar};
+use unsupervised::plot::{self, png, Figure, Plot};
 use unsupervised::Rng;
 
-const HELP: &str = "\
-unsupervised — unsupervised learning from scratch, the code of the book
+// ---------------------------------------------------------------- argument parsing
 
-USAGE:
-    unsupervised <COMMAND> [OPTIONS]
+// ANCHOR: command
+/// A flag a command accepts: `--name VALUE` when `value` names the value, else a switch.
+struct Flag {
+    name: &'static str,
+    value: Option<&'static str>,
+    help: &'static str,
+}
 
-COMMANDS:
-    tour        Run every chapter on built-in data and write DIR/index.html
-    help        Print this help (also --help, -h)
+/// A command: its name, a one-line description and its flags (`--help` is implicit).
+struct Command {
+    name: &'static str,
+    about: &'static str,
+    flags: &'static [Flag],
+}
 
-OPTIONS:
-    --version   Print the version
+const SEED: Flag = Flag {
+    name: "--seed",
+    value: Some("N"),
+    help: "seed of every random choice (default 0)",
+};
+const OUT: Flag = Flag {
+    name: "--out",
+    value: Some("DIR"),
+    help: "directory for figures and files (created if missing)",
+};
+const JSON: Flag = Flag {
+    name: "--json",
+    value: None,
+    help: "print one JSON document on stdout and nothing else",
+};
+const DATA: Flag = Flag {
+    name: "--data",
+    value: Some("NAME|PATH"),
+    help: "a data set name (see `unsupervised datasets`), or a .csv or .npy file",
+};
+const N: Flag = Flag {
+    name: "--n",
+    value: Some("N"),
+    help: "number of points for generated data",
+};
+const NOISE: Flag = Flag {
+    name: "--noise",
+    value: Some("X"),
+    help: "noise level for generated data",
+};
+const LABEL: Flag = Flag {
+    name: "--label",
+    value: Some("COLUMN"),
+    help: "a CSV file's label column",
+};
+// ANCHOR_END: command
 
-Run `unsupervised <COMMAND> --help` for a command's options.";
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "tour",
+        about: "run every chapter on built-in data and write DIR/index.html with its figures",
+        flags: &[
+            Flag {
+                name: "--out",
+                value: Some("DIR"),
+                help: "where to write the figures and index.html (default: figures)",
+            },
+            Flag {
+                name: "--chapter",
+                value: Some("NAME"),
+                help: "run one chapter only (datasets, linalg, ...)",
+            },
+            Flag {
+                name: "--quick",
+                value: None,
+                help: "smaller problem sizes, for a fast check",
+            },
+            SEED,
+        ],
+    },
+    Command {
+        name: "datasets",
+        about: "list the embedded data sets and generators, or describe one with --data",
+        flags: &[DATA, N, NOISE, LABEL, SEED, OUT, JSON],
+    },
+];
 
-const TOUR_HELP: &str = "\
-unsupervised tour — run every chapter and write a page of results
+/// Parsed flags: values by flag name, and the switches that were given.
+struct Args {
+    values: BTreeMap<&'static str, String>,
+}
 
-USAGE:
-    unsupervised tour [--out DIR] [--chapter NAME] [--quick]
+impl Args {
+    fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    fn text(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+    /// The value of `name` parsed as `T`, or an error naming the flag and the value.
+    fn get<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, String> {
+        match self.values.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("{name} {v}: expected {expected}")),
+        }
+    }
+    fn seed(&self) -> Result<u64, String> {
+        Ok(self.get("--seed", "a whole number")?.unwrap_or(0))
+    }
+    fn out(&self, default: &str) -> PathBuf {
+        PathBuf::from(self.text("--out").unwrap_or(default))
+    }
+}
 
-OPTIONS:
-    --out DIR        Where to write index.html (default: figures; created if missing)
-    --chapter NAME   Run one chapter only (e.g. linalg)
-    --quick          Smaller problem sizes, for a fast check
-    -h, --help       Print this help";
+// ANCHOR: parse
+/// Parses a command's arguments; `Ok(None)` means `--help` was asked for (and printed).
+fn parse(cmd: &Command, args: &[String]) -> Result<Option<Args>, String> {
+    let mut values = BTreeMap::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--help" || arg == "-h" {
+            println!("{}", command_help(cmd));
+            return Ok(None);
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let Some(flag) = cmd.flags.iter().find(|f| f.name == name) else {
+            return Err(format!(
+                "{}: unknown option `{arg}`; see `unsupervised {} --help`",
+                cmd.name, cmd.name
+            ));
+        };
+        let value = match (flag.value, inline) {
+            (Some(_), Some(v)) => v,
+            (Some(meta), None) => match it.next() {
+                Some(v) if !v.starts_with("--") => v.clone(),
+                _ => return Err(format!("{} needs a value ({meta})", flag.name)),
+            },
+            (None, Some(_)) => return Err(format!("{} takes no value", flag.name)),
+            (None, None) => String::new(),
+        };
+        values.insert(flag.name, value);
+    }
+    Ok(Some(Args { values }))
+}
+// ANCHOR_END: parse
+
+fn command_help(cmd: &Command) -> String {
+    let mut s = format!(
+        "unsupervised {} — {}\n\nUSAGE:\n    unsupervised {} [OPTIONS]\n\nOPTIONS:\n",
+        cmd.name, cmd.about, cmd.name
+    );
+    for f in cmd.flags {
+        let left = match f.value {
+            Some(v) => format!("{} {v}", f.name),
+            None => f.name.to_string(),
+        };
+        let _ = writeln!(s, "    {left:<22}{}", f.help);
+    }
+    let _ = write!(s, "    {:<22}print this help", "-h, --help");
+    s
+}
+
+fn program_help() -> String {
+    let mut s = String::from(
+        "unsupervised — unsupervised learning from scratch, the code of the book\n\n\
+         USAGE:\n    unsupervised <COMMAND> [OPTIONS]\n\nCOMMANDS:\n",
+    );
+    for c in COMMANDS {
+        let _ = writeln!(s, "    {:<12}{}", c.name, c.about);
+    }
+    s.push_str(
+        "\nOPTIONS:\n    -h, --help  print this help\n    --version   print the version\n\n",
+    );
+    s.push_str("Run `unsupervised <COMMAND> --help` for a command's options.");
+    s
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,65 +210,278 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    match args.first().map(String::as_str) {
-        None | Some("help" | "--help" | "-h") => {
-            println!("{HELP}");
-            Ok(())
-        }
-        Some("--version" | "-V") => {
-            println!("unsupervised {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Some("tour") => tour(&args[1..]),
-        Some(other) => Err(format!(
-            "unknown command `{other}`; see `unsupervised --help`"
-        )),
-    }
-}
-
-/// The tour's options.
-struct TourOptions {
-    out: PathBuf,
-    chapter: Option<String>,
-    quick: bool,
-}
-
-fn parse_tour(args: &[String]) -> Result<Option<TourOptions>, String> {
-    let mut opts = TourOptions {
-        out: PathBuf::from("figures"),
-        chapter: None,
-        quick: false,
+    let Some(first) = args.first() else {
+        println!("{}", program_help());
+        return Ok(());
     };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--out" => opts.out = PathBuf::from(value("--out")?),
-            "--chapter" => {
-                let name = value("--chapter")?;
-                if !CHAPTERS.iter().any(|c| c.name == name) {
-                    let known: Vec<&str> = CHAPTERS.iter().map(|c| c.name).collect();
-                    return Err(format!(
-                        "--chapter {name}: unknown chapter (available: {})",
-                        known.join(", ")
-                    ));
-                }
-                opts.chapter = Some(name);
+    match first.as_str() {
+        "help" | "--help" | "-h" => {
+            println!("{}", program_help());
+            return Ok(());
+        }
+        "--version" | "-V" => {
+            println!("unsupervised {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let Some(cmd) = COMMANDS.iter().find(|c| c.name == first) else {
+        return Err(format!(
+            "unknown command `{first}`; see `unsupervised --help`"
+        ));
+    };
+    let Some(parsed) = parse(cmd, &args[1..])? else {
+        return Ok(());
+    };
+    match cmd.name {
+        "tour" => tour(&parsed),
+        "datasets" => datasets_command(&parsed),
+        _ => unreachable!("every command in COMMANDS has a branch"),
+    }
+}
+
+// ---------------------------------------------------------------- JSON output
+
+/// A JSON value, for `--json` output.
+enum Json {
+    Num(f64),
+    Int(i64),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(&'static str, Json)>),
+}
+
+impl Json {
+    fn write(&self, out: &mut String) {
+        match self {
+            // JSON has no NaN or infinity: they become null.
+            Json::Num(x) if x.is_finite() => {
+                let _ = write!(out, "{x}");
             }
-            "--quick" => opts.quick = true,
-            other => {
-                return Err(format!(
-                    "tour: unknown option `{other}`; see `unsupervised tour --help`"
-                ))
+            Json::Num(_) => out.push_str("null"),
+            Json::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Json::Str(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 => {
+                            let _ = write!(out, "\\u{:04x}", c as u32);
+                        }
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            Json::Arr(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write(out);
+                }
+                out.push(']');
+            }
+            Json::Obj(fields) => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    Json::Str((*k).to_string()).write(out);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
             }
         }
     }
-    Ok(Some(opts))
+    fn render(&self) -> String {
+        let mut s = String::new();
+        self.write(&mut s);
+        s
+    }
+}
+
+// ---------------------------------------------------------------- `datasets`
+
+fn data_options(args: &Args) -> Result<LoadOptions, String> {
+    Ok(LoadOptions {
+        n: args.get("--n", "a whole number")?,
+        noise: args.get("--noise", "a number")?,
+        seed: args.seed()?,
+        label: args.text("--label").map(str::to_string),
+    })
+}
+
+/// One line per embedded set and generator, or a description of the `--data` set.
+fn datasets_command(args: &Args) -> Result<(), String> {
+    // Validated first, so a bad value is reported even when it would go unused.
+    let options = data_options(args)?;
+    if let Some(name) = args.text("--data") {
+        let d = datasets::load(name, &options).map_err(|e| e.to_string())?;
+        if let Some(dir) = args.text("--out") {
+            let path = Path::new(dir).join(format!("{}.npy", file_stem(&d.name)));
+            std::fs::create_dir_all(dir).map_err(|e| format!("--out {dir}: {e}"))?;
+            let bytes = datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(&d.x))
+                .map_err(|e| e.to_string())?;
+            write_atomically(&path, &bytes)?;
+            eprintln!("wrote {}", path.display());
+        }
+        let summary = Json::Obj(vec![
+            ("name", Json::Str(d.name.clone())),
+            ("rows", Json::Int(d.x.rows() as i64)),
+            ("columns", Json::Int(d.x.cols() as i64)),
+            (
+                "features",
+                Json::Arr(
+                    d.feature_names
+                        .iter()
+                        .map(|f| Json::Str(f.clone()))
+                        .collect(),
+                ),
+            ),
+            (
+                "classes",
+                Json::Arr(d.class_names.iter().map(|c| Json::Str(c.clone())).collect()),
+            ),
+            (
+                "means",
+                Json::Arr(
+                    d.x.column_means()
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .map(Json::Num)
+                        .collect(),
+                ),
+            ),
+        ]);
+        if args.has("--json") {
+            println!("{}", summary.render());
+        } else {
+            println!("{}: {} rows x {} columns", d.name, d.x.rows(), d.x.cols());
+            println!(
+                "features: {}",
+                d.feature_names
+                    .iter()
+                    .take(12)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !d.class_names.is_empty() {
+                println!("classes: {}", d.class_names.join(", "));
+            }
+        }
+        return Ok(());
+    }
+    let list: Vec<(&str, &str, &str)> = vec![
+        (
+            "usarrests",
+            "50 x 4, state names",
+            "US arrests per 100,000 by state, 1973 (R datasets; ISLR ch. 10)",
+        ),
+        (
+            "faithful",
+            "272 x 2",
+            "Old Faithful eruptions and waiting times (R datasets; Bishop ch. 9)",
+        ),
+        (
+            "digits",
+            "1797 x 64, 10 classes",
+            "UCI handwritten digits 8 x 8 (Alpaydin and Kaynak 1998)",
+        ),
+        (
+            "mnist",
+            "10000 x 784, 10 classes",
+            "MNIST digits 28 x 28, a fixed random 10,000 (LeCun et al.)",
+        ),
+        (
+            "blobs",
+            "n x 2, 3 classes",
+            "generated: isotropic Gaussian blobs",
+        ),
+        (
+            "moons",
+            "n x 2, 2 classes",
+            "generated: two interleaving half circles",
+        ),
+        (
+            "circles",
+            "n x 2, 2 classes",
+            "generated: two concentric circles",
+        ),
+        (
+            "spirals",
+            "n x 2, 2 classes",
+            "generated: two interleaved spirals",
+        ),
+        ("swissroll", "n x 3", "generated: the Swiss roll"),
+        ("scurve", "n x 3", "generated: the S-curve"),
+        (
+            "ring",
+            "n x 2, 8 classes",
+            "generated: 8 Gaussians on a circle (mode collapse)",
+        ),
+        (
+            "grid",
+            "n x 2, 25 classes",
+            "generated: 5 x 5 grid of Gaussians (mode collapse)",
+        ),
+    ];
+    if args.has("--json") {
+        let items = list
+            .iter()
+            .map(|(n, s, a)| {
+                Json::Obj(vec![
+                    ("name", Json::Str((*n).into())),
+                    ("shape", Json::Str((*s).into())),
+                    ("about", Json::Str((*a).into())),
+                ])
+            })
+            .collect();
+        println!("{}", Json::Arr(items).render());
+    } else {
+        for (name, shape, about) in list {
+            println!("{name:<10} {shape:<24} {about}");
+        }
+        println!("\nImages: china-gray-256 (256 x 256 grey), china-rgb-128 and flower-rgb-128 (128 x 128 RGB).");
+        println!("Files: --data PATH.csv (numeric columns; --label COLUMN) or --data PATH.npy.");
+    }
+    Ok(())
+}
+
+fn file_stem(name: &str) -> String {
+    Path::new(name)
+        .file_stem()
+        .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned())
+}
+
+// ---------------------------------------------------------------- the tour
+
+/// Options every chapter's tour section gets.
+struct TourContext {
+    out: PathBuf,
+    quick: bool,
+    seed: u64,
+}
+
+impl TourContext {
+    /// Writes `bytes` as `out/name` and returns the name, for the page to reference.
+    fn save(&self, name: &str, bytes: &[u8]) -> Result<String, String> {
+        write_atomically(&self.out.join(name), bytes)?;
+        Ok(name.to_string())
+    }
+    fn save_svg(&self, name: &str, figure: &Figure) -> Result<String, String> {
+        self.save(name, figure.to_svg().as_bytes())
+    }
+    fn save_png(&self, name: &str, image: &Image) -> Result<String, String> {
+        self.save(name, &png::encode(image))
+    }
 }
 
 /// One chapter's part of the tour.
@@ -116,45 +489,76 @@ struct Chapter {
     name: &'static str,
     title: &'static str,
     book_page: &'static str,
-    run: fn(&TourOptions) -> Result<Vec<Section>, String>,
+    run: fn(&TourContext) -> Result<Vec<Section>, String>,
 }
 
-/// A captioned result: what it is, what to look for, and its HTML.
+/// A captioned result: a figure file or an HTML fragment, and what to look for in it.
 struct Section {
     caption: String,
     look_for: String,
+    file: Option<String>,
     html: String,
 }
 
-/// Every chapter in the tour, in book order. A new chapter adds one line here.
-const CHAPTERS: &[Chapter] = &[Chapter {
-    name: "linalg",
-    title: "1 · Matrices and SIMD-friendly loops",
-    book_page: "01-linalg.html",
-    run: tour_linalg,
-}];
+impl Section {
+    fn figure(file: String, caption: &str, look_for: &str) -> Section {
+        Section {
+            caption: caption.into(),
+            look_for: look_for.into(),
+            file: Some(file),
+            html: String::new(),
+        }
+    }
+}
 
-fn tour(args: &[String]) -> Result<(), String> {
-    let Some(opts) = parse_tour(args)? else {
-        println!("{TOUR_HELP}");
-        return Ok(());
+// ANCHOR: chapters
+/// Every chapter in the tour, in book order. A new chapter adds one line here.
+const CHAPTERS: &[Chapter] = &[
+    Chapter {
+        name: "datasets",
+        title: "Data sets",
+        book_page: "datasets.html",
+        run: tour_datasets,
+    },
+    Chapter {
+        name: "linalg",
+        title: "1 · Matrices and SIMD-friendly loops",
+        book_page: "01-linalg.html",
+        run: tour_linalg,
+    },
+];
+// ANCHOR_END: chapters
+
+fn tour(args: &Args) -> Result<(), String> {
+    if let Some(name) = args.text("--chapter") {
+        if !CHAPTERS.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = CHAPTERS.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "--chapter {name}: unknown chapter (available: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let ctx = TourContext {
+        out: args.out("figures"),
+        quick: args.has("--quick"),
+        seed: args.seed()?,
     };
-    std::fs::create_dir_all(&opts.out).map_err(|e| {
+    std::fs::create_dir_all(&ctx.out).map_err(|e| {
         format!(
             "--out {}: cannot create the directory: {e}",
-            opts.out.display()
+            ctx.out.display()
         )
     })?;
     let started = Instant::now();
     let selected: Vec<&Chapter> = CHAPTERS
         .iter()
-        .filter(|c| opts.chapter.as_deref().is_none_or(|n| n == c.name))
+        .filter(|c| args.text("--chapter").is_none_or(|n| n == c.name))
         .collect();
     let mut body = String::new();
     for (i, chapter) in selected.iter().enumerate() {
         let t = Instant::now();
-        let sections =
-            (chapter.run)(&opts).map_err(|e| format!("chapter {}: {e}", chapter.name))?;
+        let sections = (chapter.run)(&ctx).map_err(|e| format!("chapter {}: {e}", chapter.name))?;
         eprintln!(
             "[{}/{}] {:<12} {:>6.2} s",
             i + 1,
@@ -165,28 +569,35 @@ fn tour(args: &[String]) -> Result<(), String> {
         // The book is built into book/book by `mdbook build book`; link to it in the checkout.
         let _ = writeln!(
             body,
-            "<h2>{} <a href=\"file://{}/book/book/{}\">(book chapter)</a></h2>",
+            "<h2 id=\"{}\">{} <a class=\"book\" href=\"file://{}/book/book/{}\">book chapter</a></h2>",
+            chapter.name,
             chapter.title,
             env!("CARGO_MANIFEST_DIR"),
             chapter.book_page
         );
         for s in sections {
-            let _ = write!(
+            let content = match &s.file {
+                Some(f) => format!("<img src=\"{f}\" alt=\"{}\">", s.caption),
+                None => s.html.clone(),
+            };
+            let _ = writeln!(
                 body,
-                "<figure>\n{}\n<figcaption><b>{}</b> — {}</figcaption>\n</figure>\n",
-                s.html, s.caption, s.look_for
+                "<figure>\n{content}\n<figcaption><b>{}</b> — {}</figcaption>\n</figure>",
+                s.caption, s.look_for
             );
         }
     }
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>unsupervised — tour</title>\n<style>{STYLE}</style></head>\n<body>\n\
-         <h1>unsupervised — the tour</h1>\n<p>{}; instruction set {:?}, {} threads.</p>\n{body}</body></html>\n",
+         <h1>unsupervised — the tour</h1>\n<p>Version {}; instruction set {:?}, {} threads; seed {}{}.</p>\n{body}</body></html>\n",
         env!("CARGO_PKG_VERSION"),
         unsupervised::linalg::kernels::isa(),
-        unsupervised::linalg::threads::num_threads()
+        unsupervised::linalg::threads::num_threads(),
+        ctx.seed,
+        if ctx.quick { "; quick mode" } else { "" }
     );
-    let index = opts.out.join("index.html");
+    let index = ctx.out.join("index.html");
     write_atomically(&index, page.as_bytes())?;
     eprintln!(
         "wrote {} ({} chapters, {:.1} s)",
@@ -197,18 +608,225 @@ fn tour(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-const STYLE: &str =
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:right}\
-figure{margin:1.5rem 0}figcaption{margin-top:.4rem;color:#333}";
+figure{margin:1.5rem 0}figcaption{margin-top:.4rem;color:#333;max-width:60rem}img{max-width:100%;border:1px solid #eee}\
+a.book{font-size:.7em;font-weight:normal;margin-left:.5em}";
 
-/// Writes to a temporary name beside `path`, then renames: a reader never sees half a file.
+/// Writes to a temporary name beside `path`, then renames: a reader never sees half a file,
+/// and nothing but `path` is ever replaced.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path)
         .map_err(|e| format!("{}: cannot rename into place: {e}", path.display()))
 }
+
+// ---------------------------------------------------------------- tour: data sets
+
+/// The first `count` rows of `d` as images of `side x side`, values from `lo` to `hi`.
+fn rows_as_images(
+    d: &Dataset,
+    count: usize,
+    side: usize,
+    lo: f64,
+    hi: f64,
+    invert: bool,
+    factor: usize,
+) -> Result<Image, String> {
+    let images: Vec<Vec<u8>> = (0..count.min(d.x.rows()))
+        .map(|i| {
+            let small = Image {
+                width: side,
+                height: side,
+                channels: 1,
+                pixels: plot::to_bytes(d.x.row(i), lo, hi, invert),
+            };
+            plot::upscale(&small, factor).pixels
+        })
+        .collect();
+    let refs: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+    plot::image_grid(&refs, side * factor, side * factor, 1, 20, 2).map_err(|e| e.to_string())
+}
+
+fn labelled_scatter(title: &str, d: &Dataset, legend: bool) -> Result<Plot, String> {
+    let (xs, ys) = (d.x.column(0), d.x.column(1));
+    let labels = d.labels.clone().unwrap_or_else(|| vec![0; d.x.rows()]);
+    let names = if legend {
+        d.class_names.clone()
+    } else {
+        Vec::new()
+    };
+    Ok(Plot::new(title)
+        .scatter_classes(&xs, &ys, &labels, &names)
+        .map_err(|e| e.to_string())?
+        .equal_aspect())
+}
+
+fn tour_datasets(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    let e = |e: unsupervised::Error| e.to_string();
+    let mut out = Vec::new();
+
+    let mnist = datasets::mnist().map_err(e)?;
+    let grid = rows_as_images(
+        &mnist,
+        if ctx.quick { 40 } else { 200 },
+        28,
+        0.0,
+        1.0,
+        false,
+        1,
+    )?;
+    out.push(Section::figure(ctx.save_png("mnist-grid.png", &grid)?, "MNIST: the first embedded digits", "white strokes on black, 28 x 28 pixels each; the order is random, so every row mixes the ten classes."));
+
+    let digits = datasets::digits().map_err(e)?;
+    let grid = rows_as_images(
+        &digits,
+        if ctx.quick { 40 } else { 100 },
+        8,
+        0.0,
+        16.0,
+        true,
+        4,
+    )?;
+    out.push(Section::figure(
+        ctx.save_png("digits-grid.png", &grid)?,
+        "UCI digits, 8 x 8 pixels, enlarged four times",
+        "sixteen grey levels per pixel: the blockiness is the data, not the picture.",
+    ));
+
+    let us = datasets::usarrests().map_err(e)?;
+    let mut plot = Plot::new("USArrests: murder against assault")
+        .x_label("assault arrests per 100,000")
+        .y_label("murder arrests per 100,000");
+    plot = plot
+        .points(&us.x.column(1), &us.x.column(0), plot::class_color(0))
+        .map_err(e)?;
+    for (i, name) in us.row_names.iter().flatten().enumerate().step_by(3) {
+        plot = plot.text(us.x[(i, 1)], us.x[(i, 0)], name.clone(), "#555");
+    }
+    let faithful = datasets::faithful().map_err(e)?;
+    let fplot = Plot::new("Old Faithful")
+        .x_label("eruption (minutes)")
+        .y_label("waiting (minutes)");
+    let fplot = fplot
+        .points(
+            &faithful.x.column(0),
+            &faithful.x.column(1),
+            plot::class_color(0),
+        )
+        .map_err(e)?;
+    let fig = Figure::new("", 2, 480.0, 380.0).with(plot).with(fplot);
+    out.push(Section::figure(ctx.save_svg("tables.svg", &fig)?, "The two small tables", "USArrests (every third state named): murder and assault rise together, the correlation PCA finds; Old Faithful: two clumps of short and long eruptions, the mixture chapter's example."));
+
+    let n = if ctx.quick { 300 } else { 1000 };
+    let seed = ctx.seed;
+    let mut fig = Figure::new(
+        "Generated data (seed shown in the page header)",
+        4,
+        300.0,
+        300.0,
+    );
+    fig.push(labelled_scatter(
+        "blobs",
+        &datasets::blobs(n, 2, 3, 1.0, seed).map_err(e)?,
+        false,
+    )?);
+    fig.push(labelled_scatter(
+        "two moons",
+        &datasets::two_moons(n, 0.05, seed).map_err(e)?,
+        false,
+    )?);
+    fig.push(labelled_scatter(
+        "circles",
+        &datasets::circles(n, 0.05, 0.5, seed).map_err(e)?,
+        false,
+    )?);
+    fig.push(labelled_scatter(
+        "two spirals",
+        &datasets::two_spirals(n, 0.2, 1.5, seed).map_err(e)?,
+        false,
+    )?);
+    fig.push(labelled_scatter(
+        "ring of 8",
+        &datasets::ring_of_gaussians(n, 8, 2.0, 0.02, seed).map_err(e)?,
+        false,
+    )?);
+    fig.push(labelled_scatter(
+        "grid of 25",
+        &datasets::grid_of_gaussians(n, 5, 0.05, seed).map_err(e)?,
+        false,
+    )?);
+    for (title, sample) in [
+        (
+            "Swiss roll (x, z)",
+            datasets::swiss_roll(n, 0.0, seed).map_err(e)?,
+        ),
+        (
+            "S-curve (x, z)",
+            datasets::s_curve(n, 0.0, seed).map_err(e)?,
+        ),
+    ] {
+        let p = Plot::new(title)
+            .scatter_values(
+                &sample.data.x.column(0),
+                &sample.data.x.column(2),
+                &sample.t,
+            )
+            .map_err(e)?;
+        fig.push(p.equal_aspect());
+    }
+    out.push(Section::figure(ctx.save_svg("generators.svg", &fig)?, "Every generator", "colours are the true classes, or for the Swiss roll and S-curve the position t along the sheet (dark to yellow): the coordinate a good embedding should unroll."));
+
+    let party = datasets::cocktail_party(if ctx.quick { 400 } else { 1000 }, seed).map_err(e)?;
+    let shown = party.sources.rows().min(400);
+    let t: Vec<f64> = (0..shown).map(|i| i as f64).collect();
+    let mut fig = Figure::new("The cocktail party", 2, 460.0, 260.0);
+    for (title, m) in [
+        ("sources", &party.sources),
+        ("what the microphones hear", &party.mixed),
+    ] {
+        let mut p = Plot::new(title).x_label("sample");
+        for j in 0..4 {
+            let ys: Vec<f64> = (0..shown).map(|i| m[(i, j)] + 6.0 * j as f64).collect();
+            p = p.line(&t, &ys, plot::class_color(j), "").map_err(e)?;
+        }
+        fig.push(p);
+    }
+    out.push(Section::figure(ctx.save_svg("cocktail.svg", &fig)?, "Independent sources and their mixtures", "a sine, a square wave, a sawtooth and noise (left) reach four microphones as weighted sums (right); ICA (chapter 3) recovers the left from the right."));
+
+    for (file, image, caption) in [
+        (
+            "china-gray.png",
+            datasets::china_gray().map_err(e)?,
+            "Summer Palace, 256 x 256 grey: the vector-quantization image",
+        ),
+        (
+            "china-rgb.png",
+            datasets::china_rgb().map_err(e)?,
+            "Summer Palace, 128 x 128 RGB",
+        ),
+        (
+            "flower-rgb.png",
+            datasets::flower_rgb().map_err(e)?,
+            "Dahlia, 128 x 128 RGB: the texture image",
+        ),
+    ] {
+        out.push(Section::figure(
+            ctx.save_png(
+                file,
+                &plot::upscale(&image, if image.width < 200 { 2 } else { 1 }),
+            )?,
+            caption,
+            "embedded photos, shown at their stored resolution (small ones doubled).",
+        ));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- tour: chapter 1
 
 /// GFLOP/s of the best of three `n x n` products.
 fn gemm_rate<T: Scalar>(n: usize, exec: Exec) -> Result<f64, String> {
@@ -225,31 +843,51 @@ fn gemm_rate<T: Scalar>(n: usize, exec: Exec) -> Result<f64, String> {
     Ok(2.0 * (n as f64).powi(3) / best / 1e9)
 }
 
-/// Chapter 1: GEMM speed on each instruction-set path, and the determinism promise.
-fn tour_linalg(opts: &TourOptions) -> Result<Vec<Section>, String> {
-    let n = if opts.quick { 128 } else { 512 };
+/// Chapter 1: GEMM speed on each instruction-set path and size, and the determinism promise.
+fn tour_linalg(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    let sizes: &[usize] = if ctx.quick {
+        &[32, 64, 128]
+    } else {
+        &[32, 64, 128, 256, 512]
+    };
     let threads = unsupervised::linalg::threads::num_threads();
-    let mut table = String::from(
-        "<table><tr><th>path</th><th>threads</th><th>f64 GFLOP/s</th><th>f32 GFLOP/s</th></tr>\n",
-    );
-    for isa in Isa::available() {
-        for t in [1, threads] {
-            let exec = Exec::default().with_isa(isa).with_threads(t);
+    let mut plot = Plot::new("GEMM throughput, f64, one thread")
+        .x_label("n (n x n times n x n)")
+        .y_label("GFLOP/s");
+    let mut table = String::from("<table><tr><th>path</th><th>threads</th><th>n</th><th>f64 GFLOP/s</th><th>f32 GFLOP/s</th></tr>\n");
+    let n_big = *sizes.last().unwrap_or(&128);
+    for (k, isa) in Isa::available().into_iter().enumerate() {
+        let exec = Exec::default().with_isa(isa);
+        let rates: Vec<f64> = sizes
+            .iter()
+            .map(|&n| gemm_rate::<f64>(n, exec.with_threads(1)))
+            .collect::<Result<_, _>>()?;
+        let xs: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
+        plot = plot
+            .line(&xs, &rates, plot::class_color(k), &format!("{isa:?}"))
+            .map_err(|e| e.to_string())?;
+        for t in if threads > 1 {
+            vec![1, threads]
+        } else {
+            vec![1]
+        } {
+            let e = exec.with_threads(t);
             let _ = writeln!(
                 table,
-                "<tr><td>{isa:?}</td><td>{t}</td><td>{:.1}</td><td>{:.1}</td></tr>",
-                gemm_rate::<f64>(n, exec)?,
-                gemm_rate::<f32>(n, exec)?
+                "<tr><td>{isa:?}</td><td>{t}</td><td>{n_big}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+                gemm_rate::<f64>(n_big, e)?,
+                gemm_rate::<f32>(n_big, e)?
             );
-            if threads == 1 {
-                break;
-            }
         }
     }
     table.push_str("</table>");
+    let file = ctx.save_svg(
+        "linalg-gemm.svg",
+        &Figure::new("", 1, 560.0, 360.0).with(plot),
+    )?;
 
     // The same product on 1, 2 and 3 threads, compared bit for bit.
-    let mut rng = Rng::seed_from_u64(7);
+    let mut rng = Rng::seed_from_u64(ctx.seed);
     let a = Matrix::<f64>::from_fn(300, 200, |_, _| rng.normal());
     let b = Matrix::<f64>::from_fn(200, 150, |_, _| rng.normal());
     let one = a
@@ -265,14 +903,12 @@ fn tour_linalg(opts: &TourOptions) -> Result<Vec<Section>, String> {
             })
     });
     Ok(vec![
-        Section {
-            caption: format!("GEMM, {n} x {n}, best of three"),
-            look_for: "each wider instruction set should roughly double the rate; a second thread should nearly double it again.".into(),
-            html: table,
-        },
+        Section::figure(file, "GEMM throughput by size and instruction set", "each wider instruction set should roughly double the rate, and the rate should climb with n until packing and call overheads are amortised."),
+        Section { caption: format!("GEMM, {n_big} x {n_big}, best of three"), look_for: "a second thread should nearly double the rate.".into(), file: None, html: table },
         Section {
             caption: "Determinism".into(),
             look_for: "a 300x200 by 200x150 product on 1, 2 and 3 threads gives the same bits.".into(),
+            file: None,
             html: format!("<p>identical bits on 1, 2 and 3 threads: <b>{}</b></p>", if identical { "yes" } else { "NO" }),
         },
     ])

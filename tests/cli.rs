@@ -1,5 +1,5 @@
-//! The command line, run as a user would: the quick tour writes a page; bad flags fail
-//! with a message naming the flag.
+//! The command line, run as a user would: the quick tour writes a page whose every figure
+//! exists and is a valid SVG or PNG; bad flags fail with a message naming the flag.
 
 use std::process::Command;
 
@@ -7,31 +7,128 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_unsupervised"))
 }
 
+/// Every `src="…"` in the page.
+fn image_sources(page: &str) -> Vec<String> {
+    page.split("src=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
-fn quick_tour_writes_an_index_page() {
+fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let out = std::env::temp_dir().join(format!("unsupervised-tour-{}", std::process::id()));
-    let status = bin()
+    let run = bin()
         .args(["tour", "--quick", "--out"])
         .arg(&out)
         .output()
         .unwrap();
     assert!(
-        status.status.success(),
+        run.status.success(),
         "{}",
-        String::from_utf8_lossy(&status.stderr)
+        String::from_utf8_lossy(&run.stderr)
     );
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(page.starts_with("<!doctype html>") && page.trim_end().ends_with("</html>"));
-    assert!(page.contains("Matrices and SIMD-friendly loops"));
+    assert!(page.contains("Data sets") && page.contains("Matrices and SIMD-friendly loops"));
     assert!(page.contains("identical bits on 1, 2 and 3 threads: <b>yes</b>"));
-    assert!(page.contains("GFLOP/s"));
-    let stderr = String::from_utf8_lossy(&status.stderr);
-    assert!(stderr.contains("[1/1] linalg"), "{stderr}");
+    let sources = image_sources(&page);
+    assert!(sources.len() >= 8, "{sources:?}");
+    for src in &sources {
+        let bytes = std::fs::read(out.join(src))
+            .unwrap_or_else(|_| panic!("{src} is referenced but missing"));
+        if src.ends_with(".svg") {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+                "{src} is not an SVG document"
+            );
+            assert!(!text.contains("NaN"), "{src} has NaN coordinates");
+        } else {
+            assert!(src.ends_with(".png"), "{src}");
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{src} signature");
+            assert_eq!(
+                &bytes[bytes.len() - 8..bytes.len() - 4],
+                b"IEND",
+                "{src} ends with IEND"
+            );
+        }
+    }
+    let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        !out.join("index.tmp").exists(),
-        "temporary file left behind"
+        stderr.contains("[1/2] datasets") && stderr.contains("[2/2] linalg"),
+        "{stderr}"
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "the tour prints progress on stderr only"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+
+    // One chapter only, into the same directory: the other chapter's files stay.
+    let again = bin()
+        .args(["tour", "--quick", "--chapter", "linalg", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(
+        out.join("mnist-grid.png").exists(),
+        "the tour never deletes files"
     );
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn datasets_lists_and_describes_with_json_on_stdout_only() {
+    let list = bin().args(["datasets", "--json"]).output().unwrap();
+    assert!(list.status.success());
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        text.starts_with('[') && text.trim_end().ends_with(']') && text.contains("\"usarrests\""),
+        "{text}"
+    );
+    let one = bin()
+        .args(["datasets", "--data", "usarrests", "--json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(one.stdout).unwrap();
+    assert!(
+        text.contains("\"rows\":50")
+            && text.contains("\"columns\":4")
+            && text.contains("\"Murder\""),
+        "{text}"
+    );
+    assert_eq!(text.trim().lines().count(), 1, "one JSON document");
+    // Generated data follow --n and --seed; a file path works too.
+    let dir = std::env::temp_dir().join(format!("unsupervised-data-{}", std::process::id()));
+    let moons = bin()
+        .args([
+            "datasets", "--data", "moons", "--n", "40", "--seed", "3", "--json", "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&moons.stdout).contains("\"rows\":40"));
+    let npy = dir.join("moons.npy");
+    assert!(npy.exists());
+    let back = bin()
+        .args(["datasets", "--json", "--data"])
+        .arg(&npy)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&back.stdout).contains("\"rows\":40"),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -40,6 +137,14 @@ fn bad_flags_fail_with_a_message_naming_them() {
         (vec!["tour", "--bogus"], "--bogus"),
         (vec!["tour", "--out"], "--out needs a value"),
         (vec!["tour", "--chapter", "nope"], "--chapter nope"),
+        (
+            vec!["tour", "--seed", "x1"],
+            "--seed x1: expected a whole number",
+        ),
+        (vec!["tour", "--quick=yes"], "--quick takes no value"),
+        (vec!["datasets", "--data", "nowhere.csv"], "nowhere.csv"),
+        (vec!["datasets", "--data", "iris"], "data = iris"),
+        (vec!["datasets", "--noise", "loud"], "--noise loud"),
         (vec!["frobnicate"], "unknown command `frobnicate`"),
     ] {
         let out = bin().args(&args).output().unwrap();
@@ -54,9 +159,16 @@ fn bad_flags_fail_with_a_message_naming_them() {
 fn help_and_version_print_to_stdout() {
     let help = bin().arg("--help").output().unwrap();
     assert!(help.status.success());
-    assert!(String::from_utf8_lossy(&help.stdout).contains("tour"));
-    let tour_help = bin().args(["tour", "--help"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&tour_help.stdout).contains("--quick"));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("tour") && text.contains("datasets"));
+    for cmd in ["tour", "datasets"] {
+        let h = bin().args([cmd, "--help"]).output().unwrap();
+        assert!(h.status.success());
+        assert!(
+            String::from_utf8_lossy(&h.stdout).contains("--seed"),
+            "{cmd} --help"
+        );
+    }
     let version = bin().arg("--version").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),

@@ -238,3 +238,82 @@ pub fn by_name(name: &str) -> Result<Dataset> {
         )),
     }
 }
+
+/// How [`load`] builds or reads a data set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadOptions {
+    /// Points to generate (synthetic sets only); each generator has a default.
+    pub n: Option<usize>,
+    /// Noise level of a generator; each has a default.
+    pub noise: Option<f64>,
+    pub seed: u64,
+    /// A CSV file's label column.
+    pub label: Option<String>,
+}
+
+/// The names [`load`] accepts besides file paths: embedded sets, then generators.
+pub const NAMES: [&str; 12] = [
+    "usarrests",
+    "faithful",
+    "digits",
+    "mnist",
+    "blobs",
+    "moons",
+    "circles",
+    "spirals",
+    "swissroll",
+    "scurve",
+    "ring",
+    "grid",
+];
+
+// ANCHOR: load
+/// A data set by name or path: an embedded set (`usarrests`, `faithful`, `digits`, `mnist`),
+/// a generator (`blobs`, `moons`, `circles`, `spirals`, `swissroll`, `scurve`, `ring`,
+/// `grid`, sized by `options.n` and `options.noise`), or a file ending in `.csv` (every
+/// numeric column, `options.label` as labels) or `.npy` (a 1-D or 2-D array).
+pub fn load(name_or_path: &str, options: &LoadOptions) -> Result<Dataset> {
+    let n = |default: usize| options.n.unwrap_or(default);
+    let noise = |default: f64| options.noise.unwrap_or(default);
+    let seed = options.seed;
+    match name_or_path {
+        "usarrests" | "faithful" | "digits" | "mnist" => by_name(name_or_path),
+        "blobs" => blobs(n(500), 2, 3, noise(1.0), seed),
+        "moons" => two_moons(n(500), noise(0.05), seed),
+        "circles" => circles(n(500), noise(0.05), 0.5, seed),
+        "spirals" => two_spirals(n(500), noise(0.2), 1.5, seed),
+        "swissroll" => Ok(swiss_roll(n(1000), noise(0.0), seed)?.data),
+        "scurve" => Ok(s_curve(n(1000), noise(0.0), seed)?.data),
+        "ring" => ring_of_gaussians(n(2000), 8, 2.0, noise(0.02), seed),
+        "grid" => grid_of_gaussians(n(2500), 5, noise(0.05), seed),
+        path if path.ends_with(".csv") => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let spec = CsvSpec {
+                label: options.label.as_deref(),
+                ..CsvSpec::default()
+            };
+            dataset_from_csv(&text, path, path, &spec)
+        }
+        path if path.ends_with(".npy") => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let x = npy::parse_npy(&bytes, path)?.to_matrix()?;
+            Ok(Dataset {
+                name: path.into(),
+                feature_names: (0..x.cols()).map(|j| format!("x{j}")).collect(),
+                x,
+                labels: None,
+                class_names: Vec::new(),
+                row_names: None,
+            })
+        }
+        other => Err(Error::invalid(
+            "data",
+            other,
+            format!(
+                "not a data set name ({}) nor a path ending in .csv or .npy",
+                NAMES.join(", ")
+            ),
+        )),
+    }
+}
+// ANCHOR_END: load

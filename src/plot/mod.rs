@@ -799,6 +799,24 @@ pub fn image_grid(
 }
 // ANCHOR_END: image_grid
 
+/// The image enlarged `factor` times by repeating pixels (8 x 8 digits become visible).
+pub fn upscale(image: &Image, factor: usize) -> Image {
+    let f = factor.max(1);
+    let (w, h, c) = (image.width * f, image.height * f, image.channels);
+    let mut pixels = Vec::with_capacity(w * h * c);
+    for y in 0..h {
+        for x in 0..w {
+            pixels.extend_from_slice(image.pixel(x / f, y / f));
+        }
+    }
+    Image {
+        width: w,
+        height: h,
+        channels: c,
+        pixels,
+    }
+}
+
 /// Scales values in [lo, hi] to bytes 0..=255 (clamping outside), for showing a data row as
 /// an image; `invert` maps lo to white (ink on paper, as digits are usually drawn).
 pub fn to_bytes(values: &[f64], lo: f64, hi: f64, invert: bool) -> Vec<u8> {
