@@ -694,7 +694,7 @@ fn tour_datasets(ctx: &TourContext) -> Result<Vec<Section>, String> {
     out.push(Section::figure(
         ctx.save_png("digits-grid.png", &grid)?,
         "UCI digits, 8 x 8 pixels, enlarged four times",
-        "sixteen grey levels per pixel: the blockiness is the data, not the picture.",
+        "17 grey levels (0 to 16) per pixel: the blockiness is the data, not the picture.",
     ));
 
     let us = datasets::usarrests().map_err(e)?;

@@ -572,3 +572,44 @@ fn cocktail_party_mixes_standardised_independent_sources() {
         }
     }
 }
+
+#[test]
+fn load_reads_names_generators_and_files() {
+    let opts = datasets::LoadOptions {
+        n: Some(60),
+        noise: Some(0.0),
+        seed: 2,
+        label: None,
+    };
+    assert_eq!(datasets::load("moons", &opts).unwrap().x.rows(), 60);
+    assert_eq!(datasets::load("swissroll", &opts).unwrap().x.cols(), 3);
+    assert_eq!(datasets::load("usarrests", &opts).unwrap().x.rows(), 50);
+    let path = std::env::temp_dir().join(format!("unsupervised-load-{}.csv", std::process::id()));
+    std::fs::write(&path, "a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n").unwrap();
+    let with_label = datasets::LoadOptions {
+        label: Some("kind".into()),
+        ..datasets::LoadOptions::default()
+    };
+    let d = datasets::load(path.to_str().unwrap(), &with_label).unwrap();
+    assert_eq!(
+        d.x.to_rows(),
+        vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]
+    );
+    assert_eq!(
+        (d.labels.unwrap(), d.class_names),
+        (vec![0, 1, 0], vec!["cat".to_string(), "dog".to_string()])
+    );
+    // Without the label option the text column is an error that names its line and column.
+    let err = datasets::load(path.to_str().unwrap(), &datasets::LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 2, column 3") && err.contains("`cat`"),
+        "{err}"
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert!(datasets::load("iris", &opts)
+        .unwrap_err()
+        .to_string()
+        .contains("iris"));
+}

@@ -205,6 +205,20 @@ fn image_grid_places_tiles_and_checks_sizes() {
     assert_eq!(g.pixel(4, 1), &[9]);
     assert_eq!(g.pixel(0, 0), &[255], "padding is white");
     assert!(image_grid(&[&a, &[1u8; 3]], 2, 2, 1, 2, 1).is_err());
+    // RGB tiles keep their channels in place.
+    let red = [255u8, 0, 0].repeat(4);
+    let blue = [0u8, 0, 255].repeat(4);
+    let rgb = image_grid(&[&red, &blue], 2, 2, 3, 2, 0).unwrap();
+    assert_eq!((rgb.width, rgb.height, rgb.channels), (4, 2, 3));
+    assert_eq!(
+        (rgb.pixel(1, 1), rgb.pixel(2, 0)),
+        (&[255u8, 0, 0][..], &[0u8, 0, 255][..])
+    );
+    let big = unsupervised::plot::upscale(&rgb, 3);
+    assert_eq!(
+        (big.width, big.height, big.pixel(8, 5)),
+        (12, 6, &[0u8, 0, 255][..])
+    );
     assert!(image_grid(&[], 2, 2, 1, 2, 1).is_err());
     assert_eq!(
         to_bytes(&[0.0, 0.5, 1.0, 2.0], 0.0, 1.0, false),
