@@ -50,6 +50,13 @@ pub enum Error {
         index: usize,
         bound: usize,
     },
+    /// An iterative solver whose partial result means nothing (an eigensolver) stopped at its
+    /// iteration limit: what it was, how far it went, and the residual it had reached.
+    NoConvergence {
+        what: &'static str,
+        iterations: usize,
+        residual: f64,
+    },
     /// Bad contents in a data file: which file, where, and what is wrong.
     Parse {
         file: String,
@@ -154,6 +161,14 @@ impl fmt::Display for Error {
             Error::IndexOutOfBounds { what, index, bound } => {
                 write!(f, "{what} = {index} is out of bounds (must be < {bound})")
             }
+            Error::NoConvergence {
+                what,
+                iterations,
+                residual,
+            } => write!(
+                f,
+                "{what} did not converge in {iterations} iterations (residual reached: {residual:e})"
+            ),
             Error::Parse { file, at, reason } => write!(f, "{file}: {at}: {reason}"),
             Error::Io { path, reason } => write!(f, "{path}: {reason}"),
         }

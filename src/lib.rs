@@ -11,6 +11,7 @@
 //! - [`error`]: the one [`Error`] type.
 
 pub mod datasets;
+pub mod eigen;
 pub mod error;
 pub mod linalg;
 pub mod plot;

@@ -242,3 +242,41 @@ dispatched!(
 pub fn sq_norm<T: Scalar>(x: &[T]) -> T {
     dot(x, x)
 }
+
+/// The plane rotation of two rows, `x ← c x - s y`, `y ← s x + c y`, one pair at a time:
+/// the reference.
+pub fn rot_ref<T: Scalar>(x: &mut [T], y: &mut [T], c: T, s: T) {
+    assert_eq!(x.len(), y.len(), "rot: lengths differ");
+    for (xi, yi) in x.iter_mut().zip(y.iter_mut()) {
+        let (a, b) = (*xi, *yi);
+        *xi = c * a - s * b;
+        *yi = s * a + c * b;
+    }
+}
+
+// ANCHOR: rot
+#[inline(always)]
+fn rot_body<T: Scalar, const FUSED: bool>(x: &mut [T], y: &mut [T], c: T, s: T) {
+    assert_eq!(x.len(), y.len(), "rot: lengths differ");
+    let (xs, x_tail) = x.as_chunks_mut::<LANES>();
+    let (ys, y_tail) = y.as_chunks_mut::<LANES>();
+    for (xc, yc) in xs.iter_mut().zip(ys.iter_mut()) {
+        for l in 0..LANES {
+            let (a, b) = (xc[l], yc[l]);
+            xc[l] = c.madd::<FUSED>(a, -(s * b));
+            yc[l] = s.madd::<FUSED>(a, c * b);
+        }
+    }
+    for (xi, yi) in x_tail.iter_mut().zip(y_tail.iter_mut()) {
+        let (a, b) = (*xi, *yi);
+        *xi = c.madd::<FUSED>(a, -(s * b));
+        *yi = s.madd::<FUSED>(a, c * b);
+    }
+}
+// ANCHOR_END: rot
+
+dispatched!(
+    /// The plane rotation `[x; y] ← [c -s; s c] [x; y]` of two equally long rows (Jacobi
+    /// and QL eigensolvers), blocked and dispatched. Panics if the lengths differ.
+    rot, rot_with, rot_body, (x: &mut [T], y: &mut [T], c: T, s: T) -> ()
+);
