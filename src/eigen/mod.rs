@@ -15,6 +15,7 @@
 //! reproducible and comparable with R and scikit-learn.
 
 pub mod jacobi;
+pub mod lanczos;
 pub mod tridiagonal;
 
 use crate::error::{Error, Result};
