@@ -21,7 +21,11 @@
 use super::{Eigh, Order};
 use crate::error::{Error, Result};
 use crate::linalg::kernels::{axpy, dot};
-use crate::linalg::{Csr, Matrix};
+use crate::linalg::threads::{num_threads, par_chunks_mut, par_map};
+use crate::linalg::{gemm, Csr, Exec, Matrix};
+
+/// Columns per task in the orthogonalisation: 4096 `f64` (32 KiB) of `w` stay in L1.
+const CHUNK: usize = 4096;
 use crate::rand::Rng;
 
 // ANCHOR: operator
@@ -120,7 +124,8 @@ impl Lanczos {
         self.which = which;
         self
     }
-    /// Basis size; default `max(2k + 1, 20)`, at most n.
+    /// Basis size; default `max(4k, 40)`, at most n. A larger basis needs fewer restarts
+    /// and products but costs more per step (measured in `benches/eigen.rs`).
     pub fn ncv(mut self, ncv: usize) -> Self {
         self.ncv = Some(ncv);
         self
@@ -154,7 +159,7 @@ impl Lanczos {
         if !(self.tol > 0.0 && self.tol < 1.0) {
             return Err(Error::invalid("tol", self.tol, "must be in (0, 1)"));
         }
-        let m = self.ncv.unwrap_or((2 * self.k + 1).max(20)).min(n);
+        let m = self.ncv.unwrap_or((4 * self.k).max(40)).min(n);
         if m <= self.k && m < n {
             return Err(Error::invalid(
                 "ncv",
@@ -163,16 +168,12 @@ impl Lanczos {
             ));
         }
         let mut rng = Rng::seed_from_u64(self.seed);
-        let mut basis = Basis {
-            v: Vec::with_capacity(m + 1),
-            h: Matrix::zeros(m, m),
-            matvecs: 0,
-        };
+        let mut basis = Basis::new(m + 1, n, m);
         basis.push_random(&mut rng, n);
         let mut start = 0;
         for restart in 0..=self.max_restarts {
             let beta = expand(op, &mut basis, start, m, &mut rng);
-            let (theta, y) = ritz(&basis.h, basis.v.len().min(m))?;
+            let (theta, y) = ritz(&basis.h, basis.len.min(m))?;
             let wanted = self.wanted(&theta);
             let scale = theta.iter().fold(f64::MIN_POSITIVE, |a, t| a.max(t.abs()));
             let last = y.rows() - 1;
@@ -180,7 +181,7 @@ impl Lanczos {
                 .iter()
                 .map(|&i| (beta * y[(last, i)]).abs())
                 .fold(0.0, f64::max);
-            if worst <= self.tol * scale || basis.v.len() >= n {
+            if worst <= self.tol * scale || basis.len >= n {
                 return Ok(self.finish(op, &basis, &theta, &y, &wanted, restart));
             }
             if restart == self.max_restarts {
@@ -194,7 +195,7 @@ impl Lanczos {
             let keep = (self.k + (m - self.k) / 2).min(m - 1);
             let order = self.ranked(&theta);
             restart_basis(&mut basis, &theta, &y, &order[..keep], beta);
-            if basis.v.len() == keep {
+            if basis.len == keep {
                 // The space was exactly invariant (β = 0): go on from a fresh direction.
                 basis.push_random(&mut rng, n);
             }
@@ -228,14 +229,12 @@ impl Lanczos {
         restarts: usize,
     ) -> LanczosResult {
         let n = op.dim();
+        let ritz_vectors = basis.combine(y, wanted);
         let mut vectors = Matrix::zeros(n, wanted.len());
         let mut residuals = Vec::with_capacity(wanted.len());
         let mut av = vec![0.0; n];
         for (c, &i) in wanted.iter().enumerate() {
-            let mut x = vec![0.0; n];
-            for (j, v) in basis.v.iter().take(y.rows()).enumerate() {
-                axpy(y[(j, i)], v, &mut x);
-            }
+            let mut x = ritz_vectors.row(c).to_vec();
             let norm = dot(&x, &x).sqrt();
             let big = x
                 .iter()
@@ -264,28 +263,80 @@ impl Lanczos {
     }
 }
 
-/// The orthonormal basis, one vector per entry, and `H = VᵀAV` (only the leading block of
-/// the current basis size is meaningful).
+/// The orthonormal basis, one vector per row of `v` (rows `0..len` are in use), and
+/// `H = VᵀAV` (only the leading `len x len` block is meaningful).
 struct Basis {
-    v: Vec<Vec<f64>>,
+    v: Matrix<f64>,
+    len: usize,
     h: Matrix<f64>,
     matvecs: usize,
 }
 
 impl Basis {
-    /// Removes from `w` its components along every basis vector, twice; returns the
-    /// coefficients of the first pass plus the correction of the second.
+    fn new(capacity: usize, n: usize, m: usize) -> Basis {
+        Basis {
+            v: Matrix::zeros(capacity, n),
+            len: 0,
+            h: Matrix::zeros(m, m),
+            matvecs: 0,
+        }
+    }
+    fn row(&self, j: usize) -> &[f64] {
+        self.v.row(j)
+    }
+    fn push(&mut self, w: &[f64]) {
+        self.v.row_mut(self.len).copy_from_slice(w);
+        self.len += 1;
+    }
+
+    // ANCHOR: orthogonalize
+    /// Removes from `w` its components along every basis vector and returns them. Classical
+    /// Gram–Schmidt, repeated once if the first pass removed more than half of `w`'s length
+    /// ("twice is enough": Kahan and Parlett; Giraud et al., 2005).
     fn orthogonalize(&self, w: &mut [f64]) -> Vec<f64> {
-        let mut coef = vec![0.0; self.v.len()];
+        let mut coef = vec![0.0; self.len];
+        let mut before = dot(w, w).sqrt();
         for _ in 0..2 {
-            for (c, v) in coef.iter_mut().zip(&self.v) {
-                let h = dot(v, w);
-                axpy(-h, v, w);
-                *c += h;
+            let h = self.project(w);
+            self.subtract(&h, w);
+            coef.iter_mut().zip(&h).for_each(|(c, x)| *c += x);
+            let after = dot(w, w).sqrt();
+            if after > std::f64::consts::FRAC_1_SQRT_2 * before {
+                break;
             }
+            before = after;
         }
         coef
     }
+
+    /// `h = V w` over the rows in use. Columns are cut into fixed chunks spread over threads;
+    /// the chunks' partial sums are added in chunk order, so `h` is the same on any number of
+    /// threads, and each chunk of `w` stays in cache while the basis streams past it.
+    fn project(&self, w: &[f64]) -> Vec<f64> {
+        let chunks = w.len().div_ceil(CHUNK);
+        let partials = par_map(chunks, num_threads(), |c| {
+            let cols = c * CHUNK..((c + 1) * CHUNK).min(w.len());
+            (0..self.len)
+                .map(|j| dot(&self.v.row(j)[cols.clone()], &w[cols.clone()]))
+                .collect::<Vec<f64>>()
+        });
+        let mut h = vec![0.0; self.len];
+        for p in partials {
+            h.iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+        }
+        h
+    }
+
+    /// `w ← w - Vᵀ h`, by the same column chunks.
+    fn subtract(&self, h: &[f64], w: &mut [f64]) {
+        par_chunks_mut(w, CHUNK, num_threads(), |c, part| {
+            let start = c * CHUNK;
+            for (j, &hj) in h.iter().enumerate() {
+                axpy(-hj, &self.v.row(j)[start..start + part.len()], part);
+            }
+        });
+    }
+    // ANCHOR_END: orthogonalize
 
     /// Appends a random unit vector orthogonal to the basis (the start, or after a breakdown).
     fn push_random(&mut self, rng: &mut Rng, n: usize) {
@@ -295,10 +346,22 @@ impl Basis {
             let norm = dot(&w, &w).sqrt();
             if norm > 1e-8 {
                 w.iter_mut().for_each(|x| *x /= norm);
-                self.v.push(w);
+                self.push(&w);
                 return;
             }
         }
+    }
+
+    /// The combinations `Σⱼ y[j][i] vⱼ` for each `i` in `cols`, as rows: one GEMM `Yᵀ V`
+    /// that streams the basis once (m axpys per vector would stream it once per vector).
+    fn combine(&self, y: &Matrix<f64>, cols: &[usize]) -> Matrix<f64> {
+        let m = y.rows();
+        let yt = Matrix::from_fn(cols.len(), m, |c, j| y[(j, cols[c])]);
+        let mut out = Matrix::zeros(cols.len(), self.v.cols());
+        let v = self.v.view().block(0, 0, m, self.v.cols());
+        // The shapes agree by construction, so this cannot fail.
+        let _ = gemm(1.0, yt.view(), v, 0.0, &mut out, Exec::default());
+        out
     }
 }
 
@@ -316,29 +379,29 @@ fn expand(
     let mut beta = 0.0;
     for j in start..m {
         let mut w = vec![0.0; n];
-        op.apply(&basis.v[j], &mut w);
+        op.apply(basis.row(j), &mut w);
         basis.matvecs += 1;
+        basis.len = j + 1;
         let coef = basis.orthogonalize(&mut w);
         // Column j of H; mirrored, since A is symmetric.
-        for (i, &c) in coef.iter().enumerate().take(j + 1) {
+        for (i, &c) in coef.iter().enumerate() {
             basis.h[(i, j)] = c;
             basis.h[(j, i)] = c;
         }
         beta = dot(&w, &w).sqrt();
-        basis.v.truncate(j + 1);
         if j + 1 < m {
             if beta > 1e-12 * coef[j].abs().max(1.0) {
                 basis.h[(j + 1, j)] = beta;
                 basis.h[(j, j + 1)] = beta;
                 w.iter_mut().for_each(|x| *x /= beta);
-                basis.v.push(w);
+                basis.push(&w);
             } else {
                 // An invariant subspace: carry on from a fresh direction (H is block diagonal).
                 basis.push_random(rng, n);
             }
         } else if beta > 0.0 {
             w.iter_mut().for_each(|x| *x /= beta);
-            basis.v.push(w);
+            basis.push(&w);
         }
     }
     beta
@@ -360,16 +423,12 @@ fn ritz(h: &Matrix<f64>, m: usize) -> Result<(Vec<f64>, Matrix<f64>)> {
 /// `H` becomes `diag(θ_kept)` bordered by the couplings `β y_last,i` to `v_m`.
 fn restart_basis(basis: &mut Basis, theta: &[f64], y: &Matrix<f64>, keep: &[usize], beta: f64) {
     let m = y.rows();
-    let n = basis.v[0].len();
-    let residual_dir = basis.v.get(m).cloned();
-    let mut new_v = Vec::with_capacity(keep.len() + 1);
-    for &i in keep {
-        let mut x = vec![0.0; n];
-        for (j, v) in basis.v.iter().take(m).enumerate() {
-            axpy(y[(j, i)], v, &mut x);
-        }
-        new_v.push(x);
+    let kept = basis.combine(y, keep);
+    let residual_dir = (basis.len > m).then(|| basis.row(m).to_vec());
+    for (c, row) in kept.iter_rows().enumerate() {
+        basis.v.row_mut(c).copy_from_slice(row);
     }
+    basis.len = keep.len();
     let size = basis.h.rows();
     basis.h = Matrix::zeros(size, size);
     for (c, &i) in keep.iter().enumerate() {
@@ -378,9 +437,8 @@ fn restart_basis(basis: &mut Basis, theta: &[f64], y: &Matrix<f64>, keep: &[usiz
         basis.h[(c, keep.len())] = coupling;
         basis.h[(keep.len(), c)] = coupling;
     }
-    basis.v = new_v;
     if let Some(r) = residual_dir {
-        basis.v.push(r);
+        basis.push(&r);
     }
 }
 // ANCHOR_END: restart
