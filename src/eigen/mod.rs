@@ -119,8 +119,7 @@ impl Eigh {
         let (values, vt, trace) = match self.method {
             Method::Jacobi => jacobi::jacobi(&a, self.max_sweeps)?,
             Method::Tridiagonal | Method::Auto => {
-                let (mut d, mut e, q) = tridiagonal::tridiagonalize(&a);
-                let mut vt = q.transpose();
+                let (mut d, mut e, mut vt) = tridiagonal::tridiagonalize(&a);
                 tridiagonal::ql_implicit(&mut d, &mut e, &mut vt, 30 * n.max(1))?;
                 (d, vt, Trace::default())
             }
