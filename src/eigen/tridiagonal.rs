@@ -10,9 +10,8 @@
 //!    chase of plane rotations, until every subdiagonal entry is negligible; the rotations are
 //!    applied to `Q`'s columns, which become the eigenvectors.
 //!
-//! About `4n³/3` flops for the reduction (twice that here: the full symmetric block is
-//! updated, which keeps every loop on contiguous rows), `2n³` to form `Qᵀ` and about `3n³`
-//! for the QL rotations on the eigenvectors: several times fewer than Jacobi's sweeps.
+//! About `4n³/3` flops for the reduction, `4n³/3` to form `Q` and about `3n³` for the QL
+//! rotations on the eigenvectors: several times fewer than Jacobi's sweeps.
 
 use crate::error::{Error, Result};
 use crate::linalg::kernels::{axpy, dot, rot};
@@ -22,11 +21,12 @@ use crate::linalg::Matrix;
 /// Reduces the symmetric `a` to tridiagonal form `T = QᵀAQ`. Returns the diagonal `d`, the
 /// subdiagonal `e` (`e[0] = 0`, `e[i]` couples rows i-1 and i) and `Qᵀ`.
 ///
-/// Step k reflects row k's part right of the diagonal, `x = A[k, k+1..]`, onto a multiple of
+/// Step k reflects column k's part below the diagonal, `x = A[k+1.., k]`, onto a multiple of
 /// the first unit vector with `H = I - τ v vᵀ`, `v = x - α e₁`, `α = -sgn(x₀)‖x‖` (the sign
 /// that avoids cancellation), and applies `H B H` to the trailing block B as a symmetric
-/// rank-2 update: `p = τ B v`, `q = p - (τ pᵀv / 2) v`, `B ← B - v qᵀ - q vᵀ`. Every inner
-/// loop runs along a row.
+/// rank-2 update: `p = τ B v`, `q = p - (τ pᵀv / 2) v`, `B ← B - v qᵀ - q vᵀ`, on B's lower
+/// triangle only (so `x` is read as column k below the diagonal, the same numbers).
+/// Every inner loop runs along a row.
 #[allow(non_snake_case)]
 pub fn tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
     let n = a.rows();
@@ -36,7 +36,8 @@ pub fn tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
     let mut reflectors: Vec<(usize, Vec<f64>, f64)> = Vec::with_capacity(n);
     for k in 0..n.saturating_sub(2) {
         d[k] = A[(k, k)];
-        let mut v = A.row(k)[k + 1..].to_vec(); // x, to become v
+        // x = A[k+1.., k], the lower triangle's column (the half kept up to date); to become v.
+        let mut v: Vec<f64> = (k + 1..n).map(|r| A[(r, k)]).collect();
         let tail = dot(&v[1..], &v[1..]);
         if tail == 0.0 {
             e[k + 1] = v[0]; // already tridiagonal in this row
@@ -46,38 +47,48 @@ pub fn tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
         let alpha = if v[0] > 0.0 { -norm } else { norm };
         v[0] -= alpha;
         let tau = 2.0 / dot(&v, &v);
-        // p = τ B v, one dot product per row of the trailing block.
-        let mut q: Vec<f64> = (k + 1..n)
-            .map(|r| tau * dot(&A.row(r)[k + 1..], &v))
-            .collect();
+        // p = τ B v from B's lower triangle only: row r contributes its dot product with v
+        // up to the diagonal to p_r, and its entries left of the diagonal, times v_r, to the
+        // earlier p's (the upper triangle's share, by symmetry). Both loops run along rows.
+        let m = n - k - 1;
+        let mut q = vec![0.0; m];
+        for i in 0..m {
+            let row = &A.row(k + 1 + i)[k + 1..k + 2 + i];
+            q[i] += dot(row, &v[..=i]);
+            axpy(v[i], &row[..i], &mut q[..i]);
+        }
+        q.iter_mut().for_each(|x| *x *= tau);
         let half = 0.5 * tau * dot(&q, &v);
         axpy(-half, &v, &mut q);
-        // B ← B - v qᵀ - q vᵀ, two axpys per row.
-        for (i, r) in (k + 1..n).enumerate() {
-            let row = &mut A.row_mut(r)[k + 1..];
-            axpy(-v[i], &q, row);
-            axpy(-q[i], &v, row);
+        // B ← B - v qᵀ - q vᵀ on the lower triangle, two axpys per row.
+        for i in 0..m {
+            let row = &mut A.row_mut(k + 1 + i)[k + 1..k + 2 + i];
+            axpy(-v[i], &q[..=i], row);
+            axpy(-q[i], &v[..=i], row);
         }
         e[k + 1] = alpha;
         reflectors.push((k, v, tau));
     }
     if n >= 2 {
         d[n - 2] = A[(n - 2, n - 2)];
-        e[n - 1] = A[(n - 1, n - 2)];
+        e[n - 1] = A[(n - 1, n - 2)]; // the lower triangle is the one kept up to date
     }
     d[n - 1] = A[(n - 1, n - 1)];
-    // Qᵀ = H_last ⋯ H_0: apply each H_k from the left to the identity, k = 0, 1, …
-    // (H_k touches rows k+1.. only: s = vᵀW[k+1.., :], then W[r, :] -= τ v_r s.)
-    let mut W = Matrix::identity(n);
-    for (k, v, tau) in &reflectors {
-        let mut s = vec![0.0; n];
-        for (i, r) in (k + 1..n).enumerate() {
-            axpy(v[i], W.row(r), &mut s);
+    // Q = H_0 (H_1 (⋯ H_last)), accumulated from the last reflector back: when H_k is
+    // applied, the product so far is the identity outside rows and columns k+2.., so H_k
+    // (rows k+1..) only touches columns k+1.. (4n³/3 flops instead of 2n³).
+    let mut Q = Matrix::identity(n);
+    for (k, v, tau) in reflectors.iter().rev() {
+        let cols = k + 1..n;
+        let mut s = vec![0.0; n - k - 1];
+        for (i, r) in cols.clone().enumerate() {
+            axpy(v[i], &Q.row(r)[cols.clone()], &mut s);
         }
-        for (i, r) in (k + 1..n).enumerate() {
-            axpy(-tau * v[i], &s, W.row_mut(r));
+        for (i, r) in cols.clone().enumerate() {
+            axpy(-tau * v[i], &s, &mut Q.row_mut(r)[cols.clone()]);
         }
     }
+    let W = Q.transpose();
     (d, e, W)
 }
 // ANCHOR_END: tridiagonalize

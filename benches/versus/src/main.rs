@@ -3,6 +3,7 @@
 //! benchmarks page.
 //!
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gemm
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- eigen
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -11,6 +12,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+mod eigen;
 mod gemm;
 
 /// A comma-separated list of numbers from the environment, or the default.
@@ -56,8 +58,9 @@ fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "gemm".into());
     match what.as_str() {
         "gemm" => gemm::run(),
+        "eigen" => eigen::run(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen");
             std::process::exit(2);
         }
     }
