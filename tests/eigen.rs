@@ -401,3 +401,157 @@ fn lanczos_is_deterministic_for_a_seed() {
     let b = Lanczos::new(4).seed(5).solve(&l).unwrap();
     assert_eq!(a, b);
 }
+
+// ---------------------------------------------------------------- SVD
+
+use unsupervised::eigen::svd::{svd, svd_gram, svd_randomized, Svd};
+
+#[track_caller]
+fn check_svd(a: &Matrix<f64>, d: &Svd, tol: f64) {
+    let r = a.rows().min(a.cols());
+    assert_eq!(
+        (d.u.shape(), d.s.len(), d.vt.shape()),
+        ((a.rows(), r), r, (r, a.cols()))
+    );
+    let back = d.reconstruct().unwrap();
+    let scale = max_abs(a).max(1.0);
+    for (x, y) in back.as_slice().iter().zip(a.as_slice()) {
+        assert!((x - y).abs() <= tol * scale, "reconstruction {x} vs {y}");
+    }
+    assert!(d.s.windows(2).all(|w| w[0] >= w[1]) && d.s.iter().all(|&s| s >= 0.0));
+    let utu = d.u.t_matmul(&d.u).unwrap();
+    let vvt = d.vt.matmul_t(&d.vt).unwrap();
+    for i in 0..r {
+        for j in 0..r {
+            let e = if i == j { 1.0 } else { 0.0 };
+            assert!(
+                (utu[(i, j)] - e).abs() < tol && (vvt[(i, j)] - e).abs() < tol,
+                "orthonormality at ({i}, {j})"
+            );
+        }
+    }
+}
+
+/// `U diag(s) Vᵀ` for random orthogonal U (m x r) and V (n x r).
+fn with_singular_values(m: usize, n: usize, s: &[f64], seed: u64) -> Matrix<f64> {
+    let q1 = Eigh::new()
+        .solve(&random_symmetric(m, seed))
+        .unwrap()
+        .vectors;
+    let q2 = Eigh::new()
+        .solve(&random_symmetric(n, seed + 1))
+        .unwrap()
+        .vectors;
+    Matrix::from_fn(m, n, |i, j| {
+        s.iter()
+            .enumerate()
+            .map(|(k, &sk)| q1[(i, k)] * sk * q2[(j, k)])
+            .sum()
+    })
+}
+
+#[test]
+fn svd_reconstructs_tall_wide_and_square_matrices() {
+    let mut rng = Rng::seed_from_u64(4);
+    for (m, n) in [(30, 7), (7, 30), (12, 12), (1, 5), (5, 1)] {
+        let a: Matrix<f64> = random_matrix(m, n, &mut rng);
+        check_svd(&a, &svd(&a).unwrap(), 1e-12);
+        check_svd(&a, &svd_gram(&a).unwrap(), 1e-10);
+        // σ² are the eigenvalues of AᵀA.
+        let e = Eigh::new()
+            .order(Order::Descending)
+            .solve(&a.t_matmul(&a).unwrap())
+            .unwrap();
+        for (s, l) in svd(&a).unwrap().s.iter().zip(&e.values) {
+            assert!((s * s - l).abs() < 1e-12 * e.values[0].max(1.0));
+        }
+    }
+}
+
+#[test]
+fn only_one_sided_jacobi_keeps_tiny_singular_values() {
+    // σ = 1, 1e-6, 1e-10: κ = 1e10, so AᵀA has κ² = 1e20 > 1/ε.
+    let s = [1.0, 1e-6, 1e-10];
+    let a = with_singular_values(8, 3, &s, 2);
+    let jac = svd(&a).unwrap();
+    let gram = svd_gram(&a).unwrap();
+    // Forming A itself rounds each entry by ε, which moves σ₃ by about ε·‖A‖ ≈ 1e-16:
+    // a relative error of 1e-6 at most for σ₃ = 1e-10.
+    assert!(
+        (jac.s[2] - 1e-10).abs() < 1e-6 * 1e-10 * 1e3,
+        "Jacobi σ₃ = {:e}",
+        jac.s[2]
+    );
+    assert!(
+        (jac.s[1] - 1e-6).abs() < 1e-9 * 1e-6,
+        "Jacobi σ₂ = {:e}",
+        jac.s[1]
+    );
+    // Through AᵀA, σ₃² = 1e-20 is below the rounding of entries of size 1: σ₃ is lost.
+    assert!(
+        (gram.s[2] - 1e-10).abs() > 0.1 * 1e-10,
+        "Gram σ₃ = {:e}",
+        gram.s[2]
+    );
+}
+
+#[test]
+fn randomized_svd_finds_the_top_triplets() {
+    // A decaying spectrum: σ_k = 2^-k.
+    let s: Vec<f64> = (0..40).map(|k| 0.5f64.powi(k)).collect();
+    let a = with_singular_values(200, 60, &s, 8);
+    let exact = svd(&a).unwrap();
+    let r = svd_randomized(&a, 5, 10, 2, 0).unwrap();
+    assert_eq!((r.u.shape(), r.vt.shape()), ((200, 5), (5, 60)));
+    for i in 0..5 {
+        assert!(
+            (r.s[i] - exact.s[i]).abs() < 1e-10 * exact.s[0],
+            "σ{i}: {} vs {}",
+            r.s[i],
+            exact.s[i]
+        );
+        let overlap: f64 =
+            r.vt.row(i)
+                .iter()
+                .zip(exact.vt.row(i))
+                .map(|(x, y)| x * y)
+                .sum();
+        // Up to sign: when two components are nearly equal in size, rounding decides which one
+        // the sign convention looks at.
+        assert!(
+            (overlap.abs() - 1.0).abs() < 1e-8,
+            "right vector {i}: overlap {overlap}"
+        );
+    }
+    assert_eq!(
+        svd_randomized(&a, 5, 10, 2, 0).unwrap(),
+        r,
+        "deterministic for a seed"
+    );
+    assert!(svd_randomized(&a, 0, 5, 1, 0).is_err());
+    assert!(svd_randomized(&a, 61, 5, 1, 0).is_err());
+    assert!(svd(&Matrix::zeros(0, 3)).is_err());
+    let mut nan = Matrix::<f64>::zeros(3, 2);
+    nan[(2, 1)] = f64::NAN;
+    assert!(matches!(
+        svd(&nan),
+        Err(Error::NonFinite {
+            row: 2,
+            column: 1,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_rank_deficient_matrix_has_zero_singular_values() {
+    let a = with_singular_values(10, 6, &[3.0, 2.0, 1.0], 5);
+    let d = svd(&a).unwrap();
+    assert!(d.s[3..].iter().all(|&s| s < 1e-14), "{:?}", d.s);
+    let back = d.reconstruct().unwrap();
+    assert!(back
+        .as_slice()
+        .iter()
+        .zip(a.as_slice())
+        .all(|(x, y)| (x - y).abs() < 1e-13));
+}

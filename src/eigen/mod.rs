@@ -16,6 +16,7 @@
 
 pub mod jacobi;
 pub mod lanczos;
+pub mod svd;
 pub mod tridiagonal;
 
 use crate::error::{Error, Result};
