@@ -57,7 +57,9 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     }
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        stderr.contains("[1/2] datasets") && stderr.contains("[2/2] linalg"),
+        stderr.contains("[1/3] datasets")
+            && stderr.contains("[2/3] linalg")
+            && stderr.contains("[3/3] eigen"),
         "{stderr}"
     );
     assert!(
@@ -174,4 +176,45 @@ fn help_and_version_print_to_stdout() {
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("unsupervised {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn eigen_prints_the_closed_form_spectrum_as_json() {
+    // [[2, 1, 0], [1, 2, 1], [0, 1, 2]] has eigenvalues 2 - √2, 2, 2 + √2.
+    let dir = std::env::temp_dir().join(format!("unsupervised-eigen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.csv");
+    std::fs::write(&path, "a,b,c\n2,1,0\n1,2,1\n0,1,2\n").unwrap();
+    for method in ["auto", "jacobi", "tridiagonal", "lanczos"] {
+        let out = bin()
+            .args(["eigen", "--k", "2", "--json", "--method", method, "--data"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{method}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let values: Vec<f64> = text
+            .split("\"eigenvalues\":[")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .unwrap()
+            .split(',')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(
+            (values[0] - (2.0 - 2f64.sqrt())).abs() < 1e-12 && (values[1] - 2.0).abs() < 1e-12,
+            "{method}: {values:?}"
+        );
+        assert!(text.contains("\"eigenvectors\":[["), "{text}");
+    }
+    let bad = bin()
+        .args(["eigen", "--data", "usarrests"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("50 x 4"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
