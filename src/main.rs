@@ -1054,7 +1054,6 @@ fn tour_linalg(ctx: &TourContext) -> Result<Vec<Section>, String> {
 fn tour_eigen(ctx: &TourContext) -> Result<Vec<Section>, String> {
     use unsupervised::eigen::lanczos::Lanczos;
     use unsupervised::eigen::{Eigh, Method};
-    use unsupervised::linalg::sparse::Duplicates;
     use unsupervised::linalg::{knn_self, Csr};
     let e = |e: unsupervised::Error| e.to_string();
     let n = if ctx.quick { 60 } else { 200 };
@@ -1081,20 +1080,9 @@ fn tour_eigen(ctx: &TourContext) -> Result<Vec<Section>, String> {
     let m = if ctx.quick { 300 } else { 1500 };
     let moons = datasets::two_moons(m, 0.08, ctx.seed).map_err(e)?;
     let nb = knn_self(&moons.x, 10, Exec::default()).map_err(e)?;
-    let edges: Vec<(usize, usize, f64)> = (0..m)
-        .flat_map(|i| nb.indices_of(i).iter().map(move |&j| (i, j, 1.0)))
-        .collect();
-    let w = Csr::symmetric_from_triplets(m, &edges, Duplicates::Max).map_err(e)?;
-    let deg = w.row_sums();
-    let mut lap = Vec::new();
-    for i in 0..m {
-        lap.push((i, i, 1.0));
-        let (cols, vals) = w.row(i);
-        for (&j, &v) in cols.iter().zip(vals) {
-            lap.push((i, j, -v / (deg[i] * deg[j]).sqrt()));
-        }
-    }
-    let l = Csr::from_triplets(m, m, &lap).map_err(e)?;
+    let l = Csr::knn_graph(&nb)
+        .and_then(|w| w.normalized_laplacian())
+        .map_err(e)?;
     let t = Instant::now();
     let dense = Eigh::new().solve(&l.to_dense()).map_err(e)?;
     let dense_s = t.elapsed().as_secs_f64();

@@ -94,6 +94,7 @@ pub struct Lanczos {
     tol: f64,
     max_restarts: usize,
     seed: u64,
+    check_multiplicity: bool,
 }
 
 /// What Lanczos found: the k eigenpairs, nearest the requested end first.
@@ -118,6 +119,7 @@ impl Lanczos {
             tol: 1e-10,
             max_restarts: 1000,
             seed: 0,
+            check_multiplicity: true,
         }
     }
     pub fn which(mut self, which: Which) -> Self {
@@ -139,6 +141,14 @@ impl Lanczos {
         self.max_restarts = max_restarts;
         self
     }
+    /// Whether to look for missed copies of repeated eigenvalues after the first run
+    /// (default true). Each look is another Lanczos run in the complement of what was found,
+    /// which about doubles the cost; a caller that knows the multiplicities (chapter 7
+    /// counts a graph's components first) may switch it off.
+    pub fn check_multiplicity(mut self, check: bool) -> Self {
+        self.check_multiplicity = check;
+        self
+    }
     /// Seed of the random start vector.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -147,6 +157,11 @@ impl Lanczos {
 
     // ANCHOR: solve
     /// The `k` eigenpairs of `op` at the requested end.
+    ///
+    /// From one start vector Lanczos sees each distinct eigenvalue once, so a repeated
+    /// eigenvalue (0 for a graph in several pieces) can be missed. After the first run the
+    /// found eigenvectors are locked and Lanczos runs again in their orthogonal complement;
+    /// an eigenvalue there that beats the k-th found one was missed, and joins the result.
     pub fn solve(&self, op: &dyn LinearOperator) -> Result<LanczosResult> {
         let n = op.dim();
         if self.k == 0 || self.k > n {
@@ -167,21 +182,103 @@ impl Lanczos {
                 format!("must exceed k = {}", self.k),
             ));
         }
-        let mut rng = Rng::seed_from_u64(self.seed);
-        let mut basis = Basis::new(m + 1, n, m);
+        let mut found = self.run(op, &Matrix::zeros(0, n), self.k, m, self.tol, self.seed)?;
+        let rounds = if self.check_multiplicity {
+            self.k as u64
+        } else {
+            0
+        };
+        for round in 1..=rounds {
+            let locked = found.vectors.transpose();
+            let free = n - locked.rows();
+            if free == 0 {
+                break;
+            }
+            // A cheap look first (tolerance 1e-6); an accurate pair only if it finds something.
+            let look_tol = self.tol.max(1e-6);
+            let seed = self.seed.wrapping_add(round);
+            let look = self.run(op, &locked, 1, m.min(free), look_tol, seed)?;
+            found.matvecs += look.matvecs;
+            found.restarts += look.restarts;
+            let kth = found.values[self.k - 1];
+            let scale = found
+                .values
+                .iter()
+                .fold(f64::MIN_POSITIVE, |a, v| a.max(v.abs()));
+            let margin = 10.0 * look_tol * scale;
+            let missed = match self.which {
+                Which::Smallest => look.values[0] < kth - margin,
+                Which::Largest => look.values[0] > kth + margin,
+            };
+            if !missed {
+                break;
+            }
+            let extra = if look_tol > self.tol {
+                self.run(op, &locked, 1, m.min(free), self.tol, seed)?
+            } else {
+                look
+            };
+            found.matvecs += extra.matvecs;
+            found = self.merged(found, extra);
+        }
+        Ok(found)
+    }
+    // ANCHOR_END: solve
+
+    /// Adds `extra`'s pair to `found`, keeping the k nearest the requested end.
+    fn merged(&self, found: LanczosResult, extra: LanczosResult) -> LanczosResult {
+        let n = found.vectors.rows();
+        let mut pairs: Vec<(f64, Vec<f64>, f64)> = (0..found.values.len())
+            .map(|c| (found.values[c], found.vectors.column(c), found.residuals[c]))
+            .chain(std::iter::once((
+                extra.values[0],
+                extra.vectors.column(0),
+                extra.residuals[0],
+            )))
+            .collect();
+        pairs.sort_by(|a, b| match self.which {
+            Which::Smallest => a.0.total_cmp(&b.0),
+            Which::Largest => b.0.total_cmp(&a.0),
+        });
+        pairs.truncate(self.k);
+        LanczosResult {
+            values: pairs.iter().map(|p| p.0).collect(),
+            vectors: Matrix::from_fn(n, pairs.len(), |r, c| pairs[c].1[r]),
+            residuals: pairs.iter().map(|p| p.2).collect(),
+            restarts: found.restarts + extra.restarts,
+            matvecs: found.matvecs,
+        }
+    }
+
+    // ANCHOR: run
+    /// One thick-restart Lanczos run for `k` pairs with a basis of `m` vectors, every basis
+    /// vector kept orthogonal to the rows of `locked`.
+    fn run(
+        &self,
+        op: &dyn LinearOperator,
+        locked: &Matrix<f64>,
+        k: usize,
+        m: usize,
+        tol: f64,
+        seed: u64,
+    ) -> Result<LanczosResult> {
+        let n = op.dim();
+        let free = n - locked.rows();
+        let mut rng = Rng::seed_from_u64(seed);
+        let mut basis = Basis::new(m + 1, n, m, locked.clone());
         basis.push_random(&mut rng, n);
         let mut start = 0;
         for restart in 0..=self.max_restarts {
             let beta = expand(op, &mut basis, start, m, &mut rng);
             let (theta, y) = ritz(&basis.h, basis.len.min(m))?;
-            let wanted = self.wanted(&theta);
+            let wanted: Vec<usize> = self.ranked(&theta).into_iter().take(k).collect();
             let scale = theta.iter().fold(f64::MIN_POSITIVE, |a, t| a.max(t.abs()));
             let last = y.rows() - 1;
             let worst = wanted
                 .iter()
                 .map(|&i| (beta * y[(last, i)]).abs())
                 .fold(0.0, f64::max);
-            if worst <= self.tol * scale || basis.len >= n {
+            if worst <= tol * scale || basis.len >= free {
                 return Ok(self.finish(op, &basis, &theta, &y, &wanted, restart));
             }
             if restart == self.max_restarts {
@@ -192,7 +289,7 @@ impl Lanczos {
                 });
             }
             // Keep the wanted pairs and as many more as fit in half the free space.
-            let keep = (self.k + (m - self.k) / 2).min(m - 1);
+            let keep = (k + (m - k) / 2).min(m - 1);
             let order = self.ranked(&theta);
             restart_basis(&mut basis, &theta, &y, &order[..keep], beta);
             if basis.len == keep {
@@ -203,7 +300,7 @@ impl Lanczos {
         }
         unreachable!("the loop returns on its last iteration")
     }
-    // ANCHOR_END: solve
+    // ANCHOR_END: run
 
     /// Ritz indices, nearest the requested end first.
     fn ranked(&self, theta: &[f64]) -> Vec<usize> {
@@ -213,9 +310,6 @@ impl Lanczos {
             Which::Largest => theta[b].total_cmp(&theta[a]),
         });
         idx
-    }
-    fn wanted(&self, theta: &[f64]) -> Vec<usize> {
-        self.ranked(theta).into_iter().take(self.k).collect()
     }
 
     /// Forms the Ritz vectors `V y`, fixes their signs and measures their true residuals.
@@ -270,15 +364,18 @@ struct Basis {
     len: usize,
     h: Matrix<f64>,
     matvecs: usize,
+    /// Vectors (rows) the basis must stay orthogonal to: eigenvectors already found.
+    locked: Matrix<f64>,
 }
 
 impl Basis {
-    fn new(capacity: usize, n: usize, m: usize) -> Basis {
+    fn new(capacity: usize, n: usize, m: usize, locked: Matrix<f64>) -> Basis {
         Basis {
             v: Matrix::zeros(capacity, n),
             len: 0,
             h: Matrix::zeros(m, m),
             matvecs: 0,
+            locked,
         }
     }
     fn row(&self, j: usize) -> &[f64] {
@@ -297,6 +394,10 @@ impl Basis {
         let mut coef = vec![0.0; self.len];
         let mut before = dot(w, w).sqrt();
         for _ in 0..2 {
+            for l in self.locked.iter_rows() {
+                let c = dot(l, w);
+                axpy(-c, l, w);
+            }
             let h = self.project(w);
             self.subtract(&h, w);
             coef.iter_mut().zip(&h).for_each(|(c, x)| *c += x);

@@ -4,6 +4,7 @@
 //!
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gemm
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- eigen
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- lanczos
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -59,8 +60,9 @@ fn main() {
     match what.as_str() {
         "gemm" => gemm::run(),
         "eigen" => eigen::run(),
+        "lanczos" => eigen::run_lanczos(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos");
             std::process::exit(2);
         }
     }
