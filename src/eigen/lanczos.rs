@@ -330,10 +330,7 @@ impl Lanczos {
         for (c, &i) in wanted.iter().enumerate() {
             let mut x = ritz_vectors.row(c).to_vec();
             let norm = dot(&x, &x).sqrt();
-            let big = x
-                .iter()
-                .fold(0.0f64, |b, &v| if v.abs() > b.abs() { v } else { b });
-            let s = if big < 0.0 { -1.0 / norm } else { 1.0 / norm };
+            let s = super::sign_convention(&x) / norm;
             x.iter_mut().for_each(|v| *v *= s);
             op.apply(&x, &mut av);
             residuals.push(

@@ -176,6 +176,20 @@ impl Eigh {
 }
 
 // ANCHOR: signs
+/// The sign that makes `v`'s largest-magnitude component positive (the first such component
+/// on a tie): eigenvectors and singular vectors are only defined up to sign, and this fixes
+/// one, as R and scikit-learn do.
+pub(crate) fn sign_convention(v: &[f64]) -> f64 {
+    let big = v
+        .iter()
+        .fold(0.0f64, |b, &x| if x.abs() > b.abs() { x } else { b });
+    if big < 0.0 {
+        -1.0
+    } else {
+        1.0
+    }
+}
+
 /// Sorts the pairs (ties keep their index order) and makes each eigenvector's
 /// largest-magnitude component positive (the first one, if several tie).
 fn sorted_with_signs(values: Vec<f64>, vt: &Matrix<f64>, order: Order, trace: Trace) -> Eigen {
@@ -192,11 +206,7 @@ fn sorted_with_signs(values: Vec<f64>, vt: &Matrix<f64>, order: Order, trace: Tr
     let mut vectors = Matrix::zeros(n, n);
     for (k, &i) in idx.iter().enumerate() {
         let v = vt.row(i);
-        let big = v
-            .iter()
-            .enumerate()
-            .fold(0, |b, (j, x)| if x.abs() > v[b].abs() { j } else { b });
-        let sign = if v[big] < 0.0 { -1.0 } else { 1.0 };
+        let sign = sign_convention(v);
         for (r, &x) in v.iter().enumerate() {
             vectors[(r, k)] = sign * x;
         }

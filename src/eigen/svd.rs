@@ -55,11 +55,7 @@ fn assemble(s: Vec<f64>, ut: &Matrix<f64>, vt: &Matrix<f64>) -> Svd {
     let mut v_out = Matrix::zeros(r, n);
     for (k, &i) in idx.iter().enumerate() {
         let v = vt.row(i);
-        let big = v
-            .iter()
-            .enumerate()
-            .fold(0, |b, (j, x)| if x.abs() > v[b].abs() { j } else { b });
-        let sign = if v[big] < 0.0 { -1.0 } else { 1.0 };
+        let sign = super::sign_convention(v);
         for (j, &x) in v.iter().enumerate() {
             v_out[(k, j)] = sign * x;
         }
