@@ -569,3 +569,26 @@ fn a_rank_deficient_matrix_has_zero_singular_values() {
         .zip(a.as_slice())
         .all(|(x, y)| (x - y).abs() < 1e-13));
 }
+
+#[test]
+fn blocked_jacobi_on_larger_matrices_agrees_with_the_tridiagonal_path() {
+    // n > 64 takes the block-cyclic sweeps (32-row blocks, GEMM updates).
+    for (n, seed) in [(65, 1), (150, 2)] {
+        let a = random_symmetric(n, seed);
+        let j = Eigh::new().method(Method::Jacobi).solve(&a).unwrap();
+        let t = Eigh::new().method(Method::Tridiagonal).solve(&a).unwrap();
+        check_decomposition(&a, &j);
+        let scale = max_abs(&a) * n as f64;
+        for (x, y) in j.values.iter().zip(&t.values) {
+            assert!(
+                (x - y).abs() <= C * n as f64 * f64::EPSILON * scale,
+                "{x} vs {y}"
+            );
+        }
+        let trace = &j.trace.off_diagonal;
+        assert!(
+            trace.len() < 20 && *trace.last().unwrap() == 0.0,
+            "{trace:?}"
+        );
+    }
+}
