@@ -14,6 +14,7 @@ pub mod datasets;
 pub mod eigen;
 pub mod error;
 pub mod linalg;
+pub mod pca;
 pub mod plot;
 pub mod rand;
 
