@@ -205,12 +205,12 @@ impl Pca {
     // ANCHOR_END: fit
 }
 
+/// Centred (and maybe scaled) data, the column means, and the scales if any.
+pub type Centered = (Matrix<f64>, Vec<f64>, Option<Vec<f64>>);
+
 /// Centres the columns (and divides them by their sample standard deviations when
 /// `standardize`); returns the result, the means and the scales.
-pub fn center_and_scale(
-    x: &Matrix<f64>,
-    standardize: bool,
-) -> Result<(Matrix<f64>, Vec<f64>, Option<Vec<f64>>)> {
+pub fn center_and_scale(x: &Matrix<f64>, standardize: bool) -> Result<Centered> {
     if standardize {
         let (z, means, sds) = x.standardize()?;
         Ok((z, means, Some(sds)))
