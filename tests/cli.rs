@@ -57,9 +57,9 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     }
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        stderr.contains("[1/3] datasets")
-            && stderr.contains("[2/3] linalg")
-            && stderr.contains("[3/3] eigen"),
+        ["[1/4] datasets", "[2/4] linalg", "[3/4] eigen", "[4/4] pca"]
+            .iter()
+            .all(|c| stderr.contains(c)),
         "{stderr}"
     );
     assert!(
@@ -217,4 +217,34 @@ fn eigen_prints_the_closed_form_spectrum_as_json() {
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("50 x 4"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pca_json_reproduces_islr_table_10_1() {
+    let out = bin()
+        .args(["pca", "--data", "usarrests", "--standardize", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("{\"explained_variance_ratio\":[0.6200603"),
+        "{text}"
+    );
+    // One loadings row per component; the first is ISLR's PC1 up to sign.
+    let loadings = text.split("\"loadings\":[").nth(1).unwrap();
+    assert!(
+        loadings.starts_with("[0.53589947") && loadings.matches("],[").count() >= 3,
+        "{text}"
+    );
+    let bad = bin()
+        .args(["pca", "--data", "usarrests", "--n-components", "9"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("n_components = 9"));
 }
