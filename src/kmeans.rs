@@ -1,0 +1,324 @@
+//! # Chapter 4 · k-means
+//!
+//! Lecture: ISLR Algorithm 10.1 and Bishop §9.1 · book `04-kmeans.md` · tests
+//! `tests/kmeans.rs`
+//!
+//! k-means partitions n points into K clusters to minimise the within-cluster sum of squares
+//! `J = Σₙ Σₖ rₙₖ ‖xₙ - μₖ‖²` (Bishop 9.1), where `rₙₖ = 1` when point n is in cluster k.
+//! Lloyd's algorithm alternates two steps, neither of which can raise J:
+//! 1. [`assign_step`]: with the centroids fixed, put each point in the cluster of its nearest
+//!    centroid (the Voronoi partition): the best `r` for those `μ`;
+//! 2. [`update_step`]: with the assignments fixed, move each centroid to the mean of its
+//!    points: the best `μ` for those `r` (the mean minimises a sum of squared distances).
+//!
+//! It stops when the assignments stop changing. J is not convex, so the result depends on
+//! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
+
+use crate::error::{Error, Result};
+use crate::linalg::kernels::sq_dist;
+use crate::linalg::threads::{num_threads, par_chunks_mut};
+use crate::linalg::Matrix;
+use crate::rand::Rng;
+
+/// How the first centroids are chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Init {
+    /// ISLR Algorithm 10.1: give every point a random cluster, then take the means.
+    RandomAssignment,
+    /// K distinct data points chosen uniformly (Forgy).
+    Forgy,
+    /// k-means++ (Arthur and Vassilvitskii 2007): each new centroid is a data point drawn
+    /// with probability ∝ its squared distance to the nearest chosen one; like
+    /// scikit-learn, `2 + ⌊ln K⌋` candidates are drawn and the one that lowers J most is kept.
+    #[default]
+    KMeansPlusPlus,
+}
+
+/// k-means hyperparameters; `fit` validates them.
+#[derive(Clone, Debug)]
+pub struct KMeans {
+    n_clusters: usize,
+    n_init: usize,
+    max_iter: usize,
+    init: Init,
+    seed: u64,
+}
+
+/// What k-means learned (the best of the `n_init` runs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedKMeans {
+    /// K x d.
+    pub centroids: Matrix<f64>,
+    /// The cluster of each training point.
+    pub labels: Vec<usize>,
+    /// J: the sum of squared distances of the points to their centroids.
+    pub inertia: f64,
+    /// Assignment steps after the first.
+    pub n_iter: usize,
+    /// False when `max_iter` stopped the run before the assignments settled.
+    pub converged: bool,
+    /// J after every assignment step of the best run; it never increases.
+    pub objective: Vec<f64>,
+}
+
+impl KMeans {
+    /// K clusters, 10 restarts, at most 300 iterations, k-means++, seed 0.
+    pub fn new(n_clusters: usize) -> Self {
+        KMeans {
+            n_clusters,
+            n_init: 10,
+            max_iter: 300,
+            init: Init::KMeansPlusPlus,
+            seed: 0,
+        }
+    }
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    fn validate(&self, x: &Matrix<f64>) -> Result<()> {
+        let n = x.rows();
+        if n == 0 || x.cols() == 0 {
+            return Err(Error::Empty {
+                input: "KMeans::fit x",
+            });
+        }
+        x.check_finite("KMeans::fit x")?;
+        if self.n_clusters == 0 || self.n_clusters > n {
+            return Err(Error::invalid(
+                "k",
+                self.n_clusters,
+                format!("k must be between 1 and the number of rows ({n})"),
+            ));
+        }
+        if self.n_init == 0 {
+            return Err(Error::invalid("n_init", 0, "need at least one run"));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::invalid("max_iter", 0, "need at least one iteration"));
+        }
+        let distinct = distinct_rows(x);
+        if distinct < self.n_clusters {
+            return Err(Error::invalid(
+                "k",
+                self.n_clusters,
+                format!("the data have only {distinct} distinct points, fewer than k"),
+            ));
+        }
+        Ok(())
+    }
+
+    // ANCHOR: fit
+    /// Runs Lloyd's algorithm `n_init` times from different starts and keeps the lowest J.
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedKMeans> {
+        self.validate(x)?;
+        let mut best: Option<FittedKMeans> = None;
+        for run in 0..self.n_init as u64 {
+            // Stream `run` of the seed: the same seed gives the same restarts.
+            let mut rng = Rng::stream(self.seed, run);
+            let start = initial_centroids(x, self.n_clusters, self.init, &mut rng)?;
+            let fit = lloyd(x, start, self.max_iter);
+            if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
+                best = Some(fit);
+            }
+        }
+        best.ok_or_else(|| Error::invalid("n_init", 0, "need at least one run"))
+    }
+    // ANCHOR_END: fit
+}
+
+/// The number of distinct rows (bit-exact).
+fn distinct_rows(x: &Matrix<f64>) -> usize {
+    let mut rows: Vec<Vec<u64>> = x
+        .iter_rows()
+        .map(|r| r.iter().map(|v| (v + 0.0).to_bits()).collect())
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows.len()
+}
+
+// ANCHOR: lloyd
+/// Lloyd's iteration from `centroids` until the assignments stop changing.
+fn lloyd(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> FittedKMeans {
+    let (mut labels, mut dists) = assign_step(x, &centroids);
+    let mut objective = vec![dists.iter().sum::<f64>()];
+    for iter in 1..=max_iter {
+        centroids = update_step(x, &labels, centroids.rows(), &dists);
+        let (new_labels, new_dists) = assign_step(x, &centroids);
+        objective.push(new_dists.iter().sum());
+        let settled = new_labels == labels;
+        labels = new_labels;
+        dists = new_dists;
+        if settled {
+            let inertia = dists.iter().sum();
+            return FittedKMeans {
+                centroids,
+                labels,
+                inertia,
+                n_iter: iter,
+                converged: true,
+                objective,
+            };
+        }
+    }
+    let inertia = dists.iter().sum();
+    FittedKMeans {
+        centroids,
+        labels,
+        inertia,
+        n_iter: max_iter,
+        converged: false,
+        objective,
+    }
+}
+// ANCHOR_END: lloyd
+
+// ANCHOR: assign_step
+/// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared
+/// distance to it. Rows are split over threads in fixed chunks, so the result does not
+/// depend on the thread count.
+pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>) -> (Vec<usize>, Vec<f64>) {
+    let n = x.rows();
+    let mut out = vec![(0usize, 0.0f64); n];
+    par_chunks_mut(&mut out, 1024, num_threads(), |c, chunk| {
+        for (i, slot) in chunk.iter_mut().enumerate() {
+            let row = x.row(c * 1024 + i);
+            let mut best = (0, f64::INFINITY);
+            for (k, centroid) in centroids.iter_rows().enumerate() {
+                let d = sq_dist(row, centroid);
+                if d < best.1 {
+                    best = (k, d);
+                }
+            }
+            *slot = best;
+        }
+    });
+    out.into_iter().unzip()
+}
+// ANCHOR_END: assign_step
+
+// ANCHOR: update_step
+/// Step 2: each centroid moves to the mean of its points. A cluster left empty takes the
+/// point farthest from its own centroid (`dists` are the current squared distances) among
+/// clusters with more than one member, which lowers J and keeps K clusters (scikit-learn
+/// also refills from the farthest points).
+pub fn update_step(x: &Matrix<f64>, labels: &[usize], k: usize, dists: &[f64]) -> Matrix<f64> {
+    let d = x.cols();
+    let mut sums = Matrix::zeros(k, d);
+    let mut counts = vec![0usize; k];
+    for (row, &l) in x.iter_rows().zip(labels) {
+        crate::linalg::kernels::axpy(1.0, row, sums.row_mut(l));
+        counts[l] += 1;
+    }
+    let mut taken = vec![false; x.rows()];
+    // Members each cluster can still give away (its mean keeps all of them this step).
+    let mut spare = counts.clone();
+    for (c, &count) in counts.iter().enumerate() {
+        if count > 0 {
+            let inv = 1.0 / count as f64;
+            sums.row_mut(c).iter_mut().for_each(|v| *v *= inv);
+            continue;
+        }
+        // The farthest point whose cluster can spare it (more than one member), so that
+        // refilling one cluster never empties another.
+        let far = (0..x.rows())
+            .filter(|&i| !taken[i] && spare[labels[i]] > 1)
+            .fold(None, |b: Option<usize>, i| match b {
+                Some(j) if dists[j] >= dists[i] => Some(j),
+                _ => Some(i),
+            });
+        if let Some(i) = far {
+            taken[i] = true;
+            spare[labels[i]] -= 1;
+            sums.row_mut(c).copy_from_slice(x.row(i));
+        }
+    }
+    sums
+}
+// ANCHOR_END: update_step
+
+// ANCHOR: init
+/// The starting centroids for one run.
+pub fn initial_centroids(
+    x: &Matrix<f64>,
+    k: usize,
+    init: Init,
+    rng: &mut Rng,
+) -> Result<Matrix<f64>> {
+    let n = x.rows();
+    match init {
+        Init::RandomAssignment => {
+            let labels: Vec<usize> = (0..n).map(|_| rng.index(k)).collect::<Result<_>>()?;
+            // Empty clusters (possible for small n) take the points farthest from the mean.
+            let mean = Matrix::new(1, x.cols(), x.column_means()?)?;
+            let (_, dists) = assign_step(x, &mean);
+            Ok(update_step(x, &labels, k, &dists))
+        }
+        Init::Forgy => {
+            let mut rows: Vec<usize> = Vec::with_capacity(k);
+            // Distinct points: redraw a duplicate (validate() checked there are k distinct).
+            while rows.len() < k {
+                let i = rng.index(n)?;
+                if rows.iter().all(|&j| x.row(j) != x.row(i)) {
+                    rows.push(i);
+                }
+            }
+            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(rows[c], j)]))
+        }
+        Init::KMeansPlusPlus => {
+            let trials = 2 + (k as f64).ln().floor() as usize;
+            let mut chosen = vec![rng.index(n)?];
+            let mut closest: Vec<f64> = (0..n)
+                .map(|i| sq_dist(x.row(i), x.row(chosen[0])))
+                .collect();
+            while chosen.len() < k {
+                // Draw candidates ∝ D², keep the one that leaves the smallest total.
+                let mut best: Option<(f64, usize, Vec<f64>)> = None;
+                for _ in 0..trials {
+                    let c = rng.weighted_index(&closest).unwrap_or(0);
+                    let after: Vec<f64> = (0..n)
+                        .map(|i| closest[i].min(sq_dist(x.row(i), x.row(c))))
+                        .collect();
+                    let total: f64 = after.iter().sum();
+                    if best.as_ref().is_none_or(|b| total < b.0) {
+                        best = Some((total, c, after));
+                    }
+                }
+                let (_, c, after) = best.unwrap_or((0.0, 0, closest.clone()));
+                chosen.push(c);
+                closest = after;
+            }
+            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(chosen[c], j)]))
+        }
+    }
+}
+// ANCHOR_END: init
+
+impl FittedKMeans {
+    /// The nearest centroid of each row of `x`.
+    pub fn predict(&self, x: &Matrix<f64>) -> Result<Vec<usize>> {
+        if x.cols() != self.centroids.cols() {
+            return Err(Error::ShapeMismatch {
+                op: "FittedKMeans::predict (columns must match the training data)",
+                left: x.shape(),
+                right: (x.rows(), self.centroids.cols()),
+            });
+        }
+        x.check_finite("FittedKMeans::predict x")?;
+        Ok(assign_step(x, &self.centroids).0)
+    }
+}

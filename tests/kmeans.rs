@@ -1,0 +1,142 @@
+//! Chapter 4: k-means invariants (J never rises, assignments are the Voronoi partition),
+//! recovery of separated clusters, restarts, empty clusters and bad input.
+
+use proptest::prelude::*;
+use unsupervised::datasets;
+use unsupervised::kmeans::{assign_step, Init, KMeans};
+use unsupervised::linalg::kernels::sq_dist_ref;
+use unsupervised::linalg::Matrix;
+use unsupervised::{Error, Rng};
+
+fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
+    let mut rng = Rng::seed_from_u64(seed);
+    Matrix::from_fn(n, d, |_, _| rng.normal())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn the_objective_never_increases(n in 8usize..120, d in 1usize..5, k in 1usize..6, seed in any::<u64>(), init in 0usize..3) {
+        let x = random_points(n, d, seed);
+        let init = [Init::RandomAssignment, Init::Forgy, Init::KMeansPlusPlus][init];
+        let fit = KMeans::new(k).n_init(1).init(init).seed(seed).fit(&x).unwrap();
+        // Bishop §9.1: neither step can raise J (up to rounding in the sums).
+        for w in fit.objective.windows(2) {
+            prop_assert!(w[1] <= w[0] * (1.0 + 1e-12), "J rose from {} to {}", w[0], w[1]);
+        }
+        prop_assert!((fit.inertia - fit.objective.last().unwrap()).abs() <= 1e-12 * fit.inertia.max(1.0));
+        prop_assert!(fit.converged);
+        // Every cluster is used.
+        for c in 0..k {
+            prop_assert!(fit.labels.contains(&c), "cluster {c} is empty");
+        }
+    }
+
+    #[test]
+    fn assignment_is_the_voronoi_partition(n in 1usize..80, k in 1usize..8, seed in any::<u64>()) {
+        let x = random_points(n, 3, seed);
+        let c = random_points(k, 3, seed ^ 1);
+        let (labels, dists) = assign_step(&x, &c);
+        for i in 0..n {
+            let d: Vec<f64> = (0..k).map(|j| sq_dist_ref(x.row(i), c.row(j))).collect();
+            let best = (0..k).fold(0, |b, j| if d[j] < d[b] { j } else { b });
+            prop_assert_eq!(labels[i], best);
+            prop_assert!((dists[i] - d[best]).abs() <= 1e-12 * d[best].max(1.0));
+        }
+    }
+}
+
+#[test]
+fn separated_blobs_are_recovered_up_to_relabelling() {
+    let d = datasets::blobs(600, 2, 4, 0.5, 11).unwrap();
+    let truth = d.labels.unwrap();
+    let fit = KMeans::new(4).seed(1).fit(&d.x).unwrap();
+    // Each true cluster maps to exactly one found label, and no two share one.
+    let mut map = [usize::MAX; 4];
+    for (t, l) in truth.iter().zip(&fit.labels) {
+        if map[*t] == usize::MAX {
+            map[*t] = *l;
+        }
+        assert_eq!(map[*t], *l, "true cluster {t} is split");
+    }
+    let mut used = map.to_vec();
+    used.sort_unstable();
+    used.dedup();
+    assert_eq!(used.len(), 4);
+    assert_eq!(fit.predict(&d.x).unwrap(), fit.labels);
+}
+
+#[test]
+fn one_cluster_is_the_mean_and_restarts_keep_the_best() {
+    let x = random_points(50, 3, 5);
+    let one = KMeans::new(1).fit(&x).unwrap();
+    let mean = x.column_means().unwrap();
+    assert!(one
+        .centroids
+        .row(0)
+        .iter()
+        .zip(&mean)
+        .all(|(a, b)| (a - b).abs() < 1e-12));
+    let total: f64 = x.iter_rows().map(|r| sq_dist_ref(r, &mean)).sum();
+    assert!((one.inertia - total).abs() < 1e-9);
+    // n_init = 10 keeps the lowest J of the ten runs (runs are seed streams 0..10).
+    let d = datasets::digits().unwrap();
+    let best = KMeans::new(10).n_init(10).seed(3).fit(&d.x).unwrap();
+    let single = KMeans::new(10).n_init(1).seed(3).fit(&d.x).unwrap();
+    assert!(best.inertia <= single.inertia);
+    assert_eq!(
+        best,
+        KMeans::new(10).n_init(10).seed(3).fit(&d.x).unwrap(),
+        "same seed, same result"
+    );
+}
+
+#[test]
+fn empty_clusters_are_refilled() {
+    // Random assignment of 12 points to 10 clusters leaves some clusters empty at the start.
+    let x = random_points(12, 2, 8);
+    for seed in 0..20 {
+        let fit = KMeans::new(10)
+            .n_init(1)
+            .init(Init::RandomAssignment)
+            .seed(seed)
+            .fit(&x)
+            .unwrap();
+        for c in 0..10 {
+            assert!(fit.labels.contains(&c), "seed {seed}: cluster {c} empty");
+        }
+    }
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let x = random_points(10, 2, 1);
+    let err = KMeans::new(0).fit(&x).unwrap_err().to_string();
+    assert!(err.contains("k = 0") && err.contains("(10)"), "{err}");
+    assert!(KMeans::new(11).fit(&x).is_err());
+    assert!(KMeans::new(2).n_init(0).fit(&x).is_err());
+    assert!(KMeans::new(2).max_iter(0).fit(&x).is_err());
+    let twins = Matrix::from_fn(6, 2, |i, _| (i % 2) as f64);
+    assert!(KMeans::new(3)
+        .fit(&twins)
+        .unwrap_err()
+        .to_string()
+        .contains("2 distinct"));
+    let mut nan = x.clone();
+    nan[(4, 1)] = f64::NAN;
+    assert!(matches!(
+        KMeans::new(2).fit(&nan),
+        Err(Error::NonFinite {
+            row: 4,
+            column: 1,
+            ..
+        })
+    ));
+    assert!(KMeans::new(2).fit(&Matrix::zeros(0, 2)).is_err());
+    let fit = KMeans::new(2).fit(&x).unwrap();
+    assert!(matches!(
+        fit.predict(&Matrix::zeros(3, 5)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
