@@ -153,6 +153,38 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "kmeans",
+        about: "k-means clustering (chapter 4)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--k",
+                value: Some("K"),
+                help: "number of clusters (default 3)",
+            },
+            Flag {
+                name: "--n-init",
+                value: Some("N"),
+                help: "restarts; the lowest objective wins (default 10)",
+            },
+            Flag {
+                name: "--max-iter",
+                value: Some("N"),
+                help: "iterations per run (default 300)",
+            },
+            Flag {
+                name: "--init",
+                value: Some("NAME"),
+                help: "k-means++ (default), forgy or random",
+            },
+            SEED,
+            JSON,
+        ],
+    },
+    Command {
         name: "datasets",
         about: "list the embedded data sets and generators, or describe one with --data",
         flags: &[DATA, N, NOISE, LABEL, SEED, OUT, JSON],
@@ -295,6 +327,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "datasets" => datasets_command(&parsed),
         "eigen" => eigen_command(&parsed),
         "pca" => pca_command(&parsed),
+        "kmeans" => kmeans_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -303,6 +336,7 @@ fn run(args: &[String]) -> Result<(), String> {
 
 /// A JSON value, for `--json` output.
 enum Json {
+    Bool(bool),
     Num(f64),
     Int(i64),
     Str(String),
@@ -323,6 +357,7 @@ impl Json {
                 };
             }
             Json::Num(_) => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::Int(i) => {
                 let _ = write!(out, "{i}");
             }
@@ -523,6 +558,79 @@ fn file_stem(name: &str) -> String {
     Path::new(name)
         .file_stem()
         .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned())
+}
+
+// ---------------------------------------------------------------- `kmeans`
+
+/// `unsupervised kmeans --data digits --k 10 --n-init 10 --seed 0 --json`: `{"inertia": J,
+/// "labels": [...], "centroids": [[...]], "iterations": n, "converged": bool}`.
+fn kmeans_command(args: &Args) -> Result<(), String> {
+    use unsupervised::kmeans::{Init, KMeans};
+    let options = data_options(args)?;
+    let name = args.text("--data").unwrap_or("blobs");
+    let d = datasets::load(name, &options).map_err(|e| e.to_string())?;
+    let init = match args.text("--init").unwrap_or("k-means++") {
+        "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
+        "forgy" => Init::Forgy,
+        "random" => Init::RandomAssignment,
+        other => {
+            return Err(format!(
+                "--init {other}: expected k-means++, forgy or random"
+            ))
+        }
+    };
+    let k = args.get("--k", "a whole number")?.unwrap_or(3);
+    let mut km = KMeans::new(k).init(init).seed(options.seed);
+    if let Some(n) = args.get("--n-init", "a whole number")? {
+        km = km.n_init(n);
+    }
+    if let Some(n) = args.get("--max-iter", "a whole number")? {
+        km = km.max_iter(n);
+    }
+    let started = Instant::now();
+    let fit = km.fit(&d.x).map_err(|e| e.to_string())?;
+    eprintln!(
+        "kmeans: k = {k} on {} ({} x {}): J = {:.6e} after {} iterations in {:.3} s",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        fit.inertia,
+        fit.n_iter,
+        started.elapsed().as_secs_f64()
+    );
+    if !fit.converged {
+        eprintln!("warning: kmeans stopped at --max-iter before the assignments settled");
+    }
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("inertia", Json::Num(fit.inertia)),
+            (
+                "labels",
+                Json::Arr(fit.labels.iter().map(|&l| Json::Int(l as i64)).collect()),
+            ),
+            (
+                "centroids",
+                Json::Arr(
+                    fit.centroids
+                        .iter_rows()
+                        .map(|r| Json::Arr(r.iter().map(|&v| Json::Num(v)).collect()))
+                        .collect(),
+                ),
+            ),
+            ("iterations", Json::Int(fit.n_iter as i64)),
+            ("converged", Json::Bool(fit.converged)),
+        ]);
+        println!("{}", doc.render());
+    } else {
+        println!("J = {:.6e}, {} iterations", fit.inertia, fit.n_iter);
+        for c in 0..k {
+            println!(
+                "cluster {c}: {} points",
+                fit.labels.iter().filter(|&&l| l == c).count()
+            );
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- `pca`

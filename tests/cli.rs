@@ -248,3 +248,41 @@ fn pca_json_reproduces_islr_table_10_1() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("n_components = 9"));
 }
+
+#[test]
+fn kmeans_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "kmeans", "--data", "blobs", "--n", "90", "--k", "3", "--seed", "2", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in [
+        "\"inertia\":",
+        "\"labels\":[",
+        "\"centroids\":[[",
+        "\"iterations\":",
+        "\"converged\":true",
+    ] {
+        assert!(text.contains(key), "{key} missing: {text}");
+    }
+    let labels = text
+        .split("\"labels\":[")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
+    assert_eq!(labels.split(',').count(), 90);
+    let bad = bin()
+        .args(["kmeans", "--data", "blobs", "--k", "0"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("k = 0"));
+}
