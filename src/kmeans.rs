@@ -322,3 +322,55 @@ impl FittedKMeans {
         Ok(assign_step(x, &self.centroids).0)
     }
 }
+
+/// The result of compressing an image by vector quantization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantized {
+    /// The image with every pixel replaced by its codeword.
+    pub image: crate::datasets::Image,
+    /// The K codewords (one row of `channels` values each).
+    pub codebook: Matrix<f64>,
+    /// `N ⌈log₂ K⌉ + K C`: one code per pixel plus the codebook, C = 8 bits per channel.
+    pub bits: usize,
+    /// `N C`: the raw image.
+    pub raw_bits: usize,
+    /// Mean squared error per sample, in grey levels².
+    pub mse: f64,
+    /// Peak signal-to-noise ratio `10 log₁₀(255² / MSE)`, in decibels.
+    pub psnr: f64,
+}
+
+// ANCHOR: quantize
+/// Vector quantization (the lecture's image compression): k-means on the pixels (grey
+/// levels, or RGB triples), then every pixel is stored as the index of its centroid.
+pub fn quantize_image(image: &crate::datasets::Image, k: usize, seed: u64) -> Result<Quantized> {
+    let (n, c) = (image.width * image.height, image.channels);
+    let x = Matrix::new(n, c, image.pixels.iter().map(|&p| f64::from(p)).collect())?;
+    let fit = KMeans::new(k).n_init(3).seed(seed).fit(&x)?;
+    let codebook = fit.centroids.map(|v| v.round().clamp(0.0, 255.0));
+    let pixels: Vec<u8> = fit
+        .labels
+        .iter()
+        .flat_map(|&l| codebook.row(l).iter().map(|&v| v as u8).collect::<Vec<_>>())
+        .collect();
+    let mse = pixels
+        .iter()
+        .zip(&image.pixels)
+        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+        .sum::<f64>()
+        / (n * c) as f64;
+    let code_bits = (usize::BITS - (k - 1).leading_zeros()) as usize; // ⌈log₂ K⌉
+    Ok(Quantized {
+        image: crate::datasets::Image::new(image.width, image.height, c, pixels)?,
+        codebook,
+        bits: n * code_bits + k * 8 * c,
+        raw_bits: n * 8 * c,
+        mse,
+        psnr: if mse > 0.0 {
+            10.0 * (255.0 * 255.0 / mse).log10()
+        } else {
+            f64::INFINITY
+        },
+    })
+}
+// ANCHOR_END: quantize

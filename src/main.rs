@@ -882,6 +882,12 @@ const CHAPTERS: &[Chapter] = &[
         book_page: "03-pca.html",
         run: tour_pca,
     },
+    Chapter {
+        name: "kmeans",
+        title: "4 · k-means and vector quantization",
+        book_page: "04-kmeans.html",
+        run: tour_kmeans,
+    },
 ];
 // ANCHOR_END: chapters
 
@@ -1452,5 +1458,120 @@ fn tour_pca(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(usa, "USArrests, standardised: biplot and scree plot (ISLR Figures 10.1 and 10.4)", "the first component weighs the three crime rates nearly equally and UrbanPop less; the second is mostly UrbanPop. The first two explain 62.0% + 24.7% of the variance. Signs differ from ISLR's figure: each loading vector is only defined up to sign."),
         Section::figure(mnist_fig, "MNIST projected on its first two components", "0s and 1s separate along the first component, the other digits overlap: two directions keep only about 17% of the variance of 784 pixels."),
         Section::figure(recon, "Digits rebuilt from 1, 10 and 50 components (rows 2 to 4; row 1 the originals)", "one component gives a blur shared by all digits; ten already show the digit; fifty keep most strokes (83% of the variance)."),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: chapter 4
+
+/// Chapter 4: Lloyd's algorithm step by step (ISLR Figure 10.6) with the public step
+/// functions, and vector quantization of the grey and colour photos.
+fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::kmeans::{assign_step, quantize_image, update_step};
+    let e = |e: unsupervised::Error| e.to_string();
+    let data = datasets::blobs(150, 2, 3, 1.6, ctx.seed + 4).map_err(e)?;
+    let x = &data.x;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let k = 3;
+    let mut rng = Rng::seed_from_u64(ctx.seed);
+    // Step 1 (ISLR Algorithm 10.1): a random cluster for every point.
+    let mut labels: Vec<usize> = (0..x.rows())
+        .map(|_| rng.index(k))
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
+    let panel = |title: String,
+                 labels: &[usize],
+                 centroids: Option<&Matrix<f64>>|
+     -> Result<Plot, String> {
+        let mut p = Plot::new(title)
+            .scatter_classes(&xs, &ys, labels, &[])
+            .map_err(e)?;
+        if let Some(c) = centroids {
+            for j in 0..k {
+                p = p
+                    .markers(&[c[(j, 0)]], &[c[(j, 1)]], plot::class_color(j), 7.0)
+                    .map_err(e)?;
+            }
+        }
+        Ok(p.equal_aspect())
+    };
+    let mut fig = Figure::new(
+        "Lloyd's algorithm, K = 3 (after ISLR Figure 10.6)",
+        3,
+        300.0,
+        300.0,
+    );
+    fig.push(
+        Plot::new("data")
+            .points(&xs, &ys, "#999")
+            .map_err(e)?
+            .equal_aspect(),
+    );
+    fig.push(panel("step 1: random assignment".into(), &labels, None)?);
+    let mut dists = vec![0.0; x.rows()];
+    for iter in 1..=20 {
+        let centroids = update_step(x, &labels, k, &dists);
+        if iter <= 2 {
+            fig.push(panel(
+                format!("iteration {iter}, step 2a: centroids"),
+                &labels,
+                Some(&centroids),
+            )?);
+        }
+        let (new_labels, new_dists) = assign_step(x, &centroids);
+        if iter == 1 {
+            fig.push(panel(
+                "iteration 1, step 2b: reassign".into(),
+                &new_labels,
+                Some(&centroids),
+            )?);
+        }
+        let settled = new_labels == labels;
+        labels = new_labels;
+        dists = new_dists;
+        if settled {
+            fig.push(panel(
+                format!("final, after {iter} iterations"),
+                &labels,
+                Some(&centroids),
+            )?);
+            break;
+        }
+    }
+    let steps = ctx.save_svg("kmeans-steps.svg", &fig)?;
+
+    let gray = datasets::china_gray().map_err(e)?;
+    let mut tiles = vec![gray.pixels.clone()];
+    let mut caption = String::from("K = ");
+    for k in if ctx.quick {
+        vec![2, 4]
+    } else {
+        vec![2, 4, 8, 16]
+    } {
+        let q = quantize_image(&gray, k, ctx.seed).map_err(e)?;
+        let _ = write!(
+            caption,
+            "{k}: {} bits ({:.1}x smaller), PSNR {:.1} dB; ",
+            q.bits,
+            q.raw_bits as f64 / q.bits as f64,
+            q.psnr
+        );
+        tiles.push(q.image.pixels);
+    }
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    let grid = plot::image_grid(&refs, 256, 256, 1, refs.len(), 4).map_err(e)?;
+    let vq = ctx.save_png("kmeans-vq.png", &grid)?;
+
+    let rgb = datasets::china_rgb().map_err(e)?;
+    let mut tiles = vec![rgb.pixels.clone()];
+    for k in [4, 16] {
+        tiles.push(quantize_image(&rgb, k, ctx.seed).map_err(e)?.image.pixels);
+    }
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    let grid = plot::image_grid(&refs, 128, 128, 3, 3, 4).map_err(e)?;
+    let vq_rgb = ctx.save_png("kmeans-vq-rgb.png", &plot::upscale(&grid, 2))?;
+    Ok(vec![
+        Section::figure(steps, "Lloyd's algorithm step by step", "from a random assignment, the centroids (large dots) move to their clusters' means and the points follow their nearest centroid; a few iterations settle it."),
+        Section::figure(vq, "Vector quantization of the 256 x 256 grey photo: the original, then K = 2, 4, 8, 16 grey levels", &format!("every pixel is stored as a log₂K-bit code plus a K-entry codebook: {caption}K = 4 is the lecture's factor of four.")),
+        Section::figure(vq_rgb, "The colour photo quantized to 4 and 16 colours", "k-means on RGB triples picks the 4 or 16 colours that best cover the image."),
     ])
 }

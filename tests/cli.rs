@@ -57,9 +57,15 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     }
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        ["[1/4] datasets", "[2/4] linalg", "[3/4] eigen", "[4/4] pca"]
-            .iter()
-            .all(|c| stderr.contains(c)),
+        [
+            "[1/5] datasets",
+            "[2/5] linalg",
+            "[3/5] eigen",
+            "[4/5] pca",
+            "[5/5] kmeans"
+        ]
+        .iter()
+        .all(|c| stderr.contains(c)),
         "{stderr}"
     );
     assert!(

@@ -140,3 +140,27 @@ fn bad_input_gets_a_clear_error() {
         Err(Error::ShapeMismatch { .. })
     ));
 }
+
+#[test]
+fn vector_quantization_saves_the_lectures_factor_of_four() {
+    use unsupervised::kmeans::quantize_image;
+    let photo = datasets::china_gray().unwrap();
+    let mut last_mse = f64::INFINITY;
+    for k in [2, 4, 8, 16] {
+        let q = quantize_image(&photo, k, 0).unwrap();
+        // N log₂ K + K C bits against N C: the lecture's count, N = 65,536 and C = 8.
+        let log2k = (k as f64).log2() as usize;
+        assert_eq!(q.bits, 65_536 * log2k + k * 8);
+        assert_eq!(q.raw_bits, 65_536 * 8);
+        assert!(q.mse < last_mse, "K = {k}: MSE {} did not fall", q.mse);
+        last_mse = q.mse;
+        let distinct: std::collections::BTreeSet<u8> = q.image.pixels.iter().copied().collect();
+        assert!(distinct.len() <= k);
+    }
+    let four = quantize_image(&photo, 4, 0).unwrap();
+    assert!(
+        (four.raw_bits as f64 / four.bits as f64 - 4.0).abs() < 0.01,
+        "factor {}",
+        four.raw_bits as f64 / four.bits as f64
+    );
+}

@@ -226,6 +226,17 @@ impl Plot {
         });
         Ok(self)
     }
+    /// Larger points in one colour (centroids, marked sensors), of radius `radius` pixels.
+    pub fn markers(mut self, xs: &[f64], ys: &[f64], color: &str, radius: f64) -> Result<Plot> {
+        check_same_len("Plot::markers ys", xs.len(), ys.len())?;
+        self.layers.push(Layer::Points {
+            xs: xs.to_vec(),
+            ys: ys.to_vec(),
+            colors: Colors::One(color.into()),
+            radius,
+        });
+        Ok(self)
+    }
     /// Points coloured by class label, with a legend entry per class named in `names`
     /// (an empty `names` adds no legend).
     pub fn scatter_classes(
