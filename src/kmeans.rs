@@ -374,3 +374,85 @@ pub fn quantize_image(image: &crate::datasets::Image, k: usize, seed: u64) -> Re
     })
 }
 // ANCHOR_END: quantize
+
+/// The gap statistic for K = 1..=k_max (Tibshirani, Walther and Hastie 2001).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gap {
+    /// `Gap(K) = E*[log W*_K] - log W_K`, K = 1..=k_max.
+    pub gap: Vec<f64>,
+    /// `s_K = sd(log W*_K) √(1 + 1/B)`.
+    pub s: Vec<f64>,
+    /// `log W_K` of the data.
+    pub log_w: Vec<f64>,
+    /// The chosen K: the smallest with `Gap(K) ≥ Gap(K+1) - s_{K+1}` (the 1-s.e. rule).
+    pub k: usize,
+}
+
+// ANCHOR: gap
+/// The gap statistic: compare the within-cluster dispersion `W_K` (k-means' J) with its
+/// expectation under `b` reference data sets drawn uniformly over the data's bounding box,
+/// where there are no clusters. Real clusters make `log W_K` fall faster than the
+/// reference's as K grows, until K passes the true number.
+pub fn gap_statistic(x: &Matrix<f64>, k_max: usize, b: usize, seed: u64) -> Result<Gap> {
+    if k_max == 0 || k_max >= x.rows() {
+        return Err(Error::invalid(
+            "k_max",
+            k_max,
+            format!(
+                "must be between 1 and rows - 1 = {}",
+                x.rows().saturating_sub(1)
+            ),
+        ));
+    }
+    if b < 2 {
+        return Err(Error::invalid(
+            "b",
+            b,
+            "need at least 2 reference data sets",
+        ));
+    }
+    x.check_finite("gap_statistic x")?;
+    let (n, d) = x.shape();
+    let lo: Vec<f64> = (0..d)
+        .map(|j| x.iter_rows().map(|r| r[j]).fold(f64::INFINITY, f64::min))
+        .collect();
+    let hi: Vec<f64> = (0..d)
+        .map(|j| {
+            x.iter_rows()
+                .map(|r| r[j])
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    let log_w_of = |data: &Matrix<f64>, k: usize, s: u64| -> Result<f64> {
+        Ok(KMeans::new(k)
+            .n_init(3)
+            .seed(s)
+            .fit(data)?
+            .inertia
+            .max(f64::MIN_POSITIVE)
+            .ln())
+    };
+    let mut rng = Rng::seed_from_u64(seed);
+    let refs: Vec<Matrix<f64>> = (0..b)
+        .map(|_| Matrix::from_fn(n, d, |_, j| rng.uniform(lo[j], hi[j])))
+        .collect();
+    let (mut gap, mut s, mut log_w) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 1..=k_max {
+        let lw = log_w_of(x, k, seed)?;
+        let star: Vec<f64> = refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| log_w_of(r, k, seed + 1 + i as u64))
+            .collect::<Result<_>>()?;
+        let mean = star.iter().sum::<f64>() / b as f64;
+        let sd = (star.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / b as f64).sqrt();
+        gap.push(mean - lw);
+        s.push(sd * (1.0 + 1.0 / b as f64).sqrt());
+        log_w.push(lw);
+    }
+    let k = (0..k_max - 1)
+        .find(|&i| gap[i] >= gap[i + 1] - s[i + 1])
+        .map_or(k_max, |i| i + 1);
+    Ok(Gap { gap, s, log_w, k })
+}
+// ANCHOR_END: gap

@@ -1466,7 +1466,7 @@ fn tour_pca(ctx: &TourContext) -> Result<Vec<Section>, String> {
 /// Chapter 4: Lloyd's algorithm step by step (ISLR Figure 10.6) with the public step
 /// functions, and vector quantization of the grey and colour photos.
 fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
-    use unsupervised::kmeans::{assign_step, quantize_image, update_step};
+    use unsupervised::kmeans::{assign_step, gap_statistic, quantize_image, update_step};
     let e = |e: unsupervised::Error| e.to_string();
     let data = datasets::blobs(150, 2, 3, 1.6, ctx.seed + 4).map_err(e)?;
     let x = &data.x;
@@ -1569,7 +1569,30 @@ fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
     let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
     let grid = plot::image_grid(&refs, 128, 128, 3, 3, 4).map_err(e)?;
     let vq_rgb = ctx.save_png("kmeans-vq-rgb.png", &plot::upscale(&grid, 2))?;
+    // The gap statistic on Old Faithful (raw minutes) and on three blobs.
+    let faithful = datasets::faithful().map_err(e)?;
+    let blobs = datasets::blobs(300, 2, 3, 0.6, ctx.seed + 7).map_err(e)?;
+    let b = if ctx.quick { 5 } else { 20 };
+    let mut gap_fig = Figure::new("", 2, 380.0, 300.0);
+    let mut chosen = Vec::new();
+    for (title, x) in [("Old Faithful", &faithful.x), ("three blobs", &blobs.x)] {
+        let g = gap_statistic(x, 6, b, ctx.seed).map_err(e)?;
+        let ks: Vec<f64> = (1..=6).map(|k| k as f64).collect();
+        let lo: Vec<f64> = g.gap.iter().zip(&g.s).map(|(v, s)| v - s).collect();
+        let hi: Vec<f64> = g.gap.iter().zip(&g.s).map(|(v, s)| v + s).collect();
+        let p = Plot::new(format!("gap statistic, {title}: K = {}", g.k))
+            .x_label("K")
+            .y_label("Gap(K)")
+            .line(&ks, &g.gap, plot::class_color(0), "")
+            .map_err(e)?
+            .error_bars(&ks, &lo, &hi, plot::class_color(0))
+            .map_err(e)?;
+        gap_fig.push(p);
+        chosen.push(format!("{title}: K = {}", g.k));
+    }
+    let gap = ctx.save_svg("kmeans-gap.svg", &gap_fig)?;
     Ok(vec![
+        Section::figure(gap, "The gap statistic with ±1 standard-error bars", &format!("the chosen K is the first whose gap is within one standard error of the next one's ({}).", chosen.join("; "))),
         Section::figure(steps, "Lloyd's algorithm step by step", "from a random assignment, the centroids (large dots) move to their clusters' means and the points follow their nearest centroid; a few iterations settle it."),
         Section::figure(vq, "Vector quantization of the 256 x 256 grey photo: the original, then K = 2, 4, 8, 16 grey levels", &format!("every pixel is stored as a log₂K-bit code plus a K-entry codebook: {caption}K = 4 is the lecture's factor of four.")),
         Section::figure(vq_rgb, "The colour photo quantized to 4 and 16 colours", "k-means on RGB triples picks the 4 or 16 colours that best cover the image."),

@@ -164,3 +164,20 @@ fn vector_quantization_saves_the_lectures_factor_of_four() {
         four.raw_bits as f64 / four.bits as f64
     );
 }
+
+#[test]
+fn the_gap_statistic_counts_separated_clusters() {
+    use unsupervised::kmeans::gap_statistic;
+    let three = datasets::blobs(300, 2, 3, 0.4, 21).unwrap();
+    let g = gap_statistic(&three.x, 6, 10, 0).unwrap();
+    assert_eq!(g.k, 3, "gap {:?}, s {:?}", g.gap, g.s);
+    assert_eq!((g.gap.len(), g.s.len(), g.log_w.len()), (6, 6, 6));
+    // log W_K falls as K grows (more clusters, less dispersion).
+    assert!(g.log_w.windows(2).all(|w| w[1] < w[0]));
+    // Uniform data: no structure, so K = 1.
+    let mut rng = Rng::seed_from_u64(4);
+    let flat = Matrix::from_fn(300, 2, |_, _| rng.next_f64());
+    assert_eq!(gap_statistic(&flat, 5, 10, 0).unwrap().k, 1);
+    assert!(gap_statistic(&flat, 0, 10, 0).is_err());
+    assert!(gap_statistic(&flat, 3, 1, 0).is_err());
+}
