@@ -456,3 +456,38 @@ pub fn gap_statistic(x: &Matrix<f64>, k_max: usize, b: usize, seed: u64) -> Resu
     Ok(Gap { gap, s, log_w, k })
 }
 // ANCHOR_END: gap
+
+// ANCHOR: knn_classify
+/// k-nearest-neighbour classification (the lectures' kNN background): each query gets the
+/// most common label among its `k` nearest training points (chapter 1's exact search); a
+/// tie goes to the tied class whose member is nearest.
+pub fn knn_classify(
+    train: &Matrix<f64>,
+    labels: &[usize],
+    queries: &Matrix<f64>,
+    k: usize,
+) -> Result<Vec<usize>> {
+    if labels.len() != train.rows() {
+        return Err(Error::BadLength {
+            what: "knn_classify labels (one per training row)",
+            expected: train.rows(),
+            actual: labels.len(),
+        });
+    }
+    let nb = crate::linalg::knn(train, queries, k, crate::linalg::Exec::default())?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    Ok((0..queries.rows())
+        .map(|q| {
+            let mut votes = vec![0usize; classes];
+            let near = nb.indices_of(q);
+            near.iter().for_each(|&j| votes[labels[j]] += 1);
+            let top = votes.iter().copied().max().unwrap_or(0);
+            // Neighbours come nearest first, so the first with a top vote count wins ties.
+            near.iter()
+                .map(|&j| labels[j])
+                .find(|&l| votes[l] == top)
+                .unwrap_or(0)
+        })
+        .collect())
+}
+// ANCHOR_END: knn_classify

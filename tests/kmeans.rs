@@ -181,3 +181,31 @@ fn the_gap_statistic_counts_separated_clusters() {
     assert!(gap_statistic(&flat, 0, 10, 0).is_err());
     assert!(gap_statistic(&flat, 3, 1, 0).is_err());
 }
+
+#[test]
+fn nearest_neighbour_classification_reads_digits() {
+    use unsupervised::kmeans::knn_classify;
+    let d = datasets::digits().unwrap();
+    let labels = d.labels.unwrap();
+    // First 1500 digits to train, the other 297 to test.
+    let train = Matrix::from_fn(1500, 64, |i, j| d.x[(i, j)]);
+    let test = Matrix::from_fn(297, 64, |i, j| d.x[(1500 + i, j)]);
+    let predicted = knn_classify(&train, &labels[..1500], &test, 3).unwrap();
+    let correct = predicted
+        .iter()
+        .zip(&labels[1500..])
+        .filter(|(p, t)| p == t)
+        .count();
+    let accuracy = correct as f64 / 297.0;
+    assert!(accuracy > 0.95, "3-NN accuracy {accuracy}");
+    // 1-NN of the training points themselves is exact.
+    assert_eq!(
+        knn_classify(&train, &labels[..1500], &train, 1).unwrap(),
+        labels[..1500].to_vec()
+    );
+    // A tie (one vote each) goes to the nearer neighbour's class.
+    let x = Matrix::from_rows(vec![vec![0.0], vec![3.0]]).unwrap();
+    let q = Matrix::from_rows(vec![vec![1.0]]).unwrap();
+    assert_eq!(knn_classify(&x, &[7, 2], &q, 2).unwrap(), vec![7]);
+    assert!(knn_classify(&x, &[1], &q, 1).is_err());
+}
