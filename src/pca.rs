@@ -312,3 +312,253 @@ impl FittedPca {
             / n)
     }
 }
+
+// ---------------------------------------------------------------- ICA
+
+/// The contrast function of FastICA: `g` is its derivative, `g'` its second derivative.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Nonlinearity {
+    /// `G(u) = log cosh u`, `g(u) = tanh u`: robust, the usual choice.
+    #[default]
+    LogCosh,
+    /// `G(u) = u⁴/4`, `g(u) = u³`: kurtosis; simple but sensitive to outliers.
+    Cube,
+}
+
+/// How several components are found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IcaAlgorithm {
+    /// All at once, re-orthonormalised by `W ← (W Wᵀ)^{-1/2} W` after each step.
+    #[default]
+    Symmetric,
+    /// One at a time, each kept orthogonal to the ones already found (Gram–Schmidt).
+    Deflation,
+}
+
+/// FastICA (Hyvärinen, "Fast and robust fixed-point algorithms for independent component
+/// analysis", IEEE Trans. Neural Networks 10, 1999).
+///
+/// Model: `x = A s` with independent, non-Gaussian sources s. After whitening (PCA scaled to
+/// unit variance, so that `A` becomes orthogonal), each row w of the unmixing matrix maximises
+/// the non-Gaussianity of `wᵀz`; the fixed point of that search is
+/// `w⁺ = E[z g(wᵀz)] - E[g'(wᵀz)] w`, renormalised. By the central limit theorem mixtures
+/// are "more Gaussian" than their sources, so the least Gaussian directions are the sources.
+#[derive(Clone, Debug)]
+pub struct FastIca {
+    n_components: Option<usize>,
+    fun: Nonlinearity,
+    algorithm: IcaAlgorithm,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+}
+
+/// What FastICA found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedIca {
+    /// m x p: the sources of centred rows are `S = (x - mean) Uᵀ`.
+    pub unmixing: Matrix<f64>,
+    /// p x m: the estimated mixing matrix, `x - mean ≈ S Aᵀ`.
+    pub mixing: Matrix<f64>,
+    pub means: Vec<f64>,
+    /// n x m: the recovered sources of the training rows (unit variance; order, sign and
+    /// scale are not identifiable).
+    pub sources: Matrix<f64>,
+    pub n_iter: usize,
+}
+
+impl FastIca {
+    /// All components, logcosh, symmetric, at most 200 iterations, tolerance 1e-4, seed 0.
+    pub fn new() -> Self {
+        FastIca {
+            n_components: None,
+            fun: Nonlinearity::LogCosh,
+            algorithm: IcaAlgorithm::Symmetric,
+            max_iter: 200,
+            tol: 1e-4,
+            seed: 0,
+        }
+    }
+    pub fn n_components(mut self, m: usize) -> Self {
+        self.n_components = Some(m);
+        self
+    }
+    pub fn fun(mut self, fun: Nonlinearity) -> Self {
+        self.fun = fun;
+        self
+    }
+    pub fn algorithm(mut self, algorithm: IcaAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    // ANCHOR: ica_fit
+    /// Whitens `x` by PCA, then runs the fixed-point iteration.
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedIca> {
+        let m = self.n_components.unwrap_or(x.cols());
+        if !(self.tol > 0.0) || self.max_iter == 0 {
+            return Err(Error::invalid(
+                "tol, max_iter",
+                format!("{}, {}", self.tol, self.max_iter),
+                "need tol > 0 and at least one iteration",
+            ));
+        }
+        let pca = Pca::new().n_components(m).whiten(true).fit(x)?;
+        if pca
+            .explained_variance
+            .iter()
+            .any(|&v| v <= 1e-12 * pca.total_variance)
+        {
+            return Err(Error::invalid(
+                "n_components",
+                m,
+                "the data have fewer directions of non-zero variance than components asked for",
+            ));
+        }
+        let z = pca.transform(x)?; // n x m, white
+        let mut rng = crate::rand::Rng::seed_from_u64(self.seed);
+        let w0 = Matrix::from_fn(m, m, |_, _| rng.normal());
+        let (w, n_iter) = match self.algorithm {
+            IcaAlgorithm::Symmetric => self.symmetric(&z, symmetric_decorrelation(&w0)?)?,
+            IcaAlgorithm::Deflation => self.deflation(&z, &w0)?,
+        };
+        // Back to the original coordinates: z = (x - mean) Φᵀ Λ^{-1/2}, s = z Wᵀ.
+        let scaled = Matrix::from_fn(m, x.cols(), |k, j| {
+            pca.components[(k, j)] / pca.explained_variance[k].sqrt()
+        });
+        let unmixing = w.matmul(&scaled)?;
+        let mixing = Matrix::from_fn(x.cols(), m, |j, k| {
+            pca.components[(k, j)] * pca.explained_variance[k].sqrt()
+        })
+        .matmul_t(&w)?;
+        let sources = z.matmul_t(&w)?;
+        Ok(FittedIca {
+            unmixing,
+            mixing,
+            means: pca.means,
+            sources,
+            n_iter,
+        })
+    }
+    // ANCHOR_END: ica_fit
+
+    /// `g(u)` and `g'(u)` for every entry of `y`.
+    fn contrast(&self, y: &Matrix<f64>) -> (Matrix<f64>, Matrix<f64>) {
+        match self.fun {
+            Nonlinearity::LogCosh => (y.map(f64::tanh), y.map(|u| 1.0 - u.tanh().powi(2))),
+            Nonlinearity::Cube => (y.map(|u| u * u * u), y.map(|u| 3.0 * u * u)),
+        }
+    }
+
+    // ANCHOR: ica_step
+    /// The fixed-point step for all rows of W at once: `W⁺ = E[g(Z Wᵀ)ᵀ Z] - diag(E[g'(Z Wᵀ)]) W`.
+    fn step(&self, z: &Matrix<f64>, w: &Matrix<f64>) -> Result<Matrix<f64>> {
+        let n = z.rows() as f64;
+        let y = z.matmul_t(w)?; // n x m
+        let (g, gp) = self.contrast(&y);
+        let mut next = g.t_matmul(z)?.scale(1.0 / n); // m x m
+        let mean_gp = gp.column_means()?;
+        for (k, &c) in mean_gp.iter().enumerate() {
+            for (a, &b) in next.row_mut(k).iter_mut().zip(w.row(k)) {
+                *a -= c * b;
+            }
+        }
+        Ok(next)
+    }
+    // ANCHOR_END: ica_step
+
+    fn symmetric(&self, z: &Matrix<f64>, mut w: Matrix<f64>) -> Result<(Matrix<f64>, usize)> {
+        for iter in 1..=self.max_iter {
+            let next = symmetric_decorrelation(&self.step(z, &w)?)?;
+            // Converged when every row keeps its direction: |⟨w⁺, w⟩| = 1.
+            let change = (0..w.rows())
+                .map(|k| (1.0 - crate::linalg::kernels::dot(next.row(k), w.row(k)).abs()).abs())
+                .fold(0.0, f64::max);
+            w = next;
+            if change < self.tol {
+                return Ok((w, iter));
+            }
+        }
+        Err(Error::NoConvergence {
+            what: "FastICA (symmetric)",
+            iterations: self.max_iter,
+            residual: f64::NAN,
+        })
+    }
+
+    fn deflation(&self, z: &Matrix<f64>, w0: &Matrix<f64>) -> Result<(Matrix<f64>, usize)> {
+        let m = w0.rows();
+        let mut w = Matrix::zeros(m, m);
+        let mut total = 0;
+        for k in 0..m {
+            let mut v = w0.row(k).to_vec();
+            let mut done = false;
+            for _ in 0..self.max_iter {
+                total += 1;
+                orthonormalize_against(&mut v, &w, k);
+                let single = Matrix::new(1, m, v.clone())?;
+                let mut next = self.step(z, &single)?.into_vec();
+                orthonormalize_against(&mut next, &w, k);
+                let change = (1.0 - crate::linalg::kernels::dot(&next, &v).abs()).abs();
+                v = next;
+                if change < self.tol {
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                return Err(Error::NoConvergence {
+                    what: "FastICA (deflation)",
+                    iterations: self.max_iter,
+                    residual: f64::NAN,
+                });
+            }
+            w.row_mut(k).copy_from_slice(&v);
+        }
+        Ok((w, total))
+    }
+}
+
+impl Default for FastIca {
+    fn default() -> Self {
+        FastIca::new()
+    }
+}
+
+/// Removes from `v` its components along the first `k` rows of `w`, then normalises it.
+fn orthonormalize_against(v: &mut [f64], w: &Matrix<f64>, k: usize) {
+    for j in 0..k {
+        let c = crate::linalg::kernels::dot(v, w.row(j));
+        crate::linalg::kernels::axpy(-c, w.row(j), v);
+    }
+    let norm = crate::linalg::kernels::dot(v, v).sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// `(W Wᵀ)^{-1/2} W`: the orthogonal matrix nearest to W (its rows orthonormal).
+fn symmetric_decorrelation(w: &Matrix<f64>) -> Result<Matrix<f64>> {
+    let e = Eigh::new().solve(&w.matmul_t(w)?)?;
+    let m = w.rows();
+    let inv_sqrt = Matrix::from_fn(m, m, |i, j| {
+        (0..m)
+            .map(|k| {
+                e.vectors[(i, k)] * e.vectors[(j, k)] / e.values[k].max(f64::MIN_POSITIVE).sqrt()
+            })
+            .sum()
+    });
+    inv_sqrt.matmul(w)
+}

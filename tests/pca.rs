@@ -234,3 +234,77 @@ fn bad_input_gets_a_clear_error() {
     ));
     assert!(fitted.inverse_transform(&Matrix::zeros(2, 3)).is_err());
 }
+
+// ---------------------------------------------------------------- ICA
+
+use unsupervised::pca::{FastIca, IcaAlgorithm, Nonlinearity};
+
+/// Pearson correlation of two equally long series.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn fastica_unmixes_the_cocktail_party() {
+    let party = datasets::cocktail_party(2000, 1).unwrap();
+    for fun in [Nonlinearity::LogCosh, Nonlinearity::Cube] {
+        for algorithm in [IcaAlgorithm::Symmetric, IcaAlgorithm::Deflation] {
+            let ica = FastIca::new()
+                .fun(fun)
+                .algorithm(algorithm)
+                .seed(3)
+                .fit(&party.mixed)
+                .unwrap();
+            // Up to order, sign and scale: every true source has a recovered one with
+            // |correlation| ≥ 0.99, and no recovered source serves two.
+            let mut used = Vec::new();
+            for s in 0..4 {
+                let truth = party.sources.column(s);
+                let (best, r) = (0..4)
+                    .map(|c| (c, correlation(&truth, &ica.sources.column(c)).abs()))
+                    .fold((0, 0.0), |b, x| if x.1 > b.1 { x } else { b });
+                assert!(
+                    r >= 0.99,
+                    "{fun:?} {algorithm:?}: source {s} best |r| = {r}"
+                );
+                assert!(
+                    !used.contains(&best),
+                    "{fun:?} {algorithm:?}: two sources share one"
+                );
+                used.push(best);
+            }
+            // The unmixing matrix maps centred rows to the sources it reports.
+            let (xc, _) = party.mixed.centered().unwrap();
+            let s = xc.matmul_t(&ica.unmixing).unwrap();
+            assert!(s
+                .as_slice()
+                .iter()
+                .zip(ica.sources.as_slice())
+                .all(|(a, b)| (a - b).abs() < 1e-9));
+        }
+    }
+}
+
+#[test]
+fn fastica_reports_non_convergence_and_bad_requests() {
+    let party = datasets::cocktail_party(500, 2).unwrap();
+    let err = FastIca::new()
+        .max_iter(1)
+        .tol(1e-12)
+        .fit(&party.mixed)
+        .unwrap_err();
+    assert!(matches!(err, Error::NoConvergence { .. }), "{err}");
+    assert!(FastIca::new().n_components(5).fit(&party.mixed).is_err());
+    // Two identical columns: only three directions have variance.
+    let x = Matrix::from_fn(500, 4, |i, j| party.mixed[(i, j.min(2))]);
+    assert!(FastIca::new()
+        .fit(&x)
+        .unwrap_err()
+        .to_string()
+        .contains("non-zero variance"));
+}
