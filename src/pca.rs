@@ -408,7 +408,7 @@ impl FastIca {
     /// Whitens `x` by PCA, then runs the fixed-point iteration.
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedIca> {
         let m = self.n_components.unwrap_or(x.cols());
-        if !(self.tol > 0.0) || self.max_iter == 0 {
+        if self.tol.is_nan() || self.tol <= 0.0 || self.max_iter == 0 {
             return Err(Error::invalid(
                 "tol, max_iter",
                 format!("{}, {}", self.tol, self.max_iter),
