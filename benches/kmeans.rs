@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
 use unsupervised::datasets;
-use unsupervised::kmeans::KMeans;
+use unsupervised::kmeans::{Algorithm, KMeans};
 
 fn fits(c: &mut Criterion) {
     let mut group = c.benchmark_group("kmeans/fit");
@@ -17,9 +17,21 @@ fn fits(c: &mut Criterion) {
         ("digits_k10", &digits.x, 10),
         ("blobs200k_d8_k8", &blobs.x, 8),
     ] {
-        group.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| KMeans::new(k).n_init(10).seed(0).fit(x).unwrap())
-        });
+        for (aname, algorithm) in [("lloyd", Algorithm::Lloyd), ("hamerly", Algorithm::Hamerly)] {
+            group.bench_function(
+                BenchmarkId::from_parameter(format!("{name}_{aname}")),
+                |b| {
+                    b.iter(|| {
+                        KMeans::new(k)
+                            .n_init(10)
+                            .seed(0)
+                            .algorithm(algorithm)
+                            .fit(x)
+                            .unwrap()
+                    })
+                },
+            );
+        }
     }
     group.finish();
 }

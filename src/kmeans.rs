@@ -34,6 +34,17 @@ pub enum Init {
     KMeansPlusPlus,
 }
 
+/// How each run iterates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Lloyd's two steps exactly as the lectures give them: every distance, every iteration.
+    #[default]
+    Lloyd,
+    /// Hamerly (2010): the same assignments from the same start, skipping the distances that
+    /// triangle-inequality bounds prove cannot change a point's cluster.
+    Hamerly,
+}
+
 /// k-means hyperparameters; `fit` validates them.
 #[derive(Clone, Debug)]
 pub struct KMeans {
@@ -41,6 +52,7 @@ pub struct KMeans {
     n_init: usize,
     max_iter: usize,
     init: Init,
+    algorithm: Algorithm,
     seed: u64,
 }
 
@@ -69,8 +81,13 @@ impl KMeans {
             n_init: 10,
             max_iter: 300,
             init: Init::KMeansPlusPlus,
+            algorithm: Algorithm::Lloyd,
             seed: 0,
         }
+    }
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
     }
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = n_init;
@@ -130,7 +147,10 @@ impl KMeans {
             // Stream `run` of the seed: the same seed gives the same restarts.
             let mut rng = Rng::stream(self.seed, run);
             let start = initial_centroids(x, self.n_clusters, self.init, &mut rng)?;
-            let fit = lloyd(x, start, self.max_iter);
+            let fit = match self.algorithm {
+                Algorithm::Lloyd => lloyd(x, start, self.max_iter),
+                Algorithm::Hamerly => hamerly(x, start, self.max_iter),
+            };
             if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
                 best = Some(fit);
             }
@@ -186,6 +206,108 @@ fn lloyd(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> Fitted
     }
 }
 // ANCHOR_END: lloyd
+
+// ANCHOR: hamerly
+/// Hamerly's algorithm. Per point: `upper[i] ≥ ‖xᵢ - c_{a(i)}‖` and `lower[i] ≤` the distance
+/// to every other centroid. Per centroid: `half[j]`, half the distance to its nearest other
+/// centroid. If `upper[i] ≤ max(half[a(i)], lower[i])`, no other centroid can be nearer
+/// (triangle inequality), and point i is skipped; otherwise its bound is tightened and, if
+/// still needed, all K distances are computed. After the centroids move by `δⱼ`, the bounds
+/// widen: `upper += δ_{a(i)}`, `lower -= max δ`.
+fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> FittedKMeans {
+    let (n, k) = (x.rows(), centroids.rows());
+    let (mut labels, first) = assign_step(x, &centroids);
+    let mut upper: Vec<f64> = first.iter().map(|d| d.sqrt()).collect();
+    let mut lower: Vec<f64> = (0..n)
+        .map(|i| second_nearest(x.row(i), &centroids, labels[i]))
+        .collect();
+    let mut objective = vec![first.iter().sum::<f64>()];
+    for iter in 1..=max_iter {
+        let dists = own_sq_dists(x, &centroids, &labels);
+        let moved = update_step(x, &labels, k, &dists);
+        let delta: Vec<f64> = (0..k)
+            .map(|j| sq_dist(centroids.row(j), moved.row(j)).sqrt())
+            .collect();
+        centroids = moved;
+        let max_delta = delta.iter().copied().fold(0.0, f64::max);
+        for i in 0..n {
+            upper[i] += delta[labels[i]];
+            lower[i] -= max_delta;
+        }
+        let half: Vec<f64> = (0..k)
+            .map(|j| 0.5 * second_nearest(centroids.row(j), &centroids, j))
+            .collect();
+        let mut changed = false;
+        for i in 0..n {
+            let bound = half[labels[i]].max(lower[i]);
+            if upper[i] <= bound {
+                continue;
+            }
+            upper[i] = sq_dist(x.row(i), centroids.row(labels[i])).sqrt();
+            if upper[i] <= bound {
+                continue;
+            }
+            // The bounds could not settle it: all K distances, as Lloyd's assignment step.
+            let (mut best, mut second) = ((0, f64::INFINITY), f64::INFINITY);
+            for (j, c) in centroids.iter_rows().enumerate() {
+                let d = sq_dist(x.row(i), c);
+                if d < best.1 {
+                    second = best.1;
+                    best = (j, d);
+                } else if d < second {
+                    second = d;
+                }
+            }
+            if best.0 != labels[i] {
+                changed = true;
+                labels[i] = best.0;
+            }
+            upper[i] = best.1.sqrt();
+            lower[i] = second.sqrt();
+        }
+        objective.push(own_sq_dists(x, &centroids, &labels).iter().sum());
+        if !changed {
+            let inertia = *objective.last().unwrap_or(&0.0);
+            return FittedKMeans {
+                centroids,
+                labels,
+                inertia,
+                n_iter: iter,
+                converged: true,
+                objective,
+            };
+        }
+    }
+    let inertia = *objective.last().unwrap_or(&0.0);
+    FittedKMeans {
+        centroids,
+        labels,
+        inertia,
+        n_iter: max_iter,
+        converged: false,
+        objective,
+    }
+}
+// ANCHOR_END: hamerly
+
+/// The distance from `p` to the nearest centroid other than `skip`.
+fn second_nearest(p: &[f64], centroids: &Matrix<f64>, skip: usize) -> f64 {
+    centroids
+        .iter_rows()
+        .enumerate()
+        .filter(|&(j, _)| j != skip)
+        .map(|(_, c)| sq_dist(p, c))
+        .fold(f64::INFINITY, f64::min)
+        .sqrt()
+}
+
+/// Each point's squared distance to its own centroid.
+fn own_sq_dists(x: &Matrix<f64>, centroids: &Matrix<f64>, labels: &[usize]) -> Vec<f64> {
+    x.iter_rows()
+        .zip(labels)
+        .map(|(r, &l)| sq_dist(r, centroids.row(l)))
+        .collect()
+}
 
 // ANCHOR: assign_step
 /// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared

@@ -209,3 +209,22 @@ fn nearest_neighbour_classification_reads_digits() {
     assert_eq!(knn_classify(&x, &[7, 2], &q, 2).unwrap(), vec![7]);
     assert!(knn_classify(&x, &[1], &q, 1).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(30))]
+
+    #[test]
+    fn hamerly_gives_lloyds_assignments(n in 20usize..300, d in 1usize..6, k in 2usize..8, seed in any::<u64>()) {
+        use unsupervised::kmeans::Algorithm;
+        let x = random_points(n, d, seed);
+        let lloyd = KMeans::new(k).n_init(2).seed(seed).fit(&x).unwrap();
+        let fast = KMeans::new(k).n_init(2).seed(seed).algorithm(Algorithm::Hamerly).fit(&x).unwrap();
+        // Same start (same seed streams), same assignments at every step, so the same result.
+        prop_assert_eq!(&fast.labels, &lloyd.labels);
+        prop_assert_eq!(fast.n_iter, lloyd.n_iter);
+        prop_assert!((fast.inertia - lloyd.inertia).abs() <= 1e-9 * lloyd.inertia.max(1.0));
+        for w in fast.objective.windows(2) {
+            prop_assert!(w[1] <= w[0] * (1.0 + 1e-12));
+        }
+    }
+}
