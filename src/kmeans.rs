@@ -184,26 +184,10 @@ fn lloyd(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> Fitted
         labels = new_labels;
         dists = new_dists;
         if settled {
-            let inertia = dists.iter().sum();
-            return FittedKMeans {
-                centroids,
-                labels,
-                inertia,
-                n_iter: iter,
-                converged: true,
-                objective,
-            };
+            return FittedKMeans::from_run(centroids, labels, objective, iter, true);
         }
     }
-    let inertia = dists.iter().sum();
-    FittedKMeans {
-        centroids,
-        labels,
-        inertia,
-        n_iter: max_iter,
-        converged: false,
-        objective,
-    }
+    FittedKMeans::from_run(centroids, labels, objective, max_iter, false)
 }
 // ANCHOR_END: lloyd
 
@@ -222,8 +206,8 @@ fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> Fitt
         .map(|i| second_nearest(x.row(i), &centroids, labels[i]))
         .collect();
     let mut objective = vec![first.iter().sum::<f64>()];
+    let mut dists = first;
     for iter in 1..=max_iter {
-        let dists = own_sq_dists(x, &centroids, &labels);
         let moved = update_step(x, &labels, k, &dists);
         let delta: Vec<f64> = (0..k)
             .map(|j| sq_dist(centroids.row(j), moved.row(j)).sqrt())
@@ -265,28 +249,14 @@ fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> Fitt
             upper[i] = best.1.sqrt();
             lower[i] = second.sqrt();
         }
-        objective.push(own_sq_dists(x, &centroids, &labels).iter().sum());
+        // Exact distances to the own centroid: J for the trace, and the next update's input.
+        dists = own_sq_dists(x, &centroids, &labels);
+        objective.push(dists.iter().sum());
         if !changed {
-            let inertia = *objective.last().unwrap_or(&0.0);
-            return FittedKMeans {
-                centroids,
-                labels,
-                inertia,
-                n_iter: iter,
-                converged: true,
-                objective,
-            };
+            return FittedKMeans::from_run(centroids, labels, objective, iter, true);
         }
     }
-    let inertia = *objective.last().unwrap_or(&0.0);
-    FittedKMeans {
-        centroids,
-        labels,
-        inertia,
-        n_iter: max_iter,
-        converged: false,
-        objective,
-    }
+    FittedKMeans::from_run(centroids, labels, objective, max_iter, false)
 }
 // ANCHOR_END: hamerly
 
@@ -431,6 +401,25 @@ pub fn initial_centroids(
 // ANCHOR_END: init
 
 impl FittedKMeans {
+    /// A finished run; J is the last entry of its objective trace.
+    fn from_run(
+        centroids: Matrix<f64>,
+        labels: Vec<usize>,
+        objective: Vec<f64>,
+        n_iter: usize,
+        converged: bool,
+    ) -> Self {
+        let inertia = objective.last().copied().unwrap_or(0.0);
+        FittedKMeans {
+            centroids,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+            objective,
+        }
+    }
+
     /// The nearest centroid of each row of `x`.
     pub fn predict(&self, x: &Matrix<f64>) -> Result<Vec<usize>> {
         if x.cols() != self.centroids.cols() {

@@ -17,7 +17,7 @@
 //! components ([`FittedPca::inverse_transform`]).
 
 use crate::eigen::svd::{svd, svd_randomized};
-use crate::eigen::{Eigh, Order};
+use crate::eigen::{orthonormalize_against, Eigh, Order};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 
@@ -534,18 +534,6 @@ impl FastIca {
 impl Default for FastIca {
     fn default() -> Self {
         FastIca::new()
-    }
-}
-
-/// Removes from `v` its components along the first `k` rows of `w`, then normalises it.
-fn orthonormalize_against(v: &mut [f64], w: &Matrix<f64>, k: usize) {
-    for j in 0..k {
-        let c = crate::linalg::kernels::dot(v, w.row(j));
-        crate::linalg::kernels::axpy(-c, w.row(j), v);
-    }
-    let norm = crate::linalg::kernels::dot(v, v).sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
     }
 }
 

@@ -175,6 +175,20 @@ impl Eigh {
     }
 }
 
+/// Removes from `v` its components along the first `k` rows of `basis`, one row at a time
+/// (modified Gram–Schmidt), then scales it to unit length; a zero vector stays zero.
+pub(crate) fn orthonormalize_against(v: &mut [f64], basis: &Matrix<f64>, k: usize) {
+    use crate::linalg::kernels::{axpy, dot};
+    for row in basis.iter_rows().take(k) {
+        let c = dot(v, row);
+        axpy(-c, row, v);
+    }
+    let norm = dot(v, v).sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
 // ANCHOR: signs
 /// The sign that makes `v`'s largest-magnitude component positive (the first such component
 /// on a tie): eigenvectors and singular vectors are only defined up to sign, and this fixes

@@ -160,19 +160,11 @@ pub fn svd_gram(a: &Matrix<f64>) -> Result<Svd> {
 
 /// Orthonormalises the rows of `y` in place by modified Gram–Schmidt, twice.
 fn orthonormalize_rows(y: &mut Matrix<f64>) {
-    let (r, m) = y.shape();
     for _ in 0..2 {
-        for i in 0..r {
-            for j in 0..i {
-                let (head, tail) = y.as_mut_slice().split_at_mut(i * m);
-                let prev = &head[j * m..(j + 1) * m];
-                let cur = &mut tail[..m];
-                let h = dot(prev, cur);
-                crate::linalg::kernels::axpy(-h, prev, cur);
-            }
-            let norm = dot(y.row(i), y.row(i)).sqrt();
-            let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-            y.row_mut(i).iter_mut().for_each(|x| *x *= inv);
+        for i in 0..y.rows() {
+            let mut row = y.row(i).to_vec();
+            super::orthonormalize_against(&mut row, y, i);
+            y.row_mut(i).copy_from_slice(&row);
         }
     }
 }
