@@ -15,10 +15,11 @@
 //! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
 
 use crate::error::{Error, Result};
-use crate::linalg::kernels::sq_dist;
-use crate::linalg::threads::{num_threads, par_chunks_mut};
-use crate::linalg::Matrix;
+use crate::linalg::kernels::{sq_dist, sq_dists};
+use crate::linalg::threads::{num_threads, par_chunks_mut, par_map};
+use crate::linalg::{nearest, Exec, Matrix};
 use crate::rand::Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How the first centroids are chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,6 +54,7 @@ pub struct KMeans {
     max_iter: usize,
     init: Init,
     algorithm: Algorithm,
+    tol: f64,
     seed: u64,
 }
 
@@ -74,7 +76,7 @@ pub struct FittedKMeans {
 }
 
 impl KMeans {
-    /// K clusters, 10 restarts, at most 300 iterations, k-means++, seed 0.
+    /// K clusters, 10 restarts, at most 300 iterations, k-means++, tolerance 0, seed 0.
     pub fn new(n_clusters: usize) -> Self {
         KMeans {
             n_clusters,
@@ -82,6 +84,7 @@ impl KMeans {
             max_iter: 300,
             init: Init::KMeansPlusPlus,
             algorithm: Algorithm::Lloyd,
+            tol: 0.0,
             seed: 0,
         }
     }
@@ -105,6 +108,13 @@ impl KMeans {
         self.seed = seed;
         self
     }
+    /// Also stop when the centroids moved by at most `tol` in total squared distance, relative
+    /// to the mean variance of the features (scikit-learn's `tol`, default 1e-4 there). The
+    /// default, 0, is the lectures' rule: stop only when the assignments stop changing.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
 
     fn validate(&self, x: &Matrix<f64>) -> Result<()> {
         let n = x.rows();
@@ -124,6 +134,13 @@ impl KMeans {
         if self.n_init == 0 {
             return Err(Error::invalid("n_init", 0, "need at least one run"));
         }
+        if !(self.tol >= 0.0 && self.tol.is_finite()) {
+            return Err(Error::invalid(
+                "tol",
+                self.tol,
+                "must be finite and non-negative",
+            ));
+        }
         if self.max_iter == 0 {
             return Err(Error::invalid("max_iter", 0, "need at least one iteration"));
         }
@@ -142,15 +159,27 @@ impl KMeans {
     /// Runs Lloyd's algorithm `n_init` times from different starts and keeps the lowest J.
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedKMeans> {
         self.validate(x)?;
-        let mut best: Option<FittedKMeans> = None;
-        for run in 0..self.n_init as u64 {
+        let stop = Stop {
+            max_iter: self.max_iter,
+            shift: self.tol * mean_variance(x)?,
+        };
+        // Restarts are independent, so they run side by side, one thread each; a single run
+        // spreads its assignment step over the threads instead.
+        let threads = num_threads();
+        let inner = if self.n_init > 1 { 1 } else { threads };
+        let runs = par_map(self.n_init, threads, |run| {
             // Stream `run` of the seed: the same seed gives the same restarts.
-            let mut rng = Rng::stream(self.seed, run);
-            let start = initial_centroids(x, self.n_clusters, self.init, &mut rng)?;
-            let fit = match self.algorithm {
-                Algorithm::Lloyd => lloyd(x, start, self.max_iter),
-                Algorithm::Hamerly => hamerly(x, start, self.max_iter),
-            };
+            let mut rng = Rng::stream(self.seed, run as u64);
+            let start = seeded_centroids(x, self.n_clusters, self.init, &mut rng, inner)?;
+            Ok(match self.algorithm {
+                Algorithm::Lloyd => lloyd(x, start, stop, inner)?,
+                Algorithm::Hamerly => hamerly(x, start, stop, inner),
+            })
+        });
+        // The lowest J; a tie goes to the earlier run, whatever the thread count.
+        let mut best: Option<FittedKMeans> = None;
+        for fit in runs {
+            let fit = fit?;
             if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
                 best = Some(fit);
             }
@@ -158,6 +187,29 @@ impl KMeans {
         best.ok_or_else(|| Error::invalid("n_init", 0, "need at least one run"))
     }
     // ANCHOR_END: fit
+}
+
+/// When a run stops: after `max_iter` assignment steps, or when the centroids' total squared
+/// move is at most `shift` (besides the assignments settling).
+#[derive(Clone, Copy, Debug)]
+struct Stop {
+    max_iter: usize,
+    shift: f64,
+}
+
+/// The mean of the columns' population variances: the scale `tol` is relative to.
+fn mean_variance(x: &Matrix<f64>) -> Result<f64> {
+    let means = x.column_means()?;
+    let total: f64 = x.iter_rows().map(|r| sq_dist(r, &means)).sum();
+    Ok(total / (x.rows() * x.cols()) as f64)
+}
+
+/// `Σⱼ ‖μⱼ - μ'ⱼ‖²`: how far an update step moved the centroids.
+fn total_shift(old: &Matrix<f64>, new: &Matrix<f64>) -> f64 {
+    old.iter_rows()
+        .zip(new.iter_rows())
+        .map(|(a, b)| sq_dist(a, b))
+        .sum()
 }
 
 /// The number of distinct rows (bit-exact).
@@ -173,92 +225,143 @@ fn distinct_rows(x: &Matrix<f64>) -> usize {
 
 // ANCHOR: lloyd
 /// Lloyd's iteration from `centroids` until the assignments stop changing.
-fn lloyd(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> FittedKMeans {
-    let (mut labels, mut dists) = assign_step(x, &centroids);
+fn lloyd(
+    x: &Matrix<f64>,
+    mut centroids: Matrix<f64>,
+    stop: Stop,
+    threads: usize,
+) -> Result<FittedKMeans> {
+    let (mut labels, mut dists) = assign_on(x, &centroids, threads)?;
     let mut objective = vec![dists.iter().sum::<f64>()];
-    for iter in 1..=max_iter {
-        centroids = update_step(x, &labels, centroids.rows(), &dists);
-        let (new_labels, new_dists) = assign_step(x, &centroids);
+    for iter in 1..=stop.max_iter {
+        let moved = update_step(x, &labels, centroids.rows(), &dists);
+        let shift = total_shift(&centroids, &moved);
+        centroids = moved;
+        let (new_labels, new_dists) = assign_on(x, &centroids, threads)?;
         objective.push(new_dists.iter().sum());
-        let settled = new_labels == labels;
+        let settled = new_labels == labels || shift <= stop.shift;
         labels = new_labels;
         dists = new_dists;
         if settled {
-            return FittedKMeans::from_run(centroids, labels, objective, iter, true);
+            return Ok(FittedKMeans::from_run(
+                centroids, labels, objective, iter, true,
+            ));
         }
     }
-    FittedKMeans::from_run(centroids, labels, objective, max_iter, false)
+    Ok(FittedKMeans::from_run(
+        centroids,
+        labels,
+        objective,
+        stop.max_iter,
+        false,
+    ))
 }
 // ANCHOR_END: lloyd
 
 // ANCHOR: hamerly
-/// Hamerly's algorithm. Per point: `upper[i] ≥ ‖xᵢ - c_{a(i)}‖` and `lower[i] ≤` the distance
+/// One point's state in Hamerly's algorithm: its cluster, an upper bound on the distance to
+/// that centroid and a lower bound on the distance to every other one.
+#[derive(Clone, Copy, Debug)]
+struct Bounds {
+    label: usize,
+    upper: f64,
+    lower: f64,
+}
+
+/// Hamerly's algorithm. Per point: `upper ≥ ‖xᵢ - c_{a(i)}‖` and `lower ≤` the distance
 /// to every other centroid. Per centroid: `half[j]`, half the distance to its nearest other
-/// centroid. If `upper[i] ≤ max(half[a(i)], lower[i])`, no other centroid can be nearer
+/// centroid. If `upper ≤ max(half[a(i)], lower)`, no other centroid can be nearer
 /// (triangle inequality), and point i is skipped; otherwise its bound is tightened and, if
 /// still needed, all K distances are computed. After the centroids move by `δⱼ`, the bounds
 /// widen: `upper += δ_{a(i)}`, `lower -= max δ`.
-fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, max_iter: usize) -> FittedKMeans {
-    let (n, k) = (x.rows(), centroids.rows());
-    let (mut labels, first) = assign_step(x, &centroids);
-    let mut upper: Vec<f64> = first.iter().map(|d| d.sqrt()).collect();
-    let mut lower: Vec<f64> = (0..n)
-        .map(|i| second_nearest(x.row(i), &centroids, labels[i]))
-        .collect();
-    let mut objective = vec![first.iter().sum::<f64>()];
-    let mut dists = first;
-    for iter in 1..=max_iter {
+fn hamerly(
+    x: &Matrix<f64>,
+    mut centroids: Matrix<f64>,
+    stop: Stop,
+    threads: usize,
+) -> FittedKMeans {
+    let k = centroids.rows();
+    let mut points: Vec<Bounds> = vec![
+        Bounds {
+            label: 0,
+            upper: 0.0,
+            lower: 0.0
+        };
+        x.rows()
+    ];
+    par_chunks_mut(&mut points, CHUNK, threads, |c, chunk| {
+        for (i, p) in chunk.iter_mut().enumerate() {
+            *p = nearest_two(x.row(c * CHUNK + i), &centroids);
+        }
+    });
+    let mut labels: Vec<usize> = points.iter().map(|p| p.label).collect();
+    let mut dists = own_sq_dists(x, &centroids, &labels);
+    let mut objective = vec![dists.iter().sum::<f64>()];
+    for iter in 1..=stop.max_iter {
         let moved = update_step(x, &labels, k, &dists);
         let delta: Vec<f64> = (0..k)
             .map(|j| sq_dist(centroids.row(j), moved.row(j)).sqrt())
             .collect();
+        let shift: f64 = delta.iter().map(|d| d * d).sum();
         centroids = moved;
         let max_delta = delta.iter().copied().fold(0.0, f64::max);
-        for i in 0..n {
-            upper[i] += delta[labels[i]];
-            lower[i] -= max_delta;
-        }
         let half: Vec<f64> = (0..k)
             .map(|j| 0.5 * second_nearest(centroids.row(j), &centroids, j))
             .collect();
-        let mut changed = false;
-        for i in 0..n {
-            let bound = half[labels[i]].max(lower[i]);
-            if upper[i] <= bound {
-                continue;
-            }
-            upper[i] = sq_dist(x.row(i), centroids.row(labels[i])).sqrt();
-            if upper[i] <= bound {
-                continue;
-            }
-            // The bounds could not settle it: all K distances, as Lloyd's assignment step.
-            let (mut best, mut second) = ((0, f64::INFINITY), f64::INFINITY);
-            for (j, c) in centroids.iter_rows().enumerate() {
-                let d = sq_dist(x.row(i), c);
-                if d < best.1 {
-                    second = best.1;
-                    best = (j, d);
-                } else if d < second {
-                    second = d;
+        let changed = AtomicBool::new(false);
+        par_chunks_mut(&mut points, CHUNK, threads, |c, chunk| {
+            for (i, p) in chunk.iter_mut().enumerate() {
+                p.upper += delta[p.label];
+                p.lower -= max_delta;
+                let bound = half[p.label].max(p.lower);
+                if p.upper <= bound {
+                    continue;
                 }
+                let row = x.row(c * CHUNK + i);
+                p.upper = sq_dist(row, centroids.row(p.label)).sqrt();
+                if p.upper <= bound {
+                    continue;
+                }
+                // The bounds could not settle it: all K distances, as Lloyd's assignment step.
+                let fresh = nearest_two(row, &centroids);
+                if fresh.label != p.label {
+                    changed.store(true, Ordering::Relaxed);
+                }
+                *p = fresh;
             }
-            if best.0 != labels[i] {
-                changed = true;
-                labels[i] = best.0;
-            }
-            upper[i] = best.1.sqrt();
-            lower[i] = second.sqrt();
-        }
+        });
+        labels = points.iter().map(|p| p.label).collect();
         // Exact distances to the own centroid: J for the trace, and the next update's input.
         dists = own_sq_dists(x, &centroids, &labels);
         objective.push(dists.iter().sum());
-        if !changed {
+        if !changed.into_inner() || shift <= stop.shift {
             return FittedKMeans::from_run(centroids, labels, objective, iter, true);
         }
     }
-    FittedKMeans::from_run(centroids, labels, objective, max_iter, false)
+    FittedKMeans::from_run(centroids, labels, objective, stop.max_iter, false)
 }
 // ANCHOR_END: hamerly
+
+/// The nearest centroid of `p` (ties to the smaller index) with the exact distance to it, and
+/// the distance to the second nearest: fresh Hamerly bounds.
+fn nearest_two(p: &[f64], centroids: &Matrix<f64>) -> Bounds {
+    let mut d = vec![0.0; centroids.rows()];
+    sq_dists(p, centroids.as_slice(), &mut d);
+    let (mut best, mut second) = ((0, f64::INFINITY), f64::INFINITY);
+    for (j, &d) in d.iter().enumerate() {
+        if d < best.1 {
+            second = best.1;
+            best = (j, d);
+        } else if d < second {
+            second = d;
+        }
+    }
+    Bounds {
+        label: best.0,
+        upper: best.1.sqrt(),
+        lower: second.sqrt(),
+    }
+}
 
 /// The distance from `p` to the nearest centroid other than `skip`.
 fn second_nearest(p: &[f64], centroids: &Matrix<f64>, skip: usize) -> f64 {
@@ -283,24 +386,19 @@ fn own_sq_dists(x: &Matrix<f64>, centroids: &Matrix<f64>, labels: &[usize]) -> V
 /// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared
 /// distance to it. Rows are split over threads in fixed chunks, so the result does not
 /// depend on the thread count.
-pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>) -> (Vec<usize>, Vec<f64>) {
-    let n = x.rows();
-    let mut out = vec![(0usize, 0.0f64); n];
-    par_chunks_mut(&mut out, 1024, num_threads(), |c, chunk| {
-        for (i, slot) in chunk.iter_mut().enumerate() {
-            let row = x.row(c * 1024 + i);
-            let mut best = (0, f64::INFINITY);
-            for (k, centroid) in centroids.iter_rows().enumerate() {
-                let d = sq_dist(row, centroid);
-                if d < best.1 {
-                    best = (k, d);
-                }
-            }
-            *slot = best;
-        }
-    });
-    out.into_iter().unzip()
+pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>) -> Result<Assignment> {
+    assign_on(x, centroids, num_threads())
 }
+
+/// Rows per parallel chunk.
+const CHUNK: usize = 1024;
+
+fn assign_on(x: &Matrix<f64>, centroids: &Matrix<f64>, threads: usize) -> Result<Assignment> {
+    nearest(x, centroids, Exec::default().with_threads(threads))
+}
+
+/// Each point's cluster and squared distance to its centroid.
+type Assignment = (Vec<usize>, Vec<f64>);
 // ANCHOR_END: assign_step
 
 // ANCHOR: update_step
@@ -351,13 +449,23 @@ pub fn initial_centroids(
     init: Init,
     rng: &mut Rng,
 ) -> Result<Matrix<f64>> {
+    seeded_centroids(x, k, init, rng, num_threads())
+}
+
+fn seeded_centroids(
+    x: &Matrix<f64>,
+    k: usize,
+    init: Init,
+    rng: &mut Rng,
+    threads: usize,
+) -> Result<Matrix<f64>> {
     let n = x.rows();
     match init {
         Init::RandomAssignment => {
             let labels: Vec<usize> = (0..n).map(|_| rng.index(k)).collect::<Result<_>>()?;
             // Empty clusters (possible for small n) take the points farthest from the mean.
             let mean = Matrix::new(1, x.cols(), x.column_means()?)?;
-            let (_, dists) = assign_step(x, &mean);
+            let (_, dists) = assign_on(x, &mean, threads)?;
             Ok(update_step(x, &labels, k, &dists))
         }
         Init::Forgy => {
@@ -374,17 +482,15 @@ pub fn initial_centroids(
         Init::KMeansPlusPlus => {
             let trials = 2 + (k as f64).ln().floor() as usize;
             let mut chosen = vec![rng.index(n)?];
-            let mut closest: Vec<f64> = (0..n)
-                .map(|i| sq_dist(x.row(i), x.row(chosen[0])))
-                .collect();
+            let mut closest = vec![f64::INFINITY; n];
+            nearer_of(x, chosen[0], &mut closest, threads);
             while chosen.len() < k {
                 // Draw candidates ∝ D², keep the one that leaves the smallest total.
                 let mut best: Option<(f64, usize, Vec<f64>)> = None;
                 for _ in 0..trials {
                     let c = rng.weighted_index(&closest).unwrap_or(0);
-                    let after: Vec<f64> = (0..n)
-                        .map(|i| closest[i].min(sq_dist(x.row(i), x.row(c))))
-                        .collect();
+                    let mut after = closest.clone();
+                    nearer_of(x, c, &mut after, threads);
                     let total: f64 = after.iter().sum();
                     if best.as_ref().is_none_or(|b| total < b.0) {
                         best = Some((total, c, after));
@@ -399,6 +505,18 @@ pub fn initial_centroids(
     }
 }
 // ANCHOR_END: init
+
+/// `closest[i] ← min(closest[i], ‖xᵢ - x_c‖²)`: k-means++'s D² after adding point c.
+fn nearer_of(x: &Matrix<f64>, c: usize, closest: &mut [f64], threads: usize) {
+    let width = x.cols();
+    par_chunks_mut(closest, CHUNK, threads, |b, chunk| {
+        let start = b * CHUNK * width;
+        let rows = &x.as_slice()[start..start + chunk.len() * width];
+        let mut d = vec![0.0; chunk.len()];
+        sq_dists(x.row(c), rows, &mut d);
+        chunk.iter_mut().zip(d).for_each(|(m, d)| *m = m.min(d));
+    });
+}
 
 impl FittedKMeans {
     /// A finished run; J is the last entry of its objective trace.
@@ -430,7 +548,7 @@ impl FittedKMeans {
             });
         }
         x.check_finite("FittedKMeans::predict x")?;
-        Ok(assign_step(x, &self.centroids).0)
+        Ok(assign_step(x, &self.centroids)?.0)
     }
 }
 

@@ -13,6 +13,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// `println!` that returns an error from the enclosing function instead of panicking when
+/// standard output is gone (`unsupervised kmeans --json | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+            .map_err(|e| format!("writing to standard output: {e}"))?
+    }};
+}
 use unsupervised::datasets::{self, Dataset, Image, LoadOptions};
 use unsupervised::linalg::{gemm, Exec, Isa, Matrix, Scalar};
 use unsupervised::plot::{self, png, Figure, Plot};
@@ -180,7 +190,18 @@ const COMMANDS: &[Command] = &[
                 value: Some("NAME"),
                 help: "k-means++ (default), forgy or random",
             },
+            Flag {
+                name: "--algorithm",
+                value: Some("NAME"),
+                help: "lloyd (default) or hamerly (same result, skips distances)",
+            },
+            Flag {
+                name: "--tol",
+                value: Some("T"),
+                help: "also stop when the centroids move less than T (relative; default 0)",
+            },
             SEED,
+            OUT,
             JSON,
         ],
     },
@@ -228,7 +249,7 @@ fn parse(cmd: &Command, args: &[String]) -> Result<Option<Args>, String> {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         if arg == "--help" || arg == "-h" {
-            println!("{}", command_help(cmd));
+            say!("{}", command_help(cmd));
             return Ok(None);
         }
         let (name, inline) = match arg.split_once('=') {
@@ -300,16 +321,16 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), String> {
     let Some(first) = args.first() else {
-        println!("{}", program_help());
+        say!("{}", program_help());
         return Ok(());
     };
     match first.as_str() {
         "help" | "--help" | "-h" => {
-            println!("{}", program_help());
+            say!("{}", program_help());
             return Ok(());
         }
         "--version" | "-V" => {
-            println!("unsupervised {}", env!("CARGO_PKG_VERSION"));
+            say!("unsupervised {}", env!("CARGO_PKG_VERSION"));
             return Ok(());
         }
         _ => {}
@@ -460,10 +481,10 @@ fn datasets_command(args: &Args) -> Result<(), String> {
             ),
         ]);
         if args.has("--json") {
-            println!("{}", summary.render());
+            say!("{}", summary.render());
         } else {
-            println!("{}: {} rows x {} columns", d.name, d.x.rows(), d.x.cols());
-            println!(
+            say!("{}: {} rows x {} columns", d.name, d.x.rows(), d.x.cols());
+            say!(
                 "features: {}",
                 d.feature_names
                     .iter()
@@ -473,7 +494,7 @@ fn datasets_command(args: &Args) -> Result<(), String> {
                     .join(", ")
             );
             if !d.class_names.is_empty() {
-                println!("classes: {}", d.class_names.join(", "));
+                say!("classes: {}", d.class_names.join(", "));
             }
         }
         return Ok(());
@@ -543,13 +564,13 @@ fn datasets_command(args: &Args) -> Result<(), String> {
                 ])
             })
             .collect();
-        println!("{}", Json::Arr(items).render());
+        say!("{}", Json::Arr(items).render());
     } else {
         for (name, shape, about) in list {
-            println!("{name:<10} {shape:<24} {about}");
+            say!("{name:<10} {shape:<24} {about}");
         }
-        println!("\nImages: china-gray-256 (256 x 256 grey), china-rgb-128 and flower-rgb-128 (128 x 128 RGB).");
-        println!("Files: --data PATH.csv (numeric columns; --label COLUMN) or --data PATH.npy.");
+        say!("\nImages: china-gray-256 (256 x 256 grey), china-rgb-128 and flower-rgb-128 (128 x 128 RGB).");
+        say!("Files: --data PATH.csv (numeric columns; --label COLUMN) or --data PATH.npy.");
     }
     Ok(())
 }
@@ -565,7 +586,7 @@ fn file_stem(name: &str) -> String {
 /// `unsupervised kmeans --data digits --k 10 --n-init 10 --seed 0 --json`: `{"inertia": J,
 /// "labels": [...], "centroids": [[...]], "iterations": n, "converged": bool}`.
 fn kmeans_command(args: &Args) -> Result<(), String> {
-    use unsupervised::kmeans::{Init, KMeans};
+    use unsupervised::kmeans::{Algorithm, Init, KMeans};
     let options = data_options(args)?;
     let name = args.text("--data").unwrap_or("blobs");
     let d = datasets::load(name, &options).map_err(|e| e.to_string())?;
@@ -587,6 +608,14 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
     if let Some(n) = args.get("--max-iter", "a whole number")? {
         km = km.max_iter(n);
     }
+    if let Some(t) = args.get("--tol", "a number")? {
+        km = km.tol(t);
+    }
+    km = km.algorithm(match args.text("--algorithm").unwrap_or("lloyd") {
+        "lloyd" => Algorithm::Lloyd,
+        "hamerly" => Algorithm::Hamerly,
+        other => return Err(format!("--algorithm {other}: expected lloyd or hamerly")),
+    });
     let started = Instant::now();
     let fit = km.fit(&d.x).map_err(|e| e.to_string())?;
     eprintln!(
@@ -600,6 +629,12 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
     );
     if !fit.converged {
         eprintln!("warning: kmeans stopped at --max-iter before the assignments settled");
+    }
+    if let Some(dir) = args.text("--out") {
+        let labels = fit.labels.iter().map(|&l| l as f64).collect();
+        let labels = Matrix::new(fit.labels.len(), 1, labels).map_err(|e| e.to_string())?;
+        save_npy(dir, "centroids.npy", &fit.centroids)?;
+        save_npy(dir, "labels.npy", &labels)?;
     }
     if args.has("--json") {
         let doc = Json::Obj(vec![
@@ -620,17 +655,25 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
             ("iterations", Json::Int(fit.n_iter as i64)),
             ("converged", Json::Bool(fit.converged)),
         ]);
-        println!("{}", doc.render());
+        say!("{}", doc.render());
     } else {
-        println!("J = {:.6e}, {} iterations", fit.inertia, fit.n_iter);
+        say!("J = {:.6e}, {} iterations", fit.inertia, fit.n_iter);
         for c in 0..k {
-            println!(
+            say!(
                 "cluster {c}: {} points",
                 fit.labels.iter().filter(|&&l| l == c).count()
             );
         }
     }
     Ok(())
+}
+
+/// Writes `m` as `DIR/name` (NumPy format), creating DIR.
+fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("--out {dir}: {e}"))?;
+    let bytes =
+        datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(m)).map_err(|e| e.to_string())?;
+    write_atomically(&Path::new(dir).join(name), &bytes)
 }
 
 // ---------------------------------------------------------------- `pca`
@@ -673,11 +716,8 @@ fn pca_command(args: &Args) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     if let Some(dir) = args.text("--out") {
-        std::fs::create_dir_all(dir).map_err(|e| format!("--out {dir}: {e}"))?;
         let scores = fit.transform(&d.x).map_err(|e| e.to_string())?;
-        let bytes = datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(&scores))
-            .map_err(|e| e.to_string())?;
-        write_atomically(&Path::new(dir).join("scores.npy"), &bytes)?;
+        save_npy(dir, "scores.npy", &scores)?;
     }
     if args.has("--json") {
         let nums = |v: &[f64]| Json::Arr(v.iter().map(|&x| Json::Num(x)).collect());
@@ -699,10 +739,10 @@ fn pca_command(args: &Args) -> Result<(), String> {
                 ),
             ),
         ]);
-        println!("{}", doc.render());
+        say!("{}", doc.render());
     } else {
         for (k, r) in fit.explained_variance_ratio.iter().enumerate() {
-            println!("PC{}: {:5.1}% of the variance", k + 1, 100.0 * r);
+            say!("PC{}: {:5.1}% of the variance", k + 1, 100.0 * r);
         }
     }
     Ok(())
@@ -795,10 +835,10 @@ fn eigen_command(args: &Args) -> Result<(), String> {
             ),
             ("eigenvectors", Json::Arr(vecs)),
         ]);
-        println!("{}", doc.render());
+        say!("{}", doc.render());
     } else {
         for (j, v) in values.iter().enumerate() {
-            println!("λ{j} = {v:.10e}");
+            say!("λ{j} = {v:.10e}");
         }
     }
     Ok(())
@@ -1550,7 +1590,7 @@ fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
                 Some(&centroids),
             )?);
         }
-        let (new_labels, new_dists) = assign_step(x, &centroids);
+        let (new_labels, new_dists) = assign_step(x, &centroids).map_err(|e| e.to_string())?;
         if iter == 1 {
             fig.push(panel(
                 "iteration 1, step 2b: reassign".into(),

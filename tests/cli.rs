@@ -292,3 +292,34 @@ fn kmeans_json_has_the_contracted_keys() {
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("k = 0"));
 }
+
+#[test]
+fn kmeans_hamerly_matches_lloyd_and_out_writes_npy_files() {
+    let run = |algorithm: &str, out: &std::path::Path| {
+        let o = bin()
+            .args([
+                "kmeans", "--data", "digits", "--k", "10", "--n-init", "2", "--json",
+            ])
+            .args(["--algorithm", algorithm, "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let dir = std::env::temp_dir().join(format!("unsupervised-kmeans-{}", std::process::id()));
+    let lloyd = run("lloyd", &dir);
+    let labels = std::fs::read(dir.join("labels.npy")).unwrap();
+    assert!(labels.starts_with(b"\x93NUMPY"));
+    assert!(std::fs::read(dir.join("centroids.npy"))
+        .unwrap()
+        .starts_with(b"\x93NUMPY"));
+    assert_eq!(run("hamerly", &dir), lloyd);
+    assert_eq!(std::fs::read(dir.join("labels.npy")).unwrap(), labels);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let bad = bin()
+        .args(["kmeans", "--data", "digits", "--algorithm", "elkan"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--algorithm elkan"));
+}

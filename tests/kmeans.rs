@@ -37,7 +37,7 @@ proptest! {
     fn assignment_is_the_voronoi_partition(n in 1usize..80, k in 1usize..8, seed in any::<u64>()) {
         let x = random_points(n, 3, seed);
         let c = random_points(k, 3, seed ^ 1);
-        let (labels, dists) = assign_step(&x, &c);
+        let (labels, dists) = assign_step(&x, &c).unwrap();
         for i in 0..n {
             let d: Vec<f64> = (0..k).map(|j| sq_dist_ref(x.row(i), c.row(j))).collect();
             let best = (0..k).fold(0, |b, j| if d[j] < d[b] { j } else { b });
@@ -117,6 +117,10 @@ fn bad_input_gets_a_clear_error() {
     assert!(KMeans::new(11).fit(&x).is_err());
     assert!(KMeans::new(2).n_init(0).fit(&x).is_err());
     assert!(KMeans::new(2).max_iter(0).fit(&x).is_err());
+    for tol in [-1e-4, f64::NAN, f64::INFINITY] {
+        let err = KMeans::new(2).tol(tol).fit(&x).unwrap_err().to_string();
+        assert!(err.contains("tol = "), "{err}");
+    }
     let twins = Matrix::from_fn(6, 2, |i, _| (i % 2) as f64);
     assert!(KMeans::new(3)
         .fit(&twins)
@@ -227,4 +231,37 @@ proptest! {
             prop_assert!(w[1] <= w[0] * (1.0 + 1e-12));
         }
     }
+}
+
+#[test]
+fn a_tolerance_stops_earlier_with_a_usable_result() {
+    // Overlapping blobs: the assignments keep creeping long after the centroids have settled.
+    let d = datasets::blobs(3000, 2, 6, 3.0, 4).unwrap();
+    let exact = KMeans::new(6).n_init(1).seed(3).fit(&d.x).unwrap();
+    let loose = KMeans::new(6)
+        .n_init(1)
+        .seed(3)
+        .tol(1e-4)
+        .fit(&d.x)
+        .unwrap();
+    assert!(exact.converged && loose.converged);
+    assert!(
+        loose.n_iter < exact.n_iter,
+        "{} vs {}",
+        loose.n_iter,
+        exact.n_iter
+    );
+    // Same start, so the early stop is a prefix of the exact run's trace.
+    assert_eq!(
+        loose.objective[..],
+        exact.objective[..loose.objective.len()]
+    );
+    assert!(
+        loose.inertia <= 1.01 * exact.inertia,
+        "{} vs {} after {} and {} steps",
+        loose.inertia,
+        exact.inertia,
+        loose.n_iter,
+        exact.n_iter
+    );
 }

@@ -11,8 +11,8 @@ use unsupervised::linalg::kernels::{
 use unsupervised::linalg::sparse::Duplicates;
 use unsupervised::linalg::threads::{par_chunks_mut, par_map};
 use unsupervised::linalg::{
-    distance::pairwise_sq_dists_self, gemm, knn, knn_self, pairwise_sq_dists, Cholesky, Csr, Exec,
-    Isa, MatRef, Matrix, Scalar,
+    distance::pairwise_sq_dists_self, gemm, knn, knn_self, nearest, pairwise_sq_dists, Cholesky,
+    Csr, Exec, Isa, MatRef, Matrix, Scalar,
 };
 use unsupervised::{Error, Rng};
 
@@ -757,4 +757,62 @@ fn knn_graph_and_normalized_laplacian_match_their_definitions() {
         .unwrap()
         .normalized_laplacian()
         .is_err());
+}
+
+// ---------------------------------------------------------------- nearest center
+
+/// Centers that make the screening's job hard: copies of points (distance 0), copies of each
+/// other (exact ties), and pairs `x ± δ` around a point x, equally far from it up to rounding
+/// (near ties far below the GEMM expansion's error).
+fn tricky_centers(points: &Matrix<f64>, k: usize, rng: &mut Rng) -> Matrix<f64> {
+    let mut c: Matrix<f64> = random_matrix(k, points.cols(), rng);
+    for j in 0..k {
+        let x = points.row(rng.index(points.rows()).unwrap()).to_vec();
+        match j % 4 {
+            0 => c.row_mut(j).copy_from_slice(&x),
+            1 => {
+                let prev = c.row(j - 1).to_vec();
+                c.row_mut(j).copy_from_slice(&prev);
+            }
+            2 if j + 1 < k => {
+                let delta: Vec<f64> = x.iter().map(|_| 1e-3 * rng.uniform(-1.0, 1.0)).collect();
+                for (s, row) in [(1.0, j), (-1.0, j + 1)] {
+                    for ((v, &p), &e) in c.row_mut(row).iter_mut().zip(&x).zip(&delta) {
+                        *v = p + s * e;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The GEMM screening returns bit for bit what a scan of direct distances does.
+    #[test]
+    fn nearest_equals_a_direct_scan(n in 1usize..300, d in prop_oneof![1usize..8, 32usize..90], k in 1usize..20, seed in any::<u64>(), threads in 1usize..4) {
+        let mut rng = Rng::seed_from_u64(seed);
+        let points: Matrix<f64> = random_matrix(n, d, &mut rng);
+        let centers = tricky_centers(&points, k, &mut rng);
+        let exec = Exec::default().with_threads(threads);
+        let (labels, dists) = nearest(&points, &centers, exec).unwrap();
+        for i in 0..n {
+            let direct: Vec<f64> = (0..k).map(|j| sq_dist_with(exec.isa, points.row(i), centers.row(j))).collect();
+            let best = (0..k).fold(0, |b, j| if direct[j] < direct[b] { j } else { b });
+            prop_assert_eq!(labels[i], best, "row {}", i);
+            prop_assert_eq!(dists[i].to_bits(), direct[best].to_bits());
+        }
+    }
+}
+
+#[test]
+fn nearest_rejects_mismatched_widths_and_no_centers() {
+    let points = Matrix::<f64>::zeros(4, 3);
+    let err = nearest(&points, &Matrix::zeros(2, 5), Exec::default()).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+    let err = nearest(&points, &Matrix::zeros(0, 3), Exec::default()).unwrap_err();
+    assert!(matches!(err, Error::Empty { .. }), "{err}");
 }

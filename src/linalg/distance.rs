@@ -7,7 +7,7 @@
 //! distances it returns directly.
 
 use super::gemm::{gemm, gemm_serial, Exec, Tile};
-use super::kernels::{sq_dist, sq_norm};
+use super::kernels::{sq_dist, sq_dists_with, sq_norm};
 use super::threads::{par_chunks_mut, par_map};
 use super::{Matrix, Scalar};
 use crate::error::{Error, Result};
@@ -85,6 +85,49 @@ pub fn pairwise_sq_dists_self<T: Scalar>(x: &Matrix<T>, exec: Exec) -> Result<Ma
     }
     Ok(d)
 }
+
+/// Points per parallel chunk of [`nearest`].
+const NEAREST_BLOCK: usize = 256;
+
+// ANCHOR: nearest
+/// The nearest center of every point (ties to the smaller index) and its squared distance,
+/// computed directly with [`sq_dists`], so the partition is exactly the Voronoi partition
+/// of the computed distances, for any thread count.
+///
+/// NOTE: unlike [`pairwise_sq_dists`] this does not go through GEMM. With few centers the
+/// packing costs more than it saves (measured: k-means on MNIST with K = 10 ran 1.5x
+/// slower), and the expansion `‖x‖² + ‖c‖² - 2xᵀc` would need an exact recheck of near ties.
+pub fn nearest<T: Scalar>(
+    points: &Matrix<T>,
+    centers: &Matrix<T>,
+    exec: Exec,
+) -> Result<(Vec<usize>, Vec<T>)> {
+    check_same_width(points, centers, "nearest")?;
+    if centers.rows() == 0 {
+        return Err(Error::Empty {
+            input: "nearest centers",
+        });
+    }
+    let mut out = vec![(0usize, T::ZERO); points.rows()];
+    par_chunks_mut(&mut out, NEAREST_BLOCK, exec.threads, |b, chunk| {
+        let mut dists = vec![T::ZERO; centers.rows()];
+        for (r, slot) in chunk.iter_mut().enumerate() {
+            let x = points.row(b * NEAREST_BLOCK + r);
+            sq_dists_with(exec.isa, x, centers.as_slice(), &mut dists);
+            *slot = argmin(dists.iter().copied().enumerate());
+        }
+    });
+    Ok(out.into_iter().unzip())
+}
+
+/// The first `(index, value)` with the smallest value.
+fn argmin<T: Scalar>(items: impl Iterator<Item = (usize, T)>) -> (usize, T) {
+    items.fold(
+        (0, T::INFINITY),
+        |best, (j, v)| if v < best.1 { (j, v) } else { best },
+    )
+}
+// ANCHOR_END: nearest
 
 /// The k nearest neighbours of each query, row-major: `indices[q * k + r]` is the r-th
 /// nearest data row to query q, and `sq_distances` the matching squared distances.

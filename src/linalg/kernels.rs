@@ -27,8 +27,14 @@ pub enum Isa {
 }
 
 impl Isa {
-    /// The strongest path this CPU supports.
+    /// The strongest path this CPU supports (detected once: kernels on short vectors ask on
+    /// every call).
     pub fn detected() -> Isa {
+        static DETECTED: OnceLock<Isa> = OnceLock::new();
+        *DETECTED.get_or_init(Isa::probe)
+    }
+
+    fn probe() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
             if is_x86_feature_detected!("avx512f")
@@ -229,6 +235,22 @@ dispatched!(
     /// Squared Euclidean distance `‖x - y‖²` (blocked, dispatched). Panics if the lengths
     /// differ.
     sq_dist, sq_dist_with, sq_dist_body, (x: &[T], y: &[T]) -> T
+);
+
+#[inline(always)]
+fn sq_dists_body<T: Scalar, const FUSED: bool>(x: &[T], rows: &[T], out: &mut [T]) {
+    assert_eq!(rows.len(), x.len() * out.len(), "sq_dists: shapes differ");
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(x.len().max(1))) {
+        *o = sq_dist_body::<T, FUSED>(x, row);
+    }
+}
+
+dispatched!(
+    /// `out[j] = ‖x - rowⱼ‖²` for the rows of a row-major block `rows` (`out.len()` rows of
+    /// `x.len()` columns): [`sq_dist`] to many points behind one dispatch, bit-identical to
+    /// calling it per row. k-means asks for these with short rows, where a call per pair
+    /// would cost more than the arithmetic. Panics if the shapes differ.
+    sq_dists, sq_dists_with, sq_dists_body, (x: &[T], rows: &[T], out: &mut [T]) -> ()
 );
 
 /// The squared Euclidean norm `‖x‖²`.

@@ -25,7 +25,7 @@ pub mod sparse;
 pub mod threads;
 
 pub use cholesky::Cholesky;
-pub use distance::{knn, knn_self, pairwise_sq_dists, Neighbors};
+pub use distance::{knn, knn_self, nearest, pairwise_sq_dists, Neighbors};
 pub use gemm::{gemm, Exec};
 pub use kernels::Isa;
 pub use matrix::{MatRef, Matrix};

@@ -35,6 +35,7 @@ pub trait Scalar:
     const ONE: Self;
     /// Machine epsilon: the gap between 1 and the next representable number.
     const EPSILON: Self;
+    const INFINITY: Self;
     /// The type's name, for messages and benchmark ids.
     const NAME: &'static str;
 
@@ -62,6 +63,7 @@ macro_rules! impl_scalar {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = <$t>::EPSILON;
+            const INFINITY: Self = <$t>::INFINITY;
             const NAME: &'static str = stringify!($t);
 
             #[inline(always)]

@@ -8,6 +8,7 @@
 //! `benches/linalg.rs`, group `linalg/spawn`).
 
 use super::kernels::{isa, Isa};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The default thread count: `UNSUPERVISED_THREADS` if set to a positive integer, else the
@@ -107,13 +108,39 @@ where
 // ANCHOR_END: par_chunks
 
 /// `f(0), f(1), …, f(n_tasks - 1)` on `threads` threads, returned in task order, so that a
-/// reduction over the results is the same for any thread count.
+/// reduction over the results is the same for any thread count. Each thread takes the next
+/// untaken task, so tasks of uneven cost (k-means restarts) still share the threads fairly.
 pub fn par_map<R, F>(n_tasks: usize, threads: usize, f: F) -> Vec<R>
 where
     R: Send,
     F: Fn(usize) -> R + Sync,
 {
+    let threads = threads.clamp(1, n_tasks.max(1));
+    if threads == 1 {
+        return (0..n_tasks).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n_tasks {
+                return done;
+            }
+            done.push((i, f(i)));
+        }
+    };
     let mut out: Vec<Option<R>> = (0..n_tasks).map(|_| None).collect();
-    par_chunks_mut(&mut out, 1, threads, |i, slot| slot[0] = Some(f(i)));
+    std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mine = work();
+        let theirs = helpers.into_iter().flat_map(|h| match h.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        });
+        for (i, r) in mine.into_iter().chain(theirs) {
+            out[i] = Some(r);
+        }
+    });
     out.into_iter().flatten().collect()
 }
