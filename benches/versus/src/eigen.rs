@@ -36,13 +36,30 @@ pub fn run() {
         }
         // Same spectrum from everyone, or the comparison means nothing.
         let ours = Eigh::new().solve(&a).unwrap().values;
-        let mut theirs: Vec<f64> = nalgebra::SymmetricEigen::new(na.clone()).eigenvalues.iter().copied().collect();
+        let mut theirs: Vec<f64> = nalgebra::SymmetricEigen::new(na.clone())
+            .eigenvalues
+            .iter()
+            .copied()
+            .collect();
         theirs.sort_by(f64::total_cmp);
-        assert!(ours.iter().zip(&theirs).all(|(x, y)| (x - y).abs() < 1e-9 * n as f64));
-        let ms: Vec<Option<f64>> = s.into_iter().map(|v| (!v.is_empty()).then(|| 1e3 * median(v))).collect();
+        assert!(ours
+            .iter()
+            .zip(&theirs)
+            .all(|(x, y)| (x - y).abs() < 1e-9 * n as f64));
+        let ms: Vec<Option<f64>> = s
+            .into_iter()
+            .map(|v| (!v.is_empty()).then(|| 1e3 * median(v)))
+            .collect();
         let fmt = |x: Option<f64>| x.map_or("–".into(), |v| format!("{v:.1}"));
         let best = ms[2].unwrap_or(f64::MAX).min(ms[3].unwrap_or(f64::MAX));
-        println!("| {n} | {} | {} | {} | {} | {:.1} |", fmt(ms[0]), fmt(ms[1]), fmt(ms[2]), fmt(ms[3]), ms[0].unwrap_or(0.0) / best);
+        println!(
+            "| {n} | {} | {} | {} | {} | {:.1} |",
+            fmt(ms[0]),
+            fmt(ms[1]),
+            fmt(ms[2]),
+            fmt(ms[3]),
+            ms[0].unwrap_or(0.0) / best
+        );
     }
 }
 
@@ -62,8 +79,24 @@ pub fn run_lanczos() {
         let l = Csr::knn_graph(&nb).unwrap().normalized_laplacian().unwrap();
         let dense = l.to_dense();
         let fl = Mat::<f64>::from_fn(n, n, |i, j| dense[(i, j)]);
-        let lz = median((0..3).map(|_| time(|| { Lanczos::new(10).solve(&l).unwrap(); })).collect());
-        let fd = median((0..3).map(|_| time(|| { fl.self_adjoint_eigen(Side::Lower).unwrap(); })).collect());
+        let lz = median(
+            (0..3)
+                .map(|_| {
+                    time(|| {
+                        Lanczos::new(10).solve(&l).unwrap();
+                    })
+                })
+                .collect(),
+        );
+        let fd = median(
+            (0..3)
+                .map(|_| {
+                    time(|| {
+                        fl.self_adjoint_eigen(Side::Lower).unwrap();
+                    })
+                })
+                .collect(),
+        );
         let ours = Lanczos::new(10).solve(&l).unwrap().values;
         let theirs = fl.self_adjoint_eigen(Side::Lower).unwrap();
         let s = theirs.S();

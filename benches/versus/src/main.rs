@@ -5,6 +5,8 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gemm
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- eigen
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- lanczos
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- kmeans
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- pca
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -13,6 +15,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+mod cluster;
 mod eigen;
 mod gemm;
 
@@ -61,8 +64,10 @@ fn main() {
         "gemm" => gemm::run(),
         "eigen" => eigen::run(),
         "lanczos" => eigen::run_lanczos(),
+        "kmeans" => cluster::run_kmeans(),
+        "pca" => cluster::run_pca(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, kmeans, pca");
             std::process::exit(2);
         }
     }
