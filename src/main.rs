@@ -193,7 +193,7 @@ const COMMANDS: &[Command] = &[
             Flag {
                 name: "--algorithm",
                 value: Some("NAME"),
-                help: "lloyd (default) or hamerly (same result, skips distances)",
+                help: "auto (default), lloyd or hamerly: the same result; hamerly skips distances",
             },
             Flag {
                 name: "--tol",
@@ -611,10 +611,15 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
     if let Some(t) = args.get("--tol", "a number")? {
         km = km.tol(t);
     }
-    km = km.algorithm(match args.text("--algorithm").unwrap_or("lloyd") {
+    km = km.algorithm(match args.text("--algorithm").unwrap_or("auto") {
+        "auto" => Algorithm::Auto,
         "lloyd" => Algorithm::Lloyd,
         "hamerly" => Algorithm::Hamerly,
-        other => return Err(format!("--algorithm {other}: expected lloyd or hamerly")),
+        other => {
+            return Err(format!(
+                "--algorithm {other}: expected auto, lloyd or hamerly"
+            ))
+        }
     });
     let started = Instant::now();
     let fit = km.fit(&d.x).map_err(|e| e.to_string())?;
