@@ -10,7 +10,8 @@ use std::time::Duration;
 use unsupervised::datasets::two_moons;
 use unsupervised::eigen::lanczos::Lanczos;
 use unsupervised::eigen::{Eigh, Method};
-use unsupervised::linalg::{knn_self, Csr, Exec, Matrix};
+use unsupervised::linalg::{Csr, Exec, Matrix};
+use unsupervised::spectral::graph::{laplacian, similarity_graph, Graph, Laplacian};
 use unsupervised::Rng;
 
 fn dense(c: &mut Criterion) {
@@ -36,8 +37,8 @@ fn dense(c: &mut Criterion) {
 
 fn moons_laplacian(n: usize) -> Csr<f64> {
     let d = two_moons(n, 0.05, 0).unwrap();
-    let nb = knn_self(&d.x, 10, Exec::default()).unwrap();
-    Csr::knn_graph(&nb).unwrap().normalized_laplacian().unwrap()
+    let w = similarity_graph(&d.x, Graph::knn(10), Exec::default()).unwrap();
+    laplacian(&w, Laplacian::Symmetric).unwrap()
 }
 
 fn lanczos(c: &mut Criterion) {

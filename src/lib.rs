@@ -15,9 +15,11 @@ pub mod eigen;
 pub mod error;
 pub mod kmeans;
 pub mod linalg;
+pub mod metrics;
 pub mod pca;
 pub mod plot;
 pub mod rand;
+pub mod spectral;
 
 pub use error::{Error, Location, Result};
 pub use linalg::{Exec, Matrix};

@@ -206,6 +206,56 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "spectral",
+        about: "spectral clustering on a similarity graph (chapter 7)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--k",
+                value: Some("K"),
+                help: "number of clusters (default 2)",
+            },
+            Flag {
+                name: "--graph",
+                value: Some("KIND"),
+                help: "knn (default), mutual, self-tuning, full or epsilon",
+            },
+            Flag {
+                name: "--neighbors",
+                value: Some("M"),
+                help: "neighbours per point of the kNN graphs (default 10)",
+            },
+            Flag {
+                name: "--sigma",
+                value: Some("S"),
+                help:
+                    "Gaussian weights exp(-d²/σ²) (kNN graphs: binary if absent; full: default 1)",
+            },
+            Flag {
+                name: "--radius",
+                value: Some("R"),
+                help: "the epsilon graph's radius (default 0.3)",
+            },
+            Flag {
+                name: "--laplacian",
+                value: Some("KIND"),
+                help:
+                    "symmetric (default, Ng-Jordan-Weiss), random-walk (Shi-Malik) or unnormalized",
+            },
+            Flag {
+                name: "--solver",
+                value: Some("NAME"),
+                help: "auto (default), dense or lanczos",
+            },
+            SEED,
+            OUT,
+            JSON,
+        ],
+    },
+    Command {
         name: "datasets",
         about: "list the embedded data sets and generators, or describe one with --data",
         flags: &[DATA, N, NOISE, LABEL, SEED, OUT, JSON],
@@ -349,6 +399,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "eigen" => eigen_command(&parsed),
         "pca" => pca_command(&parsed),
         "kmeans" => kmeans_command(&parsed),
+        "spectral" => spectral_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -679,6 +730,132 @@ fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
     let bytes =
         datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(m)).map_err(|e| e.to_string())?;
     write_atomically(&Path::new(dir).join(name), &bytes)
+}
+
+// ---------------------------------------------------------------- `spectral`
+
+/// `unsupervised spectral --data moons --n 1000 --k 2 --graph knn --neighbors 10 --json`:
+/// `{"labels": [...], "eigenvalues": [...], "ari": x, "nmi": x, "components": c, "cut": {...}}`
+/// (ari and nmi when the data set has true labels).
+fn spectral_command(args: &Args) -> Result<(), String> {
+    use unsupervised::metrics::{adjusted_rand_index, normalized_mutual_information};
+    use unsupervised::spectral::graph::{Graph, Laplacian, Weighting};
+    use unsupervised::spectral::{Solver, SpectralClustering};
+    let options = data_options(args)?;
+    let d = datasets::load(args.text("--data").unwrap_or("moons"), &options)
+        .map_err(|e| e.to_string())?;
+    let k = args.get("--k", "a whole number")?.unwrap_or(2);
+    let neighbors = args.get("--neighbors", "a whole number")?.unwrap_or(10);
+    let sigma: Option<f64> = args.get("--sigma", "a number")?;
+    let weighting = sigma.map_or(Weighting::Binary, |sigma| Weighting::Gaussian { sigma });
+    let graph = match args.text("--graph").unwrap_or("knn") {
+        "knn" => Graph::Knn {
+            neighbors,
+            weighting,
+        },
+        "mutual" => Graph::MutualKnn {
+            neighbors,
+            weighting,
+        },
+        "self-tuning" => Graph::SelfTuning {
+            neighbors,
+            scale: 7.min(neighbors),
+        },
+        "full" => Graph::Full {
+            sigma: sigma.unwrap_or(1.0),
+        },
+        "epsilon" => Graph::Epsilon {
+            radius: args.get("--radius", "a number")?.unwrap_or(0.3),
+        },
+        other => {
+            return Err(format!(
+                "--graph {other}: expected knn, mutual, self-tuning, full or epsilon"
+            ))
+        }
+    };
+    let laplacian = match args.text("--laplacian").unwrap_or("symmetric") {
+        "symmetric" => Laplacian::Symmetric,
+        "random-walk" => Laplacian::RandomWalk,
+        "unnormalized" => Laplacian::Unnormalized,
+        other => {
+            return Err(format!(
+                "--laplacian {other}: expected symmetric, random-walk or unnormalized"
+            ))
+        }
+    };
+    let solver = match args.text("--solver").unwrap_or("auto") {
+        "auto" => Solver::Auto,
+        "dense" => Solver::Dense,
+        "lanczos" => Solver::Lanczos,
+        other => return Err(format!("--solver {other}: expected auto, dense or lanczos")),
+    };
+    let started = Instant::now();
+    let fit = SpectralClustering::new(k)
+        .graph(graph)
+        .laplacian(laplacian)
+        .solver(solver)
+        .n_eigenvalues((k + 1).max(10).min(d.x.rows()))
+        .seed(options.seed)
+        .fit(&d.x)
+        .map_err(|e| e.to_string())?;
+    let scores = match &d.labels {
+        Some(truth) => Some((
+            adjusted_rand_index(truth, &fit.labels).map_err(|e| e.to_string())?,
+            normalized_mutual_information(truth, &fit.labels).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
+    eprintln!(
+        "spectral: k = {k} on {} ({} x {}), {} edges, {} component(s), in {:.3} s{}",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        fit.graph.nnz() / 2,
+        fit.components,
+        started.elapsed().as_secs_f64(),
+        scores.map_or(String::new(), |(ari, nmi)| format!(
+            "; ARI {ari:.4}, NMI {nmi:.4}"
+        ))
+    );
+    if let Some(dir) = args.text("--out") {
+        let labels = fit.labels.iter().map(|&l| l as f64).collect();
+        let labels = Matrix::new(fit.labels.len(), 1, labels).map_err(|e| e.to_string())?;
+        save_npy(dir, "labels.npy", &labels)?;
+        save_npy(dir, "embedding.npy", &fit.embedding)?;
+    }
+    if args.has("--json") {
+        let nums = |v: &[f64]| Json::Arr(v.iter().map(|&x| Json::Num(x)).collect());
+        let mut doc = vec![
+            (
+                "labels",
+                Json::Arr(fit.labels.iter().map(|&l| Json::Int(l as i64)).collect()),
+            ),
+            ("eigenvalues", nums(&fit.eigenvalues)),
+            ("components", Json::Int(fit.components as i64)),
+            (
+                "cut",
+                Json::Obj(vec![
+                    ("cut", Json::Num(fit.cut.cut)),
+                    ("ratio_cut", Json::Num(fit.cut.ratio_cut)),
+                    ("normalized_cut", Json::Num(fit.cut.normalized_cut)),
+                ]),
+            ),
+        ];
+        if let Some((ari, nmi)) = scores {
+            doc.push(("ari", Json::Num(ari)));
+            doc.push(("nmi", Json::Num(nmi)));
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!("eigenvalues: {:?}", fit.eigenvalues);
+        for c in 0..k {
+            say!(
+                "cluster {c}: {} points",
+                fit.labels.iter().filter(|&&l| l == c).count()
+            );
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- `pca`
@@ -1328,7 +1505,7 @@ fn tour_linalg(ctx: &TourContext) -> Result<Vec<Section>, String> {
 fn tour_eigen(ctx: &TourContext) -> Result<Vec<Section>, String> {
     use unsupervised::eigen::lanczos::Lanczos;
     use unsupervised::eigen::{Eigh, Method};
-    use unsupervised::linalg::{knn_self, Csr};
+    use unsupervised::spectral::graph::{laplacian, similarity_graph, Graph, Laplacian};
     let e = |e: unsupervised::Error| e.to_string();
     let n = if ctx.quick { 60 } else { 200 };
     let mut rng = Rng::seed_from_u64(ctx.seed);
@@ -1353,9 +1530,8 @@ fn tour_eigen(ctx: &TourContext) -> Result<Vec<Section>, String> {
     // The normalised Laplacian of a 10-nearest-neighbour graph on two moons.
     let m = if ctx.quick { 300 } else { 1500 };
     let moons = datasets::two_moons(m, 0.08, ctx.seed).map_err(e)?;
-    let nb = knn_self(&moons.x, 10, Exec::default()).map_err(e)?;
-    let l = Csr::knn_graph(&nb)
-        .and_then(|w| w.normalized_laplacian())
+    let l = similarity_graph(&moons.x, Graph::knn(10), Exec::default())
+        .and_then(|w| laplacian(&w, Laplacian::Symmetric))
         .map_err(e)?;
     let t = Instant::now();
     let dense = Eigh::new().solve(&l.to_dense()).map_err(e)?;

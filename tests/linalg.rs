@@ -727,38 +727,6 @@ fn csr_rejects_out_of_range_and_non_finite_triplets() {
     assert!(csr.matvec(&[1.0, 2.0]).is_err());
 }
 
-#[test]
-fn knn_graph_and_normalized_laplacian_match_their_definitions() {
-    let mut rng = Rng::seed_from_u64(14);
-    let x: Matrix<f64> = random_matrix(40, 2, &mut rng);
-    let nb = knn_self(&x, 3, Exec::serial()).unwrap();
-    let w = Csr::knn_graph(&nb).unwrap();
-    assert!(w.is_symmetric());
-    let wd = w.to_dense();
-    for i in 0..40 {
-        for j in 0..40 {
-            let edge = nb.indices_of(i).contains(&j) || nb.indices_of(j).contains(&i);
-            assert_eq!(wd[(i, j)], if edge { 1.0 } else { 0.0 });
-        }
-    }
-    let l = w.normalized_laplacian().unwrap().to_dense();
-    let d = w.row_sums();
-    for i in 0..40 {
-        for j in 0..40 {
-            let expected = f64::from(u8::from(i == j)) - wd[(i, j)] / (d[i] * d[j]).sqrt();
-            assert!((l[(i, j)] - expected).abs() < 1e-15);
-        }
-    }
-    // D^{1/2} 1 is in its null space.
-    let v: Vec<f64> = d.iter().map(|x| x.sqrt()).collect();
-    let lv = w.normalized_laplacian().unwrap().matvec(&v).unwrap();
-    assert!(lv.iter().all(|x| x.abs() < 1e-13));
-    assert!(Csr::from_triplets(2, 3, &[(0, 1, 1.0f64)])
-        .unwrap()
-        .normalized_laplacian()
-        .is_err());
-}
-
 // ---------------------------------------------------------------- nearest center
 
 /// Centers that make the screening's job hard: copies of points (distance 0), copies of each

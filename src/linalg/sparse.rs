@@ -207,50 +207,6 @@ impl<T: Scalar> Csr<T> {
             .unwrap_or_else(|_| unreachable!())
     }
 
-    // ANCHOR: graphs
-    /// The binary k-nearest-neighbour graph: `w_ij = 1` when j is among i's neighbours or i
-    /// among j's (the lectures' symmetric kNN graph). Chapter 7 adds weighted variants.
-    pub fn knn_graph(neighbors: &super::Neighbors<T>) -> Result<Csr<T>> {
-        let n = neighbors.len();
-        let edges: Vec<(usize, usize, T)> = (0..n)
-            .flat_map(|i| neighbors.indices_of(i).iter().map(move |&j| (i, j, T::ONE)))
-            .collect();
-        Csr::symmetric_from_triplets(n, &edges, Duplicates::Max)
-    }
-
-    /// The symmetric normalised Laplacian `I - D^{-1/2} W D^{-1/2}` of the weight matrix `W`
-    /// (`D = diag(row sums)`); an isolated node (degree 0) keeps a 1 on the diagonal.
-    pub fn normalized_laplacian(&self) -> Result<Csr<T>> {
-        if self.rows != self.cols {
-            return Err(Error::ShapeMismatch {
-                op: "normalized_laplacian (needs a square matrix)",
-                left: self.shape(),
-                right: (self.cols, self.rows),
-            });
-        }
-        let inv_sqrt: Vec<T> = self
-            .row_sums()
-            .into_iter()
-            .map(|d| {
-                if d > T::ZERO {
-                    T::ONE / d.sqrt()
-                } else {
-                    T::ZERO
-                }
-            })
-            .collect();
-        let mut triplets = Vec::with_capacity(self.nnz() + self.rows);
-        for i in 0..self.rows {
-            triplets.push((i, i, T::ONE));
-            let (cols, vals) = self.row(i);
-            for (&j, &w) in cols.iter().zip(vals) {
-                triplets.push((i, j, -(w * inv_sqrt[i] * inv_sqrt[j])));
-            }
-        }
-        Csr::from_triplets(self.rows, self.cols, &triplets)
-    }
-    // ANCHOR_END: graphs
-
     /// True when `A = Aᵀ` exactly (same pattern, same values).
     pub fn is_symmetric(&self) -> bool {
         self.rows == self.cols && *self == self.transpose()

@@ -70,13 +70,14 @@ pub fn run() {
 pub fn run_lanczos() {
     use unsupervised::datasets::two_moons;
     use unsupervised::eigen::lanczos::Lanczos;
-    use unsupervised::linalg::{knn_self, Csr, Exec};
+    use unsupervised::linalg::Exec;
+    use unsupervised::spectral::graph::{laplacian, similarity_graph, Graph, Laplacian};
     println!("| n | Lanczos, 10 smallest | faer dense, all pairs | dense / Lanczos |");
     println!("|---|---|---|---|");
     for n in crate::list_env("VERSUS_SIZES", &[2000, 5000]) {
         let d = two_moons(n, 0.08, 0).unwrap();
-        let nb = knn_self(&d.x, 10, Exec::default()).unwrap();
-        let l = Csr::knn_graph(&nb).unwrap().normalized_laplacian().unwrap();
+        let w = similarity_graph(&d.x, Graph::knn(10), Exec::default()).unwrap();
+        let l = laplacian(&w, Laplacian::Symmetric).unwrap();
         let dense = l.to_dense();
         let fl = Mat::<f64>::from_fn(n, n, |i, j| dense[(i, j)]);
         let lz = median(

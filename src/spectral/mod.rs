@@ -1,0 +1,346 @@
+//! # Chapter 7 · Spectral clustering
+//!
+//! Lecture: spectral clustering (similarity graphs, min cut, `L = D - W`, the Fiedler
+//! vector, k-means on several eigenvectors) · book `07-spectral.md` · tests
+//! `tests/spectral.rs`
+//!
+//! k-means draws straight borders (Voronoi cells), so it cannot separate two interleaved
+//! moons. Spectral clustering first builds a graph that joins nearby points
+//! ([`graph::similarity_graph`]), then embeds every point by the eigenvectors of the graph's
+//! Laplacian that belong to its smallest eigenvalues, and runs k-means there. Points joined
+//! by many short paths get nearly equal coordinates, so the clusters of the graph become
+//! compact blobs in the embedding.
+
+pub mod graph;
+
+use crate::eigen::lanczos::{Lanczos, Operator};
+use crate::eigen::Eigh;
+use crate::error::{Error, Result};
+use crate::kmeans::KMeans;
+use crate::linalg::kernels::dot;
+use crate::linalg::{Csr, Exec, Matrix};
+use graph::{
+    components, cut_quality, laplacian, similarity_graph, Components, CutQuality, Graph, Laplacian,
+};
+
+/// How the smallest eigenpairs of the Laplacian are found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Solver {
+    /// Dense for up to [`DENSE_MAX`] points, Lanczos above.
+    #[default]
+    Auto,
+    /// All eigenpairs of the dense Laplacian (chapter 2's tridiagonal QL): O(n³).
+    Dense,
+    /// The few smallest by Lanczos on the sparse Laplacian: O(nnz) per step.
+    Lanczos,
+}
+
+/// Up to this many points, [`Solver::Auto`] solves the dense Laplacian.
+pub const DENSE_MAX: usize = 300;
+
+/// Spectral clustering hyperparameters; `fit` validates them.
+#[derive(Clone, Debug)]
+pub struct SpectralClustering {
+    k: usize,
+    graph: Graph,
+    laplacian: Laplacian,
+    solver: Solver,
+    n_eigenvalues: Option<usize>,
+    n_init: usize,
+    seed: u64,
+}
+
+/// What spectral clustering found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedSpectral {
+    /// The cluster of each point.
+    pub labels: Vec<usize>,
+    /// The smallest eigenvalues of the Laplacian, ascending (at least k + 1 when n allows,
+    /// for the eigengap).
+    pub eigenvalues: Vec<f64>,
+    /// n x k: the rows k-means clustered (normalised as the Laplacian variant asks).
+    pub embedding: Matrix<f64>,
+    /// The connected components of the graph (one zero eigenvalue each).
+    pub components: usize,
+    /// Cut, ratio cut and normalised cut of `labels` on the graph.
+    pub cut: CutQuality,
+    /// The graph's weight matrix.
+    pub graph: Csr<f64>,
+}
+
+impl SpectralClustering {
+    /// k clusters on the symmetric 10-NN graph with the symmetric normalised Laplacian
+    /// (Ng, Jordan and Weiss), k-means with 10 restarts, seed 0.
+    pub fn new(k: usize) -> Self {
+        SpectralClustering {
+            k,
+            graph: Graph::knn(10),
+            laplacian: Laplacian::Symmetric,
+            solver: Solver::Auto,
+            n_eigenvalues: None,
+            n_init: 10,
+            seed: 0,
+        }
+    }
+    pub fn graph(mut self, graph: Graph) -> Self {
+        self.graph = graph;
+        self
+    }
+    pub fn laplacian(mut self, laplacian: Laplacian) -> Self {
+        self.laplacian = laplacian;
+        self
+    }
+    pub fn solver(mut self, solver: Solver) -> Self {
+        self.solver = solver;
+        self
+    }
+    /// How many of the smallest eigenvalues to report (default k + 1; at least k).
+    pub fn n_eigenvalues(mut self, m: usize) -> Self {
+        self.n_eigenvalues = Some(m);
+        self
+    }
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    // ANCHOR: fit
+    /// Graph, Laplacian, its k smallest eigenvectors, k-means on their rows.
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedSpectral> {
+        let n = x.rows();
+        if self.k == 0 || self.k > n {
+            return Err(Error::invalid(
+                "k",
+                self.k,
+                format!("k must be between 1 and the number of rows ({n})"),
+            ));
+        }
+        let w = similarity_graph(x, self.graph, Exec::default())?;
+        let parts = components(&w);
+        if parts.count > self.k {
+            return Err(Error::invalid(
+                "k",
+                self.k,
+                format!(
+                    "the graph falls apart into {} connected components, more than k; \
+                     join them with more neighbours or a wider kernel",
+                    parts.count
+                ),
+            ));
+        }
+        let (eigenvalues, embedding) = self.spectrum(&w, &parts)?;
+        let labels = KMeans::new(self.k)
+            .n_init(self.n_init)
+            .seed(self.seed)
+            .fit(&embedding)?
+            .labels;
+        Ok(FittedSpectral {
+            cut: cut_quality(&w, &labels)?,
+            labels,
+            eigenvalues,
+            embedding,
+            components: parts.count,
+            graph: w,
+        })
+    }
+    // ANCHOR_END: fit
+
+    /// The spectral embedding of a graph: the smallest eigenvalues of its Laplacian
+    /// (`n_eigenvalues` of them) and the n x k rows k-means will cluster.
+    pub fn spectrum(&self, w: &Csr<f64>, parts: &Components) -> Result<(Vec<f64>, Matrix<f64>)> {
+        let n = w.rows();
+        if self.k == 0 || self.k > n {
+            return Err(Error::invalid(
+                "k",
+                self.k,
+                format!("k must be between 1 and the number of vertices ({n})"),
+            ));
+        }
+        let m = self.n_eigenvalues.unwrap_or(self.k + 1).clamp(self.k, n);
+        let (eigenvalues, vectors) = self.smallest_eigenpairs(w, parts, m)?;
+        Ok((eigenvalues, self.embed(w, &vectors)))
+    }
+
+    // ANCHOR: eigenpairs
+    /// The m smallest eigenvalues and the first k eigenvectors (n x k) of the Laplacian that
+    /// is solved: `L` itself, or `L_sym` for both normalised variants (`L_rw` has its
+    /// eigenvalues).
+    fn smallest_eigenpairs(
+        &self,
+        w: &Csr<f64>,
+        parts: &Components,
+        m: usize,
+    ) -> Result<(Vec<f64>, Matrix<f64>)> {
+        let kind = match self.laplacian {
+            Laplacian::Unnormalized => Laplacian::Unnormalized,
+            Laplacian::Symmetric | Laplacian::RandomWalk => Laplacian::Symmetric,
+        };
+        let l = laplacian(w, kind)?;
+        let n = w.rows();
+        let dense = match self.solver {
+            Solver::Auto => n <= DENSE_MAX,
+            Solver::Dense => true,
+            Solver::Lanczos => false,
+        };
+        let (values, vectors) = if dense || m >= n {
+            let e = Eigh::new().solve(&l.to_dense())?;
+            (e.values[..m].to_vec(), e.vectors)
+        } else {
+            self.deflated_lanczos(w, &l, kind, parts, m)?
+        };
+        Ok((values, Matrix::from_fn(n, self.k, |i, j| vectors[(i, j)])))
+    }
+
+    /// Lanczos after removing the null space, which is known exactly: one vector per
+    /// connected component (`1` on it for `L`, `D^{1/2} 1` for `L_sym`). Those directions are
+    /// moved to the top of the spectrum (`L + c Z Zᵀ`, c above every eigenvalue), so Lanczos
+    /// neither spends restarts on the zero eigenvalue nor has to discover its multiplicity.
+    fn deflated_lanczos(
+        &self,
+        w: &Csr<f64>,
+        l: &Csr<f64>,
+        kind: Laplacian,
+        parts: &Components,
+        m: usize,
+    ) -> Result<(Vec<f64>, Matrix<f64>)> {
+        let n = w.rows();
+        let degrees = w.row_sums();
+        let null = null_space(parts, &degrees, kind);
+        // Gershgorin: L's eigenvalues are at most 2 max dᵢ; L_sym's at most 2.
+        let top = match kind {
+            Laplacian::Unnormalized => 2.0 * degrees.iter().fold(0.0, |a: f64, &b| a.max(b)),
+            _ => 2.0,
+        } + 1.0;
+        let c = null.cols();
+        let zs: Vec<Vec<f64>> = (0..c).map(|j| null.column(j)).collect();
+        let mut values = vec![0.0; c.min(m)];
+        let mut vectors = null;
+        if m > c {
+            let shifted = Operator {
+                dim: n,
+                apply: |x: &[f64], y: &mut [f64]| {
+                    if let Ok(lx) = l.matvec(x) {
+                        y.copy_from_slice(&lx);
+                    }
+                    for z in &zs {
+                        let a = top * dot(z, x);
+                        y.iter_mut().zip(z).for_each(|(yi, zi)| *yi += a * zi);
+                    }
+                },
+            };
+            let r = Lanczos::new(m - c)
+                .tol(1e-8)
+                .check_multiplicity(false)
+                .seed(self.seed)
+                .solve(&shifted)?;
+            values.extend(r.values);
+            vectors = Matrix::from_fn(n, m, |i, j| {
+                if j < c {
+                    vectors[(i, j)]
+                } else {
+                    r.vectors[(i, j - c)]
+                }
+            });
+        }
+        Ok((values, vectors))
+    }
+    // ANCHOR_END: eigenpairs
+
+    // ANCHOR: embed
+    /// The rows k-means sees. Ng–Jordan–Weiss normalise each row of `L_sym`'s eigenvectors
+    /// to unit length; Shi–Malik use `L_rw`'s eigenvectors `D^{-1/2} u`; the unnormalised
+    /// Laplacian's are used as they are.
+    fn embed(&self, w: &Csr<f64>, u: &Matrix<f64>) -> Matrix<f64> {
+        let mut e = u.clone();
+        match self.laplacian {
+            Laplacian::Unnormalized => {}
+            Laplacian::Symmetric => {
+                for i in 0..e.rows() {
+                    let norm = e.row(i).iter().map(|v| v * v).sum::<f64>().sqrt();
+                    if norm > 0.0 {
+                        e.row_mut(i).iter_mut().for_each(|v| *v /= norm);
+                    }
+                }
+            }
+            Laplacian::RandomWalk => {
+                for (i, d) in w.row_sums().into_iter().enumerate() {
+                    let scale = if d > 0.0 { d.sqrt().recip() } else { 0.0 };
+                    e.row_mut(i).iter_mut().for_each(|v| *v *= scale);
+                }
+            }
+        }
+        e
+    }
+    // ANCHOR_END: embed
+}
+
+/// The lecture's two-way cut: the Fiedler vector and the partition by its sign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fiedler {
+    /// λ₂ of `L = D - W`, the algebraic connectivity: 0 exactly when the graph is
+    /// disconnected.
+    pub value: f64,
+    /// Its unit eigenvector.
+    pub vector: Vec<f64>,
+    /// 1 where the vector is positive, else 0.
+    pub labels: Vec<usize>,
+}
+
+// ANCHOR: fiedler
+/// Relaxing `min cut` to `min xᵀLx` subject to `xᵀ1 = 0` and `‖x‖ = 1` gives the
+/// eigenvector of the second-smallest eigenvalue of `L = D - W` (the smallest, 0, has the
+/// constant vector, which the first constraint excludes). Its signs split the graph in two.
+pub fn fiedler(w: &Csr<f64>) -> Result<Fiedler> {
+    let n = w.rows();
+    if n < 2 {
+        return Err(Error::invalid("graph", n, "needs at least two vertices"));
+    }
+    let l = laplacian(w, Laplacian::Unnormalized)?;
+    let (value, vector): (f64, Vec<f64>) = if n <= DENSE_MAX {
+        let e = Eigh::new().solve(&l.to_dense())?;
+        (e.values[1], e.vector(1))
+    } else {
+        let r = Lanczos::new(2).solve(&l)?;
+        (r.values[1], r.vectors.column(1))
+    };
+    let labels = vector.iter().map(|&v| usize::from(v > 0.0)).collect();
+    Ok(Fiedler {
+        value,
+        vector,
+        labels,
+    })
+}
+// ANCHOR_END: fiedler
+
+/// The Laplacian's null space, n x (components): per component, the unit vector of `1` on
+/// it (`L`) or of `D^{1/2} 1` (`L_sym`; an isolated vertex has degree 0 and gets `1`).
+fn null_space(parts: &Components, degrees: &[f64], kind: Laplacian) -> Matrix<f64> {
+    let n = degrees.len();
+    let mut z = Matrix::zeros(n, parts.count);
+    for (i, &c) in parts.labels.iter().enumerate() {
+        z[(i, c)] = match kind {
+            Laplacian::Unnormalized => 1.0,
+            _ => degrees[i].sqrt(),
+        };
+    }
+    for c in 0..parts.count {
+        let mut norm = (0..n).map(|i| z[(i, c)] * z[(i, c)]).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            // Isolated vertices only: their own indicator.
+            for (i, &p) in parts.labels.iter().enumerate() {
+                if p == c {
+                    z[(i, c)] = 1.0;
+                }
+            }
+            norm = (0..n).map(|i| z[(i, c)] * z[(i, c)]).sum::<f64>().sqrt();
+        }
+        for i in 0..n {
+            z[(i, c)] /= norm;
+        }
+    }
+    z
+}
