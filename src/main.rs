@@ -1110,6 +1110,12 @@ const CHAPTERS: &[Chapter] = &[
         book_page: "04-kmeans.html",
         run: tour_kmeans,
     },
+    Chapter {
+        name: "spectral",
+        title: "7 · Spectral clustering",
+        book_page: "07-spectral.html",
+        run: tour_spectral,
+    },
 ];
 // ANCHOR_END: chapters
 
@@ -1850,5 +1856,183 @@ fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(steps, "Lloyd's algorithm step by step", "from a random assignment, the centroids (large dots) move to their clusters' means and the points follow their nearest centroid; a few iterations settle it."),
         Section::figure(vq, "Vector quantization of the 256 x 256 grey photo: the original, then K = 2, 4, 8, 16 grey levels", &format!("every pixel is stored as a log₂K-bit code plus a K-entry codebook: {caption}K = 4 is the lecture's factor of four.")),
         Section::figure(vq_rgb, "The colour photo quantized to 4 and 16 colours", "k-means on RGB triples picks the 4 or 16 colours that best cover the image."),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: chapter 7
+
+/// Chapter 7: k-means against spectral clustering on three shapes; the graph, the sorted
+/// Fiedler vector and the eigengap; why the plain minimum cut fails.
+fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::kmeans::KMeans;
+    use unsupervised::metrics::adjusted_rand_index;
+    use unsupervised::spectral::graph::{components, cut_quality, similarity_graph, Graph};
+    use unsupervised::spectral::{fiedler, SpectralClustering};
+    let e = |e: unsupervised::Error| e.to_string();
+    let n = if ctx.quick { 300 } else { 1000 };
+    let shapes = [
+        (
+            "two moons",
+            datasets::two_moons(n, 0.06, ctx.seed).map_err(e)?,
+        ),
+        (
+            "circles",
+            datasets::circles(n, 0.04, 0.5, ctx.seed).map_err(e)?,
+        ),
+        (
+            "two spirals",
+            datasets::two_spirals(n, 0.05, 1.5, ctx.seed).map_err(e)?,
+        ),
+    ];
+    let mut fig = Figure::new(
+        "k-means (left) against spectral clustering (right)",
+        2,
+        320.0,
+        300.0,
+    );
+    let mut scores = Vec::new();
+    for (name, d) in &shapes {
+        let truth = d.labels.clone().unwrap_or_default();
+        let (xs, ys) = (d.x.column(0), d.x.column(1));
+        let km = KMeans::new(2).seed(ctx.seed).fit(&d.x).map_err(e)?;
+        let sp = SpectralClustering::new(2)
+            .seed(ctx.seed)
+            .fit(&d.x)
+            .map_err(e)?;
+        let (a, b) = (
+            adjusted_rand_index(&truth, &km.labels).map_err(e)?,
+            adjusted_rand_index(&truth, &sp.labels).map_err(e)?,
+        );
+        scores.push(format!("{name}: {a:.2} against {b:.2}"));
+        for (method, labels, ari) in [("k-means", &km.labels, a), ("spectral", &sp.labels, b)] {
+            fig.push(
+                Plot::new(format!("{name}, {method}: ARI {ari:.2}"))
+                    .scatter_classes(&xs, &ys, labels, &[])
+                    .map_err(e)?
+                    .equal_aspect(),
+            );
+        }
+    }
+    let versus = ctx.save_svg("spectral-vs-kmeans.svg", &fig)?;
+
+    // The graph over the points, the Fiedler vector sorted, and the eigengap.
+    let moons = datasets::two_moons(300, 0.08, ctx.seed + 1).map_err(e)?;
+    let w = similarity_graph(&moons.x, Graph::knn(8), Exec::default()).map_err(e)?;
+    let mut segments = Vec::new();
+    for i in 0..w.rows() {
+        let (cols, _) = w.row(i);
+        for &j in cols.iter().filter(|&&j| j > i) {
+            segments.push([
+                moons.x[(i, 0)],
+                moons.x[(i, 1)],
+                moons.x[(j, 0)],
+                moons.x[(j, 1)],
+            ]);
+        }
+    }
+    let f = fiedler(&w).map_err(e)?;
+    let (xs, ys) = (moons.x.column(0), moons.x.column(1));
+    let graph_plot = Plot::new(format!("8-NN graph, {} edges", segments.len()))
+        .segments(&segments, "#bbb")
+        .scatter_values(&xs, &ys, &f.vector)
+        .map_err(e)?
+        .equal_aspect();
+    let mut sorted = f.vector.clone();
+    sorted.sort_by(f64::total_cmp);
+    let idx: Vec<f64> = (0..sorted.len()).map(|i| i as f64).collect();
+    let fiedler_plot = Plot::new(format!("Fiedler vector, sorted (λ₂ = {:.2e})", f.value))
+        .x_label("rank")
+        .y_label("entry")
+        .line(&idx, &sorted, plot::class_color(0), "")
+        .map_err(e)?;
+    let mut gaps = Plot::new("smallest eigenvalues of L_sym")
+        .x_label("index")
+        .y_label("eigenvalue");
+    for (c, (name, k)) in [("two moons", 2), ("four blobs", 4)]
+        .into_iter()
+        .enumerate()
+    {
+        let x = if k == 2 {
+            moons.x.clone()
+        } else {
+            datasets::blobs(300, 2, 4, 0.5, ctx.seed + 2).map_err(e)?.x
+        };
+        let fit = SpectralClustering::new(k)
+            .graph(Graph::Knn {
+                neighbors: 8,
+                weighting: unsupervised::spectral::graph::Weighting::Gaussian { sigma: 1.0 },
+            })
+            .n_eigenvalues(8)
+            .fit(&x)
+            .map_err(e)?;
+        let ix: Vec<f64> = (1..=fit.eigenvalues.len()).map(|i| i as f64).collect();
+        gaps = gaps
+            .line(
+                &ix,
+                &fit.eigenvalues,
+                plot::class_color(c),
+                &format!("{name} (k = {k})"),
+            )
+            .map_err(e)?
+            .points(&ix, &fit.eigenvalues, plot::class_color(c))
+            .map_err(e)?;
+    }
+    let spectrum = ctx.save_svg(
+        "spectral-fiedler.svg",
+        &Figure::new("", 3, 330.0, 300.0)
+            .with(graph_plot)
+            .with(fiedler_plot)
+            .with(gaps),
+    )?;
+
+    // Minimum cut against the balanced cuts: the weakest vertex alone is the cheapest cut.
+    let x = datasets::two_moons(300, 0.08, ctx.seed + 3).map_err(e)?.x;
+    let sigma = 1.0;
+    let graph = Graph::Knn {
+        neighbors: 10,
+        weighting: unsupervised::spectral::graph::Weighting::Gaussian { sigma },
+    };
+    let w = similarity_graph(&x, graph, Exec::default()).map_err(e)?;
+    let degrees = w.row_sums();
+    let weakest = (0..degrees.len())
+        .min_by(|&a, &b| degrees[a].total_cmp(&degrees[b]))
+        .unwrap_or(0);
+    let mut alone = vec![0usize; x.rows()];
+    alone[weakest] = 1;
+    let single = cut_quality(&w, &alone).map_err(e)?;
+    let sp = SpectralClustering::new(2).graph(graph).fit(&x).map_err(e)?;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let cut_fig = Figure::new("", 2, 340.0, 300.0)
+        .with(
+            Plot::new(format!(
+                "cut off one point: cut {:.3}, RatioCut {:.3}, Ncut {:.2}",
+                single.cut, single.ratio_cut, single.normalized_cut
+            ))
+            .scatter_classes(&xs, &ys, &alone, &[])
+            .map_err(e)?
+            .markers(
+                &[x[(weakest, 0)]],
+                &[x[(weakest, 1)]],
+                plot::class_color(1),
+                6.0,
+            )
+            .map_err(e)?
+            .equal_aspect(),
+        )
+        .with(
+            Plot::new(format!(
+                "spectral: cut {:.3}, RatioCut {:.4}, Ncut {:.3}",
+                sp.cut.cut, sp.cut.ratio_cut, sp.cut.normalized_cut
+            ))
+            .scatter_classes(&xs, &ys, &sp.labels, &[])
+            .map_err(e)?
+            .equal_aspect(),
+        );
+    let mincut = ctx.save_svg("spectral-mincut.svg", &cut_fig)?;
+    let parts = components(&w).count;
+    Ok(vec![
+        Section::figure(versus, "k-means against spectral clustering on two moons, circles and two spirals (10-NN graph, symmetric Laplacian)", &format!("k-means cuts each shape with a straight line; spectral clustering follows the shapes, except where two shapes touch: the spirals meet at their common centre, and the graph joins them there. ARI, k-means against spectral: {}.", scores.join("; "))),
+        Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; the Fiedler vector sorted; the smallest eigenvalues", "the Fiedler vector is nearly constant on each moon and changes sign between them (the sorted entries form two plateaus); the eigenvalues stay near zero up to the number of clusters, then jump (the eigengap)."),
+        Section::figure(mincut, "Minimum cut against the balanced cuts, on two moons", &format!("cutting off the most weakly joined point costs less (cut) than separating the moons, so plain min cut prefers it; dividing by the part's size (RatioCut) or volume (Ncut) makes that tiny part expensive. Graph: Gaussian 8-NN, σ = {sigma}, {parts} component(s).")),
     ])
 }

@@ -58,11 +58,12 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/5] datasets",
-            "[2/5] linalg",
-            "[3/5] eigen",
-            "[4/5] pca",
-            "[5/5] kmeans"
+            "[1/6] datasets",
+            "[2/6] linalg",
+            "[3/6] eigen",
+            "[4/6] pca",
+            "[5/6] kmeans",
+            "[6/6] spectral"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -322,4 +323,40 @@ fn kmeans_hamerly_matches_lloyd_and_out_writes_npy_files() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--algorithm elkan"));
+}
+
+#[test]
+fn spectral_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "spectral", "--data", "moons", "--n", "1000", "--k", "2", "--graph", "knn",
+        ])
+        .args(["--neighbors", "10", "--seed", "0", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in [
+        "\"labels\":[",
+        "\"eigenvalues\":[",
+        "\"ari\":1",
+        "\"nmi\":",
+        "\"components\":",
+    ] {
+        assert!(
+            text.contains(key),
+            "{key} missing: {}",
+            &text[text.len().saturating_sub(300)..]
+        );
+    }
+    let bad = bin()
+        .args(["spectral", "--data", "moons", "--neighbors", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("neighbors = 0"));
 }
