@@ -784,3 +784,30 @@ fn nearest_rejects_mismatched_widths_and_no_centers() {
     let err = nearest(&points, &Matrix::zeros(0, 3), Exec::default()).unwrap_err();
     assert!(matches!(err, Error::Empty { .. }), "{err}");
 }
+
+// ---------------------------------------------------------------- k-d tree
+
+#[test]
+fn the_kd_tree_path_agrees_with_brute_force_including_ties() {
+    // Above 2,048 rows in at most 4 columns, kNN searches a k-d tree. Integer grid points
+    // make many exact ties and duplicates (ties go to the smaller index); random 3-D points
+    // check the pruning.
+    let mut rng = Rng::seed_from_u64(21);
+    let grid = Matrix::from_fn(2600, 2, |_, _| rng.index(30).unwrap() as f64);
+    let cloud: Matrix<f64> = random_matrix(3000, 3, &mut rng);
+    let queries: Matrix<f64> = random_matrix(300, 3, &mut rng);
+    for threads in [1, 3] {
+        let exec = Exec::default().with_threads(threads);
+        let nb = knn_self(&grid, 9, exec).unwrap();
+        assert_eq!(nb.indices, brute_force_knn(&grid, &grid, 9, true));
+        let nb = knn_self(&cloud, 7, exec).unwrap();
+        assert_eq!(nb.indices, brute_force_knn(&cloud, &cloud, 7, true));
+        for q in [0, 1234, 2999] {
+            for (&j, &d) in nb.indices_of(q).iter().zip(nb.sq_distances_of(q)) {
+                assert_eq!(d, sq_dist_with(exec.isa, cloud.row(q), cloud.row(j)));
+            }
+        }
+        let nb = knn(&cloud, &queries, 5, exec).unwrap();
+        assert_eq!(nb.indices, brute_force_knn(&cloud, &queries, 5, false));
+    }
+}

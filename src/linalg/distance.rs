@@ -7,6 +7,7 @@
 //! distances it returns directly.
 
 use super::gemm::{gemm, gemm_serial, Exec, Tile};
+use super::kdtree::KdTree;
 use super::kernels::{sq_dist, sq_dists_with, sq_norm};
 use super::threads::{par_chunks_mut, par_map};
 use super::{Matrix, Scalar};
@@ -196,6 +197,9 @@ fn knn_impl<T: Scalar>(
             format!("k must be between 1 and the number of candidate neighbours ({candidates})"),
         ));
     }
+    if data.cols() <= KD_TREE_MAX_DIM && data.rows() >= KD_TREE_MIN_ROWS {
+        return Ok(knn_by_tree(data, queries, k, exclude_self, exec));
+    }
     let tile = T::tile(exec.isa);
     let data_norms: Vec<T> = data.iter_rows().map(sq_norm).collect();
     let n_blocks = queries.rows().div_ceil(QUERY_BLOCK);
@@ -229,6 +233,42 @@ fn knn_impl<T: Scalar>(
         indices,
         sq_distances,
     })
+}
+
+/// Up to this many columns, and from this many data rows, kNN searches a k-d tree: in low
+/// dimension it prunes almost everything (the 10-NN graph of two moons, n = 20,000: 27 ms
+/// against 274 ms for the blocked GEMM scan), while in high dimension it degenerates into a
+/// slower scan.
+const KD_TREE_MAX_DIM: usize = 4;
+const KD_TREE_MIN_ROWS: usize = 1024;
+
+/// kNN through a k-d tree, queries in fixed blocks over the threads.
+fn knn_by_tree<T: Scalar>(
+    data: &Matrix<T>,
+    queries: &Matrix<T>,
+    k: usize,
+    exclude_self: bool,
+    exec: Exec,
+) -> Neighbors<T> {
+    let tree = KdTree::new(data);
+    let n_blocks = queries.rows().div_ceil(QUERY_BLOCK);
+    let blocks = par_map(n_blocks, exec.threads, |b| {
+        let q0 = b * QUERY_BLOCK;
+        (q0..(q0 + QUERY_BLOCK).min(queries.rows()))
+            .map(|q| tree.nearest(queries.row(q), k, exclude_self.then_some(q)))
+            .collect::<Vec<_>>()
+    });
+    let mut indices = Vec::with_capacity(queries.rows() * k);
+    let mut sq_distances = Vec::with_capacity(queries.rows() * k);
+    for (dist, idx) in blocks.into_iter().flatten().flatten() {
+        indices.push(idx);
+        sq_distances.push(dist);
+    }
+    Neighbors {
+        k,
+        indices,
+        sq_distances,
+    }
 }
 
 /// Scans all data rows for queries `q0 .. q0 + best.len()`, keeping each query's k best

@@ -18,6 +18,7 @@
 pub mod cholesky;
 pub mod distance;
 pub mod gemm;
+mod kdtree;
 pub mod kernels;
 mod matrix;
 mod scalar;
