@@ -5,6 +5,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gemm
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- eigen
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- lanczos
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- spectral
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- kmeans
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- pca
 //!
@@ -64,10 +65,11 @@ fn main() {
         "gemm" => gemm::run(),
         "eigen" => eigen::run(),
         "lanczos" => eigen::run_lanczos(),
+        "spectral" => eigen::run_spectral(),
         "kmeans" => cluster::run_kmeans(),
         "pca" => cluster::run_pca(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, kmeans, pca");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca");
             std::process::exit(2);
         }
     }
