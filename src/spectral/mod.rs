@@ -111,14 +111,7 @@ impl SpectralClustering {
     // ANCHOR: fit
     /// Graph, Laplacian, its k smallest eigenvectors, k-means on their rows.
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedSpectral> {
-        let n = x.rows();
-        if self.k == 0 || self.k > n {
-            return Err(Error::invalid(
-                "k",
-                self.k,
-                format!("k must be between 1 and the number of rows ({n})"),
-            ));
-        }
+        self.check_k(x.rows())?;
         let w = similarity_graph(x, self.graph, Exec::default())?;
         let parts = components(&w);
         if parts.count > self.k {
@@ -153,16 +146,21 @@ impl SpectralClustering {
     /// (`n_eigenvalues` of them) and the n x k rows k-means will cluster.
     pub fn spectrum(&self, w: &Csr<f64>, parts: &Components) -> Result<(Vec<f64>, Matrix<f64>)> {
         let n = w.rows();
+        self.check_k(n)?;
+        let m = self.n_eigenvalues.unwrap_or(self.k + 1).clamp(self.k, n);
+        let (eigenvalues, vectors) = self.smallest_eigenpairs(w, parts, m)?;
+        Ok((eigenvalues, self.embed(w, &vectors)))
+    }
+
+    fn check_k(&self, n: usize) -> Result<()> {
         if self.k == 0 || self.k > n {
             return Err(Error::invalid(
                 "k",
                 self.k,
-                format!("k must be between 1 and the number of vertices ({n})"),
+                format!("k must be between 1 and the number of points ({n})"),
             ));
         }
-        let m = self.n_eigenvalues.unwrap_or(self.k + 1).clamp(self.k, n);
-        let (eigenvalues, vectors) = self.smallest_eigenpairs(w, parts, m)?;
-        Ok((eigenvalues, self.embed(w, &vectors)))
+        Ok(())
     }
 
     // ANCHOR: eigenpairs
