@@ -13,6 +13,7 @@
 pub mod datasets;
 pub mod eigen;
 pub mod error;
+pub mod hierarchical;
 pub mod kmeans;
 pub mod linalg;
 pub mod metrics;

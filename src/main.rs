@@ -206,6 +206,38 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "hclust",
+        about: "agglomerative hierarchical clustering (chapter 5)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--linkage",
+                value: Some("NAME"),
+                help: "complete (default), single, average, weighted, centroid, median or ward",
+            },
+            Flag {
+                name: "--metric",
+                value: Some("NAME"),
+                help: "euclidean (default), sqeuclidean, manhattan, cosine or correlation",
+            },
+            Flag {
+                name: "--standardize",
+                value: None,
+                help: "divide each column by its standard deviation first",
+            },
+            Flag {
+                name: "--k",
+                value: Some("K"),
+                help: "also cut the tree into K clusters (\"labels\" in the JSON)",
+            },
+            SEED,
+            JSON,
+        ],
+    },
+    Command {
         name: "spectral",
         about: "spectral clustering on a similarity graph (chapter 7)",
         flags: &[
@@ -400,6 +432,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "pca" => pca_command(&parsed),
         "kmeans" => kmeans_command(&parsed),
         "spectral" => spectral_command(&parsed),
+        "hclust" => hclust_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -730,6 +763,86 @@ fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
     let bytes =
         datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(m)).map_err(|e| e.to_string())?;
     write_atomically(&Path::new(dir).join(name), &bytes)
+}
+
+// ---------------------------------------------------------------- `hclust`
+
+/// `unsupervised hclust --data usarrests --standardize --linkage complete --json`:
+/// `{"heights": [...], "merges": [[a, b], ...], "sizes": [...], "cophenetic_correlation": c,
+/// "inversions": [...]}` plus `"labels"` with `--k`.
+fn hclust_command(args: &Args) -> Result<(), String> {
+    use unsupervised::hierarchical::{cophenetic_correlation, linkage, Condensed, Linkage, Metric};
+    let e = |e: unsupervised::Error| e.to_string();
+    let options = data_options(args)?;
+    let d = datasets::load(args.text("--data").unwrap_or("usarrests"), &options).map_err(e)?;
+    let method = Linkage::parse(args.text("--linkage").unwrap_or("complete")).map_err(e)?;
+    let metric = Metric::parse(args.text("--metric").unwrap_or("euclidean")).map_err(e)?;
+    let k: Option<usize> = args.get("--k", "a whole number")?;
+    let x = if args.has("--standardize") {
+        d.x.standardize().map_err(e)?.0
+    } else {
+        d.x.clone()
+    };
+    let started = Instant::now();
+    let dist = Condensed::from_points(&x, metric).map_err(e)?;
+    let tree = linkage(&dist, method).map_err(e)?;
+    let labels = k.map(|k| tree.cut_k(k)).transpose().map_err(e)?;
+    let ccc = cophenetic_correlation(&dist, &tree).map_err(e)?;
+    let inversions = tree.inversions();
+    eprintln!(
+        "hclust: {method:?} linkage on {} ({} x {}) in {:.3} s; cophenetic correlation {ccc:.4}; {} inversion(s)",
+        d.name,
+        x.rows(),
+        x.cols(),
+        started.elapsed().as_secs_f64(),
+        inversions.len()
+    );
+    if args.has("--json") {
+        let ints = |v: &mut dyn Iterator<Item = usize>| {
+            Json::Arr(v.map(|i| Json::Int(i as i64)).collect())
+        };
+        let mut doc = vec![
+            (
+                "heights",
+                Json::Arr(tree.heights().into_iter().map(Json::Num).collect()),
+            ),
+            (
+                "merges",
+                Json::Arr(
+                    tree.merges
+                        .iter()
+                        .map(|m| ints(&mut [m.a, m.b].into_iter()))
+                        .collect(),
+                ),
+            ),
+            ("sizes", ints(&mut tree.merges.iter().map(|m| m.size))),
+            ("cophenetic_correlation", Json::Num(ccc)),
+            ("inversions", ints(&mut inversions.into_iter())),
+        ];
+        if let Some(labels) = &labels {
+            doc.push(("labels", ints(&mut labels.iter().copied())));
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        let names = d.row_names.clone().unwrap_or_default();
+        let name = |c: usize| -> String {
+            if c < tree.n {
+                names.get(c).cloned().unwrap_or_else(|| c.to_string())
+            } else {
+                format!("#{}", c - tree.n)
+            }
+        };
+        for (r, m) in tree.merges.iter().enumerate() {
+            say!(
+                "#{r:<4} {:>14} + {:<14} at {:.4} ({} points)",
+                name(m.a),
+                name(m.b),
+                m.height,
+                m.size
+            );
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- `spectral`
