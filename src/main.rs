@@ -1224,6 +1224,12 @@ const CHAPTERS: &[Chapter] = &[
         run: tour_kmeans,
     },
     Chapter {
+        name: "hierarchical",
+        title: "5 · Hierarchical clustering",
+        book_page: "05-hierarchical.html",
+        run: tour_hierarchical,
+    },
+    Chapter {
         name: "spectral",
         title: "7 · Spectral clustering",
         book_page: "07-spectral.html",
@@ -1969,6 +1975,151 @@ fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(steps, "Lloyd's algorithm step by step", "from a random assignment, the centroids (large dots) move to their clusters' means and the points follow their nearest centroid; a few iterations settle it."),
         Section::figure(vq, "Vector quantization of the 256 x 256 grey photo: the original, then K = 2, 4, 8, 16 grey levels", &format!("every pixel is stored as a log₂K-bit code plus a K-entry codebook: {caption}K = 4 is the lecture's factor of four.")),
         Section::figure(vq_rgb, "The colour photo quantized to 4 and 16 colours", "k-means on RGB triples picks the 4 or 16 colours that best cover the image."),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: chapter 5
+
+/// A horizontal dendrogram: the root on the left, leaves on the right with their names, the
+/// subtrees of a cut into `k` clusters coloured (no axes; a scale bar gives the height).
+fn dendrogram_plot(
+    tree: &unsupervised::hierarchical::Dendrogram,
+    names: &[String],
+    k: usize,
+    title: String,
+) -> Result<Plot, String> {
+    let n = tree.n;
+    let labels = tree.cut_k(k).map_err(|e| e.to_string())?;
+    let order = tree.leaf_order();
+    let (mut pos, mut height, mut colour) = (
+        vec![0.0; 2 * n - 1],
+        vec![0.0; 2 * n - 1],
+        vec![None; 2 * n - 1],
+    );
+    for (p, &leaf) in order.iter().enumerate() {
+        pos[leaf] = (n - 1 - p) as f64;
+        colour[leaf] = Some(labels[leaf]);
+    }
+    let mut by_colour: Vec<Vec<[f64; 4]>> = vec![Vec::new(); k + 1];
+    for (r, m) in tree.merges.iter().enumerate() {
+        let c = n + r;
+        height[c] = m.height;
+        pos[c] = 0.5 * (pos[m.a] + pos[m.b]);
+        // A fusion below the cut stays inside one cluster and takes its colour.
+        colour[c] = (r < n - k).then(|| colour[m.a]).flatten();
+        let slot = colour[c].unwrap_or(k);
+        for child in [m.a, m.b] {
+            by_colour[slot].push([-height[child], pos[child], -m.height, pos[child]]);
+        }
+        by_colour[slot].push([-m.height, pos[m.a], -m.height, pos[m.b]]);
+    }
+    let top = tree.merges.last().map_or(1.0, |m| m.height);
+    let mut plot = Plot::new(title)
+        .no_axes()
+        .x_range(-1.02 * top, 0.42 * top)
+        .y_range(-3.0, n as f64);
+    for (slot, segs) in by_colour.iter().enumerate() {
+        let colour = if slot == k {
+            "#777"
+        } else {
+            plot::class_color(slot)
+        };
+        plot = plot.segments(segs, colour);
+    }
+    for (p, &leaf) in order.iter().enumerate() {
+        let name = names.get(leaf).cloned().unwrap_or_else(|| leaf.to_string());
+        plot = plot.text(
+            0.02 * top,
+            (n - 1 - p) as f64 - 0.35,
+            name,
+            plot::class_color(labels[leaf]),
+        );
+    }
+    // Scale bar: one unit of height.
+    let unit = plot::nice_ticks(0.0, top, 4).get(1).copied().unwrap_or(1.0);
+    plot = plot
+        .segments(&[[-top, -2.0, -top + unit, -2.0]], "#000")
+        .text(-top, -1.6, format!("height {unit}"), "#000");
+    Ok(plot)
+}
+
+/// Chapter 5: USArrests dendrograms for three linkages with the cut at k = 4, and single
+/// linkage's chaining.
+fn tour_hierarchical(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::hierarchical::{cophenetic_correlation, linkage, Condensed, Linkage, Metric};
+    let e = |e: unsupervised::Error| e.to_string();
+    let arrests = datasets::usarrests().map_err(e)?;
+    let names = arrests.row_names.clone().unwrap_or_default();
+    let x = arrests.x.standardize().map_err(e)?.0;
+    let d = Condensed::from_points(&x, Metric::Euclidean).map_err(e)?;
+    let mut fig = Figure::new(
+        "USArrests (standardised), cut into 4 clusters",
+        3,
+        330.0,
+        640.0,
+    );
+    let mut notes = Vec::new();
+    for method in [Linkage::Complete, Linkage::Average, Linkage::Single] {
+        let tree = linkage(&d, method).map_err(e)?;
+        let ccc = cophenetic_correlation(&d, &tree).map_err(e)?;
+        notes.push(format!("{method:?}: {ccc:.3}"));
+        fig.push(dendrogram_plot(
+            &tree,
+            &names,
+            4,
+            format!("{method:?} linkage"),
+        )?);
+    }
+    let trees = ctx.save_svg("hierarchical-usarrests.svg", &fig)?;
+
+    // Chaining: two blobs joined by a thin bridge of points. Single linkage follows the
+    // bridge and keeps almost everything in one cluster; complete and Ward split the blobs.
+    let blobs = datasets::blobs(120, 2, 2, 0.5, ctx.seed + 5).map_err(e)?;
+    let truth = blobs.labels.clone().unwrap_or_default();
+    let mean_of = |c: usize| -> Vec<f64> {
+        let rows: Vec<usize> = (0..truth.len()).filter(|&i| truth[i] == c).collect();
+        (0..2)
+            .map(|j| rows.iter().map(|&i| blobs.x[(i, j)]).sum::<f64>() / rows.len().max(1) as f64)
+            .collect()
+    };
+    let (a, b) = (mean_of(0), mean_of(1));
+    let mut values = blobs.x.as_slice().to_vec();
+    // Bridge points closer together than the points inside a blob.
+    let steps = 40;
+    for t in 1..steps {
+        let s = t as f64 / steps as f64;
+        values.extend([a[0] + s * (b[0] - a[0]), a[1] + s * (b[1] - a[1])]);
+    }
+    let x = Matrix::new(values.len() / 2, 2, values).map_err(e)?;
+    let d = Condensed::from_points(&x, Metric::Euclidean).map_err(e)?;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let mut chain_fig = Figure::new(
+        "Chaining: two blobs and a bridge, cut into 2 clusters",
+        3,
+        300.0,
+        300.0,
+    );
+    for method in [Linkage::Single, Linkage::Complete, Linkage::Ward] {
+        let labels = linkage(&d, method).and_then(|t| t.cut_k(2)).map_err(e)?;
+        let small = labels
+            .iter()
+            .filter(|&&l| l == 1)
+            .count()
+            .min(labels.iter().filter(|&&l| l == 0).count());
+        chain_fig.push(
+            Plot::new(format!(
+                "{method:?}: the smaller cluster has {small} point{}",
+                if small == 1 { "" } else { "s" }
+            ))
+            .scatter_classes(&xs, &ys, &labels, &[])
+            .map_err(e)?
+            .equal_aspect(),
+        );
+    }
+    let chaining = ctx.save_svg("hierarchical-chaining.svg", &chain_fig)?;
+    Ok(vec![
+        Section::figure(trees, "Dendrograms of the 50 states for complete, average and single linkage (Euclidean distance on standardised data), coloured by the cut into 4 clusters", &format!("complete and average linkage give compact, balanced groups; single linkage fuses states one at a time onto a growing cluster (chaining), so its 4-cluster cut leaves three tiny clusters. Cophenetic correlations: {}.", notes.join(", "))),
+        Section::figure(chaining, "Single linkage's chaining", "a bridge of evenly spaced points is enough for single linkage (left) to join the two blobs early: its two clusters are one big cluster and a straggler. Complete linkage and Ward cut the blobs apart."),
     ])
 }
 

@@ -58,12 +58,13 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/6] datasets",
-            "[2/6] linalg",
-            "[3/6] eigen",
-            "[4/6] pca",
-            "[5/6] kmeans",
-            "[6/6] spectral"
+            "[1/7] datasets",
+            "[2/7] linalg",
+            "[3/7] eigen",
+            "[4/7] pca",
+            "[5/7] kmeans",
+            "[6/7] hierarchical",
+            "[7/7] spectral"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -359,4 +360,46 @@ fn spectral_json_has_the_contracted_keys() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("neighbors = 0"));
+}
+
+#[test]
+fn hclust_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "hclust",
+            "--data",
+            "usarrests",
+            "--standardize",
+            "--linkage",
+            "complete",
+        ])
+        .args(["--k", "4", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // SciPy's first fusion: rows 14 and 28 at 0.20585385715734808.
+    assert!(
+        text.starts_with("{\"heights\":[0.2058538571573480"),
+        "{}",
+        &text[..80]
+    );
+    for key in [
+        "\"merges\":[[14,28],[12,31],",
+        "\"sizes\":[2,2,",
+        "\"labels\":[",
+        "\"cophenetic_correlation\":0.69794",
+    ] {
+        assert!(text.contains(key), "{key} missing");
+    }
+    let bad = bin()
+        .args(["hclust", "--linkage", "wards"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("linkage = wards"));
 }
