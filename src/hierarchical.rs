@@ -62,6 +62,8 @@ impl Metric {
 pub struct Condensed {
     n: usize,
     values: Vec<f64>,
+    /// `row_start[i] + j` is pair (i, j)'s position for i < j (wrapping: row 0 starts at -1).
+    row_start: Vec<usize>,
 }
 
 impl Condensed {
@@ -108,7 +110,7 @@ impl Condensed {
                 });
             }
         }
-        Ok(Condensed { n, values })
+        Ok(Condensed::new(n, values))
     }
 
     /// A precomputed square dissimilarity matrix: symmetric, zero diagonal, finite and
@@ -149,7 +151,7 @@ impl Condensed {
                 values.push(a);
             }
         }
-        Ok(Condensed { n, values })
+        Ok(Condensed::new(n, values))
     }
 
     /// The number of points.
@@ -162,9 +164,22 @@ impl Condensed {
         &self.values
     }
 
+    /// Wraps the values of n points, in condensed order.
+    fn new(n: usize, values: Vec<f64>) -> Condensed {
+        let row_start = (0..n)
+            .map(|i| (n * i - i * (i + 1) / 2).wrapping_sub(i + 1))
+            .collect();
+        Condensed {
+            n,
+            values,
+            row_start,
+        }
+    }
+
     #[inline]
     fn index(&self, i: usize, j: usize) -> usize {
-        condensed_index(self.n, i, j)
+        let (i, j) = if i < j { (i, j) } else { (j, i) };
+        self.row_start[i].wrapping_add(j)
     }
 
     /// The dissimilarity of points i and j (0 when i = j).
@@ -174,11 +189,6 @@ impl Condensed {
         } else {
             self.values[self.index(i, j)]
         }
-    }
-
-    fn set(&mut self, i: usize, j: usize, v: f64) {
-        let k = self.index(i, j);
-        self.values[k] = v;
     }
 }
 
@@ -289,14 +299,10 @@ pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
             "must be finite and non-negative",
         ));
     }
-    let mut work = d.clone();
-    if method.squared() {
-        work.values.iter_mut().for_each(|v| *v *= *v);
-    }
     let mut raw = match method {
-        Linkage::Single => prim(&work),
-        Linkage::Centroid | Linkage::Median => generic(work, method),
-        _ => nn_chain(work, method),
+        Linkage::Single => prim(d),
+        Linkage::Centroid | Linkage::Median => generic(d, method),
+        _ => nn_chain(d, method),
     };
     if method.squared() {
         raw.iter_mut().for_each(|m| m.2 = m.2.sqrt());
@@ -352,8 +358,11 @@ fn prim(d: &Condensed) -> Vec<RawMerge> {
 /// clusters are each other's nearest (a reciprocal pair), and fuse them. For a reducible
 /// linkage a fusion never brings a third cluster closer than the nearer of the two, so the
 /// rest of the chain stays valid and the walk continues from where it was.
-fn nn_chain(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
+fn nn_chain(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
     let n = d.n();
+    // The walk reads whole rows, so it works on the full square matrix: in condensed
+    // storage half of a row is a column, one cache miss per entry.
+    let mut m = square(d, method.squared());
     let mut size = vec![1usize; n];
     let mut active: Vec<usize> = (0..n).collect();
     let mut chain: Vec<usize> = Vec::with_capacity(n);
@@ -364,12 +373,13 @@ fn nn_chain(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
         }
         let a = chain[chain.len() - 1];
         let prev = (chain.len() >= 2).then(|| chain[chain.len() - 2]);
+        let row = m.row(a);
         // The nearest other cluster; on a tie the previous chain element wins (so the
         // chain cannot cycle), then the smaller index.
-        let mut best = prev.map(|p| (d.get(a, p), p));
+        let mut best = prev.map(|p| (row[p], p));
         for &x in &active {
-            if x != a && best.is_none_or(|(bd, _)| d.get(a, x) < bd) {
-                best = Some((d.get(a, x), x));
+            if x != a && best.is_none_or(|(bd, _)| row[x] < bd) {
+                best = Some((row[x], x));
             }
         }
         let Some((h, b)) = best else { break };
@@ -384,20 +394,70 @@ fn nn_chain(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
         for &k in &active {
             if k != lo && k != hi {
                 let v = method.update(
-                    d.get(lo, k),
-                    d.get(hi, k),
+                    m.get(lo, k),
+                    m.get(hi, k),
                     h,
                     size[lo] as f64,
                     size[hi] as f64,
                     size[k] as f64,
                 );
-                d.set(hi, k, v);
+                m.set(hi, k, v);
             }
         }
         size[hi] += size[lo];
         active.retain(|&x| x != lo);
     }
     merges
+}
+
+/// A full symmetric n x n matrix, row-major: what the fusion loops work on.
+struct Square {
+    n: usize,
+    m: Vec<f64>,
+}
+
+impl Square {
+    #[inline]
+    fn get(&self, i: usize, j: usize) -> f64 {
+        self.m[i * self.n + j]
+    }
+    #[inline]
+    fn row(&self, i: usize) -> &[f64] {
+        &self.m[i * self.n..(i + 1) * self.n]
+    }
+    #[inline]
+    fn set(&mut self, i: usize, j: usize, v: f64) {
+        self.m[i * self.n + j] = v;
+        self.m[j * self.n + i] = v;
+    }
+}
+
+/// The full matrix of a condensed one, its entries squared if asked (centroid, median,
+/// Ward), mirrored in tiles so that both the reads and the writes stay in cache.
+fn square(d: &Condensed, squared: bool) -> Square {
+    const TILE: usize = 64;
+    let n = d.n();
+    let mut m = vec![0.0; n * n];
+    for i in 0..n {
+        if i + 1 < n {
+            let start = d.index(i, i + 1);
+            let row = &d.values[start..start + n - i - 1];
+            let out = &mut m[i * n + i + 1..(i + 1) * n];
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = if squared { v * v } else { v };
+            }
+        }
+    }
+    for i0 in (0..n).step_by(TILE) {
+        for j0 in (i0..n).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(n) {
+                for j in j0.max(i + 1)..(j0 + TILE).min(n) {
+                    m[j * n + i] = m[i * n + j];
+                }
+            }
+        }
+    }
+    Square { n, m }
 }
 // ANCHOR_END: nn_chain
 
@@ -406,20 +466,21 @@ fn nn_chain(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
 /// nearest neighbour among the clusters after it and that distance, in a priority queue.
 /// The smallest entry is fused once it is confirmed current. Centroid and median distances
 /// can shrink after a fusion, which the nearest-neighbour chain cannot handle.
-fn generic(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
+fn generic(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
     let n = d.n();
+    let mut d = square(d, method.squared());
     let mut size = vec![1usize; n];
     let mut active = vec![true; n];
     let mut neighbor = vec![0usize; n];
     let mut mindist = vec![f64::INFINITY; n];
     let mut queue = BinaryHeap::new();
-    let nearest_after = |d: &Condensed, active: &[bool], i: usize| -> (usize, f64) {
-        (i + 1..d.n())
+    let nearest_after = |d: &Square, active: &[bool], i: usize| -> (usize, f64) {
+        let row = d.row(i);
+        (i + 1..n)
             .filter(|&j| active[j])
             .fold((i, f64::INFINITY), |best, j| {
-                let v = d.get(i, j);
-                if v < best.1 {
-                    (j, v)
+                if row[j] < best.1 {
+                    (j, row[j])
                 } else {
                     best
                 }
@@ -617,11 +678,12 @@ impl Dendrogram {
             let (a, b) = (spans[m.a], spans[m.b]);
             for &p in &order[a.0..a.1] {
                 for &q in &order[b.0..b.1] {
-                    values[condensed_index(n, p, q)] = m.height;
+                    let (p, q) = (p.min(q), p.max(q));
+                    values[n * p - p * (p + 1) / 2 + q - p - 1] = m.height;
                 }
             }
         }
-        Condensed { n, values }
+        Condensed::new(n, values)
     }
 
     /// Leaves in drawing order (left to right), each cluster's smaller-named child first.
@@ -640,12 +702,6 @@ impl Dendrogram {
         }
         order
     }
-}
-
-/// Where pair (i, j), i ≠ j, sits in a condensed matrix of n points.
-fn condensed_index(n: usize, i: usize, j: usize) -> usize {
-    let (i, j) = if i < j { (i, j) } else { (j, i) };
-    n * i - i * (i + 1) / 2 + j - i - 1
 }
 
 /// The cophenetic correlation: Pearson's correlation between the original dissimilarities
