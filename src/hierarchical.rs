@@ -9,7 +9,8 @@
 //! and every linkage here updates it by a Lance–Williams formula from the old values, so the
 //! data are never revisited. The result is a dendrogram in SciPy's `linkage` format.
 //!
-//! Three algorithms, as Müllner (2011) recommends, all O(n²) memory:
+//! Three algorithms, as Müllner (2011) recommends, all O(n²) memory (the fusion loops copy
+//! the condensed matrix into a full square one, whose rows are contiguous):
 //! - single linkage: Prim's minimum spanning tree on the dense matrix, O(n²) time;
 //! - complete, average, weighted, Ward: the nearest-neighbour chain, O(n²) time (these
 //!   linkages are *reducible*, which makes a chain of mutual nearest neighbours valid);

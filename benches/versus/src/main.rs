@@ -8,6 +8,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- spectral
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- kmeans
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- pca
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- hclust
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -19,6 +20,7 @@ use std::time::Instant;
 mod cluster;
 mod eigen;
 mod gemm;
+mod hclust;
 
 /// A comma-separated list of numbers from the environment, or the default.
 /// `VERSUS_SIZES=512,1024 VERSUS_THREADS=1` narrows a run.
@@ -67,9 +69,10 @@ fn main() {
         "lanczos" => eigen::run_lanczos(),
         "spectral" => eigen::run_spectral(),
         "kmeans" => cluster::run_kmeans(),
+        "hclust" => hclust::run(),
         "pca" => cluster::run_pca(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust");
             std::process::exit(2);
         }
     }
