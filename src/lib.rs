@@ -17,6 +17,7 @@ pub mod hierarchical;
 pub mod kmeans;
 pub mod linalg;
 pub mod metrics;
+pub mod mixture;
 pub mod pca;
 pub mod plot;
 pub mod rand;

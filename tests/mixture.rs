@@ -1,0 +1,178 @@
+//! Chapter 6: EM never lowers the likelihood; Old Faithful's two-component maximum
+//! likelihood (mclust's -1130.264, confirmed by an independent NumPy EM); every covariance
+//! shape; BIC; sampling; collapse and bad input.
+
+use proptest::prelude::*;
+use unsupervised::datasets;
+use unsupervised::mixture::{Covariance, GaussianMixture, Start};
+use unsupervised::{Error, Matrix, Rng};
+
+fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
+    let mut rng = Rng::seed_from_u64(seed);
+    Matrix::from_fn(n, d, |i, _| rng.normal() + 3.0 * (i % 3) as f64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Neither step can lower the likelihood (Jensen's inequality): the trace never falls,
+    /// up to rounding, for every covariance shape and both starts.
+    #[test]
+    fn the_log_likelihood_never_decreases(n in 20usize..120, d in 1usize..4, k in 1usize..4, seed in any::<u64>(), shape in 0usize..4, random in any::<bool>()) {
+        let x = random_points(n, d, seed);
+        let covariance = [Covariance::Full, Covariance::Diagonal, Covariance::Spherical, Covariance::Tied][shape];
+        let start = if random { Start::Random } else { Start::KMeans };
+        let fit = GaussianMixture::new(k).covariance(covariance).start(start).seed(seed).tol(1e-8).max_iter(200).fit(&x);
+        let fit = match fit {
+            Ok(f) => f,
+            // A collapsed component is reported, never silently patched.
+            Err(e) => { prop_assert!(e.to_string().contains("collapsed"), "{}", e); return Ok(()); }
+        };
+        for w in fit.trace.log_likelihood.windows(2) {
+            prop_assert!(w[1] >= w[0] - 1e-10 * w[0].abs().max(1.0), "fell from {} to {}", w[0], w[1]);
+        }
+        prop_assert!((fit.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let p = fit.predict_proba(&x).unwrap();
+        for r in p.iter_rows() {
+            prop_assert!((r.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn old_faithful_reaches_the_two_component_maximum_likelihood() {
+    let x = datasets::faithful().unwrap().x;
+    let fit = GaussianMixture::new(2)
+        .tol(1e-12)
+        .max_iter(2000)
+        .fit(&x)
+        .unwrap();
+    assert!(fit.trace.converged);
+    // mclust (VVV, G = 2) and a NumPy EM run to convergence: ln L = -1130.2640 (272 points).
+    let ll = fit.score(&x).unwrap() * 272.0;
+    assert!((ll + 1130.26396).abs() < 1e-4, "{ll}");
+    let (short, long) = if fit.means[(0, 0)] < fit.means[(1, 0)] {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    assert!(
+        (fit.weights[short] - 0.3558729).abs() < 1e-5,
+        "{:?}",
+        fit.weights
+    );
+    assert!((fit.means[(short, 0)] - 2.03638856).abs() < 1e-5);
+    assert!((fit.means[(long, 1)] - 79.96811626).abs() < 1e-4);
+    // BIC = -2 ln L + 11 ln 272 = 2322.19, and it prefers 2 components to 1, 3 or 4.
+    let bic = |k| {
+        let f = GaussianMixture::new(k).n_init(3).tol(1e-8).fit(&x).unwrap();
+        f.bic(&x).unwrap()
+    };
+    assert!((fit.bic(&x).unwrap() - 2322.19174).abs() < 1e-3);
+    let b2 = bic(2);
+    assert!(bic(1) > b2 && bic(3) > b2 && bic(4) > b2);
+    // Two components explain the data far better than one Gaussian (the lecture's figure).
+    let one = GaussianMixture::new(1).fit(&x).unwrap();
+    assert!(fit.score(&x).unwrap() > one.score(&x).unwrap() + 0.5);
+}
+
+#[test]
+fn covariance_shapes_and_parameter_counts() {
+    let x = random_points(300, 3, 5);
+    for (shape, params) in [
+        (Covariance::Full, 3 * 3 + 3 * 6 + 2),
+        (Covariance::Diagonal, 3 * 3 + 3 * 3 + 2),
+        (Covariance::Spherical, 3 * 3 + 3 + 2),
+        (Covariance::Tied, 3 * 3 + 6 + 2),
+    ] {
+        let fit = GaussianMixture::new(3).covariance(shape).fit(&x).unwrap();
+        assert_eq!(fit.n_parameters(), params, "{shape:?}");
+        for c in &fit.covariances {
+            for r in 0..3 {
+                for q in 0..3 {
+                    assert_eq!(c[(r, q)], c[(q, r)]);
+                    let off_diagonal_zero =
+                        matches!(shape, Covariance::Diagonal | Covariance::Spherical);
+                    if r != q && off_diagonal_zero {
+                        assert_eq!(c[(r, q)], 0.0, "{shape:?}");
+                    }
+                }
+            }
+            if shape == Covariance::Spherical {
+                assert!(c[(0, 0)] == c[(1, 1)] && c[(1, 1)] == c[(2, 2)]);
+            }
+        }
+        if shape == Covariance::Tied {
+            assert!(fit.covariances.iter().all(|c| c == &fit.covariances[0]));
+        }
+        assert!(fit.aic(&x).unwrap() < fit.bic(&x).unwrap());
+    }
+}
+
+#[test]
+fn samples_refit_to_the_same_mixture() {
+    let x = datasets::faithful().unwrap().x;
+    let fit = GaussianMixture::new(2).tol(1e-8).fit(&x).unwrap();
+    let (draws, labels) = fit.sample(20_000, 3).unwrap();
+    assert_eq!(labels.len(), 20_000);
+    let again = GaussianMixture::new(2).tol(1e-8).fit(&draws).unwrap();
+    let order = |f: &unsupervised::mixture::FittedGmm| {
+        if f.means[(0, 0)] < f.means[(1, 0)] {
+            [0, 1]
+        } else {
+            [1, 0]
+        }
+    };
+    for (a, b) in order(&fit).into_iter().zip(order(&again)) {
+        assert!((fit.weights[a] - again.weights[b]).abs() < 0.02);
+        assert!((fit.means[(a, 1)] - again.means[(b, 1)]).abs() < 0.5);
+    }
+    assert_eq!(fit.predict(&x).unwrap().len(), 272);
+}
+
+#[test]
+fn bad_input_and_collapse_get_clear_errors() {
+    let x = random_points(30, 2, 1);
+    assert!(GaussianMixture::new(0)
+        .fit(&x)
+        .unwrap_err()
+        .to_string()
+        .contains("k = 0"));
+    assert!(GaussianMixture::new(31).fit(&x).is_err());
+    assert!(GaussianMixture::new(2)
+        .reg_covar(-1.0)
+        .fit(&x)
+        .unwrap_err()
+        .to_string()
+        .contains("reg_covar"));
+    assert!(matches!(
+        GaussianMixture::new(2).fit(&Matrix::zeros(0, 2)),
+        Err(Error::Empty { .. })
+    ));
+    let mut nan = x.clone();
+    nan[(7, 1)] = f64::INFINITY;
+    assert!(matches!(
+        GaussianMixture::new(2).fit(&nan),
+        Err(Error::NonFinite {
+            row: 7,
+            column: 1,
+            ..
+        })
+    ));
+    assert!(Covariance::parse("banded")
+        .unwrap_err()
+        .to_string()
+        .contains("banded"));
+    // More components than distinct points: the k-means start says so.
+    let twins = Matrix::from_fn(10, 2, |i, _| (i % 2) as f64);
+    let e = GaussianMixture::new(3).fit(&twins).unwrap_err().to_string();
+    assert!(e.contains("2 distinct"), "{e}");
+    // Duplicated points are fine: reg_covar keeps each covariance invertible.
+    let fit = GaussianMixture::new(2).fit(&twins).unwrap();
+    assert!(fit.score(&twins).unwrap().is_finite());
+    let fitted = GaussianMixture::new(2).fit(&x).unwrap();
+    assert!(matches!(
+        fitted.predict(&Matrix::zeros(2, 3)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
