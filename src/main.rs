@@ -206,6 +206,43 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "gmm",
+        about: "Gaussian mixture fitted by EM (chapter 6)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--k",
+                value: Some("K"),
+                help: "number of components (default 2)",
+            },
+            Flag {
+                name: "--covariance",
+                value: Some("SHAPE"),
+                help: "full (default), diag, spherical or tied",
+            },
+            Flag {
+                name: "--n-init",
+                value: Some("N"),
+                help: "EM runs from different starts; the best likelihood wins (default 1)",
+            },
+            Flag {
+                name: "--tol",
+                value: Some("T"),
+                help: "stop when the mean log-likelihood changes by at most T (default 1e-3)",
+            },
+            Flag {
+                name: "--standardize",
+                value: None,
+                help: "divide each column by its standard deviation first",
+            },
+            SEED,
+            JSON,
+        ],
+    },
+    Command {
         name: "hclust",
         about: "agglomerative hierarchical clustering (chapter 5)",
         flags: &[
@@ -433,6 +470,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "kmeans" => kmeans_command(&parsed),
         "spectral" => spectral_command(&parsed),
         "hclust" => hclust_command(&parsed),
+        "gmm" => gmm_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -763,6 +801,77 @@ fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
     let bytes =
         datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(m)).map_err(|e| e.to_string())?;
     write_atomically(&Path::new(dir).join(name), &bytes)
+}
+
+// ---------------------------------------------------------------- `gmm`
+
+/// `unsupervised gmm --data faithful --k 2 --covariance full --seed 0 --json`:
+/// `{"mean_log_likelihood": l, "weights": [...], "means": [[...]], "covariances": [[[...]]],
+/// "bic": b, "aic": a, "iterations": n, "converged": bool, "log_likelihood_trace": [...]}`.
+fn gmm_command(args: &Args) -> Result<(), String> {
+    use unsupervised::mixture::{Covariance, GaussianMixture};
+    let e = |e: unsupervised::Error| e.to_string();
+    let options = data_options(args)?;
+    let d = datasets::load(args.text("--data").unwrap_or("faithful"), &options).map_err(e)?;
+    let x = if args.has("--standardize") {
+        d.x.standardize().map_err(e)?.0
+    } else {
+        d.x.clone()
+    };
+    let k = args.get("--k", "a whole number")?.unwrap_or(2);
+    let covariance = Covariance::parse(args.text("--covariance").unwrap_or("full")).map_err(e)?;
+    let mut gmm = GaussianMixture::new(k)
+        .covariance(covariance)
+        .seed(options.seed);
+    if let Some(n) = args.get("--n-init", "a whole number")? {
+        gmm = gmm.n_init(n);
+    }
+    if let Some(t) = args.get("--tol", "a number")? {
+        gmm = gmm.tol(t);
+    }
+    let started = Instant::now();
+    let fit = gmm.fit(&x).map_err(e)?;
+    let score = fit.score(&x).map_err(e)?;
+    eprintln!(
+        "gmm: k = {k} ({covariance:?}) on {} ({} x {}): mean log-likelihood {score:.6} after {} iterations in {:.3} s",
+        d.name,
+        x.rows(),
+        x.cols(),
+        fit.trace.n_iter,
+        started.elapsed().as_secs_f64()
+    );
+    if !fit.trace.converged {
+        eprintln!("warning: EM stopped at its iteration limit before the likelihood settled");
+    }
+    let nums = |v: &[f64]| Json::Arr(v.iter().map(|&x| Json::Num(x)).collect());
+    let rows = |m: &Matrix<f64>| Json::Arr(m.iter_rows().map(nums).collect());
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("mean_log_likelihood", Json::Num(score)),
+            ("weights", nums(&fit.weights)),
+            ("means", rows(&fit.means)),
+            (
+                "covariances",
+                Json::Arr(fit.covariances.iter().map(rows).collect()),
+            ),
+            ("bic", Json::Num(fit.bic(&x).map_err(e)?)),
+            ("aic", Json::Num(fit.aic(&x).map_err(e)?)),
+            ("iterations", Json::Int(fit.trace.n_iter as i64)),
+            ("converged", Json::Bool(fit.trace.converged)),
+            ("log_likelihood_trace", nums(&fit.trace.log_likelihood)),
+        ]);
+        say!("{}", doc.render());
+    } else {
+        for c in 0..k {
+            say!(
+                "component {c}: weight {:.4}, mean {:?}",
+                fit.weights[c],
+                fit.means.row(c)
+            );
+        }
+        say!("BIC {:.3}", fit.bic(&x).map_err(e)?);
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- `hclust`
@@ -1228,6 +1337,12 @@ const CHAPTERS: &[Chapter] = &[
         title: "5 · Hierarchical clustering",
         book_page: "05-hierarchical.html",
         run: tour_hierarchical,
+    },
+    Chapter {
+        name: "mixture",
+        title: "6 · Gaussian mixtures and EM",
+        book_page: "06-mixture.html",
+        run: tour_mixture,
     },
     Chapter {
         name: "spectral",
@@ -2120,6 +2235,141 @@ fn tour_hierarchical(ctx: &TourContext) -> Result<Vec<Section>, String> {
     Ok(vec![
         Section::figure(trees, "Dendrograms of the 50 states for complete, average and single linkage (Euclidean distance on standardised data), coloured by the cut into 4 clusters", &format!("complete and average linkage give compact, balanced groups; single linkage fuses states one at a time onto a growing cluster (chaining), so its 4-cluster cut leaves three tiny clusters. Cophenetic correlations: {}.", notes.join(", "))),
         Section::figure(chaining, "Single linkage's chaining", "a bridge of evenly spaced points is enough for single linkage (left) to join the two blobs early: its two clusters are one big cluster and a straggler. Complete linkage and Ward cut the blobs apart."),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: chapter 6
+
+/// Chapter 6: Old Faithful with one Gaussian and with two, EM's log-likelihood per
+/// iteration, BIC against k, and the k-means limit.
+fn tour_mixture(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::mixture::{Covariance, FittedGmm, GaussianMixture, Start};
+    let e = |e: unsupervised::Error| e.to_string();
+    let x = datasets::faithful().map_err(e)?.x;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let with_ellipses = |title: String, fit: &FittedGmm| -> Result<Plot, String> {
+        let labels = fit.predict(&x).map_err(e)?;
+        let mut p = Plot::new(title)
+            .x_label("eruption (minutes)")
+            .y_label("waiting (minutes)")
+            .scatter_classes(&xs, &ys, &labels, &[])
+            .map_err(e)?;
+        for c in 0..fit.k() {
+            let cov = &fit.covariances[c];
+            let sigma = [[cov[(0, 0)], cov[(0, 1)]], [cov[(1, 0)], cov[(1, 1)]]];
+            for k in [1.0, 2.0] {
+                p = p
+                    .ellipse((fit.means[(c, 0)], fit.means[(c, 1)]), sigma, k, "#222")
+                    .map_err(e)?;
+            }
+        }
+        Ok(p)
+    };
+    let one = GaussianMixture::new(1).fit(&x).map_err(e)?;
+    let two = GaussianMixture::new(2).tol(1e-8).fit(&x).map_err(e)?;
+    let n = x.rows() as f64;
+    let fig = Figure::new(
+        "Old Faithful: one Gaussian against a mixture of two (1 and 2 standard deviations)",
+        2,
+        380.0,
+        340.0,
+    )
+    .with(with_ellipses(
+        format!("one Gaussian: ln L = {:.1}", one.score(&x).map_err(e)? * n),
+        &one,
+    )?)
+    .with(with_ellipses(
+        format!(
+            "two components: ln L = {:.1}",
+            two.score(&x).map_err(e)? * n
+        ),
+        &two,
+    )?);
+    let faithful = ctx.save_svg("mixture-faithful.svg", &fig)?;
+
+    // EM's climb from a random start, and BIC against k.
+    let slow = GaussianMixture::new(2)
+        .start(Start::Random)
+        .seed(ctx.seed)
+        .tol(1e-10)
+        .fit(&x)
+        .map_err(e)?;
+    let trace = &slow.trace.log_likelihood;
+    let its: Vec<f64> = (0..trace.len()).map(|i| i as f64).collect();
+    let climb = Plot::new(format!(
+        "EM from random responsibilities: {} iterations",
+        slow.trace.n_iter
+    ))
+    .x_label("iteration")
+    .y_label("mean log-likelihood (nats)")
+    .line(&its, trace, plot::class_color(0), "")
+    .map_err(e)?;
+    let ks: Vec<f64> = (1..=6).map(|k| k as f64).collect();
+    let mut bics = Vec::new();
+    for k in 1..=6 {
+        let f = GaussianMixture::new(k)
+            .n_init(3)
+            .seed(ctx.seed)
+            .fit(&x)
+            .map_err(e)?;
+        bics.push(f.bic(&x).map_err(e)?);
+    }
+    let best = ks[bics
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, &v)| if v < bics[b] { i } else { b })];
+    let bic_plot = Plot::new(format!("BIC against k (lowest at k = {best})"))
+        .x_label("components k")
+        .y_label("BIC")
+        .line(&ks, &bics, plot::class_color(1), "")
+        .map_err(e)?
+        .points(&ks, &bics, plot::class_color(1))
+        .map_err(e)?;
+    let climb_file = ctx.save_svg(
+        "mixture-em.svg",
+        &Figure::new("", 2, 380.0, 300.0).with(climb).with(bic_plot),
+    )?;
+
+    // The k-means limit: a shared, fixed covariance εI.
+    let blobs = datasets::blobs(300, 2, 3, 1.2, ctx.seed + 4).map_err(e)?.x;
+    let (bx, by) = (blobs.column(0), blobs.column(1));
+    let mut limit = Figure::new("EM with a fixed shared covariance εI (black: no component takes more than 0.99 of the point)", 3, 300.0, 300.0);
+    for variance in [4.0, 1.0, 1e-4] {
+        let fit = GaussianMixture::new(3)
+            .covariance(Covariance::Fixed { variance })
+            .start(Start::Random)
+            .seed(ctx.seed + 2)
+            .tol(1e-10)
+            .max_iter(500)
+            .fit(&blobs)
+            .map_err(e)?;
+        let p = fit.predict_proba(&blobs).map_err(e)?;
+        let shared = p
+            .iter_rows()
+            .filter(|r| r.iter().copied().fold(0.0, f64::max) < 0.99)
+            .count();
+        let labels = fit.predict(&blobs).map_err(e)?;
+        // Shared points (no responsibility above 0.99) drawn large over the hard ones.
+        let (sx, sy): (Vec<f64>, Vec<f64>) = p
+            .iter_rows()
+            .enumerate()
+            .filter(|(_, r)| r.iter().copied().fold(0.0, f64::max) < 0.99)
+            .map(|(i, _)| (bx[i], by[i]))
+            .unzip();
+        limit.push(
+            Plot::new(format!("ε = {variance}: {shared} points shared"))
+                .scatter_classes(&bx, &by, &labels, &[])
+                .map_err(e)?
+                .markers(&sx, &sy, "#000", 3.5)
+                .map_err(e)?
+                .equal_aspect(),
+        );
+    }
+    let limit_file = ctx.save_svg("mixture-kmeans-limit.svg", &limit)?;
+    Ok(vec![
+        Section::figure(faithful, "Old Faithful: one Gaussian against a mixture of two, with 1σ and 2σ ellipses", "one Gaussian spreads over both clusters and puts its peak where there is no data; two components find the short and the long eruptions (weights about 0.36 and 0.64)."),
+        Section::figure(climb_file, "EM's log-likelihood per iteration, and BIC against the number of components", "the likelihood never falls; it climbs in steps as the components find the clusters. BIC adds a penalty for the parameters and is lowest at two components."),
+        Section::figure(limit_file, "The k-means limit of EM (Bishop §9.3.2)", "with a wide shared covariance, the points between clusters are shared between components (black); as ε shrinks every responsibility becomes 0 or 1, and EM's updates become Lloyd's."),
     ])
 }
 

@@ -74,7 +74,7 @@ pub fn expectation_maximization<M: ExpectationMaximization>(
 // ANCHOR_END: em
 
 /// The shape each component's covariance may take.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Covariance {
     /// A full d x d matrix per component.
     #[default]
@@ -85,6 +85,10 @@ pub enum Covariance {
     Spherical,
     /// One full matrix shared by all components.
     Tied,
+    /// `εI` for every component, fixed, not estimated: Bishop §9.3.2's route from EM to
+    /// k-means. As ε → 0 the responsibilities harden into nearest-mean assignments and the
+    /// M-step's means become Lloyd's.
+    Fixed { variance: f64 },
 }
 
 impl Covariance {
@@ -212,6 +216,15 @@ impl GaussianMixture {
                 format!("{}, {}", self.n_init, self.max_iter),
                 "need at least one run and one iteration",
             ));
+        }
+        if let Covariance::Fixed { variance } = self.covariance {
+            if !(variance > 0.0 && variance.is_finite()) {
+                return Err(Error::invalid(
+                    "variance",
+                    variance,
+                    "must be positive and finite",
+                ));
+            }
         }
         for (name, v) in [("tol", self.tol), ("reg_covar", self.reg_covar)] {
             if !(v >= 0.0 && v.is_finite()) {
@@ -390,6 +403,7 @@ impl FittedGmm {
             Covariance::Diagonal => k * d,
             Covariance::Spherical => k,
             Covariance::Tied => d * (d + 1) / 2,
+            Covariance::Fixed { .. } => 0,
         };
         k * d + cov + k - 1
     }
@@ -554,6 +568,9 @@ fn shape_covariances(
                 regularise(Matrix::from_fn(d, d, |r, q| if r == q { var } else { 0.0 }))
             })
             .collect(),
+        Covariance::Fixed { variance } => {
+            vec![Matrix::from_fn(d, d, |r, q| if r == q { variance } else { 0.0 }); scatter.len()]
+        }
         Covariance::Tied => {
             let mut total = Matrix::zeros(d, d);
             for s in &scatter {

@@ -58,13 +58,14 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/7] datasets",
-            "[2/7] linalg",
-            "[3/7] eigen",
-            "[4/7] pca",
-            "[5/7] kmeans",
-            "[6/7] hierarchical",
-            "[7/7] spectral"
+            "[1/8] datasets",
+            "[2/8] linalg",
+            "[3/8] eigen",
+            "[4/8] pca",
+            "[5/8] kmeans",
+            "[6/8] hierarchical",
+            "[7/8] mixture",
+            "[8/8] spectral"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -402,4 +403,44 @@ fn hclust_json_has_the_contracted_keys() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("linkage = wards"));
+}
+
+#[test]
+fn gmm_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "gmm",
+            "--data",
+            "faithful",
+            "--k",
+            "2",
+            "--covariance",
+            "full",
+            "--seed",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in [
+        "\"mean_log_likelihood\":-4.155",
+        "\"weights\":[",
+        "\"means\":[[",
+        "\"covariances\":[[[",
+        "\"bic\":2322.",
+        "\"iterations\":",
+    ] {
+        assert!(text.contains(key), "{key} missing: {}", &text[..200]);
+    }
+    let bad = bin()
+        .args(["gmm", "--covariance", "banded"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("covariance = banded"));
 }

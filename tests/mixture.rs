@@ -176,3 +176,44 @@ fn bad_input_and_collapse_get_clear_errors() {
         Err(Error::ShapeMismatch { .. })
     ));
 }
+
+#[test]
+fn with_a_vanishing_shared_variance_em_becomes_k_means() {
+    use unsupervised::kmeans::assign_step;
+    let x = datasets::blobs(300, 2, 3, 1.2, 4).unwrap().x;
+    let hardness = |variance: f64| {
+        let fit = GaussianMixture::new(3)
+            .covariance(Covariance::Fixed { variance })
+            .start(Start::Random)
+            .seed(2)
+            .tol(1e-12)
+            .max_iter(500)
+            .fit(&x)
+            .unwrap();
+        let p = fit.predict_proba(&x).unwrap();
+        let softest = p
+            .iter_rows()
+            .map(|r| r.iter().copied().fold(0.0, f64::max))
+            .fold(1.0, f64::min);
+        (fit, softest)
+    };
+    // A wide kernel shares points between components; a narrow one does not.
+    assert!(hardness(4.0).1 < 0.9);
+    let (fit, softest) = hardness(1e-4);
+    assert!(softest > 1.0 - 1e-9, "{softest}");
+    // EM's fixed point is Lloyd's: the means are the means of their Voronoi cells.
+    let labels = fit.predict(&x).unwrap();
+    let (voronoi, _) = assign_step(&x, &fit.means).unwrap();
+    assert_eq!(labels, voronoi);
+    for c in 0..3 {
+        let members: Vec<usize> = (0..300).filter(|&i| labels[i] == c).collect();
+        for j in 0..2 {
+            let mean = members.iter().map(|&i| x[(i, j)]).sum::<f64>() / members.len() as f64;
+            assert!((fit.means[(c, j)] - mean).abs() < 1e-9);
+        }
+    }
+    assert!(GaussianMixture::new(2)
+        .covariance(Covariance::Fixed { variance: 0.0 })
+        .fit(&x)
+        .is_err());
+}
