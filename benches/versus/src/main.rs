@@ -9,6 +9,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- kmeans
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- pca
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- hclust
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gmm
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -70,9 +71,10 @@ fn main() {
         "spectral" => eigen::run_spectral(),
         "kmeans" => cluster::run_kmeans(),
         "hclust" => hclust::run(),
+        "gmm" => cluster::run_gmm(),
         "pca" => cluster::run_pca(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm");
             std::process::exit(2);
         }
     }
