@@ -229,6 +229,11 @@ const COMMANDS: &[Command] = &[
                 help: "EM runs from different starts; the best likelihood wins (default 1)",
             },
             Flag {
+                name: "--init",
+                value: Some("NAME"),
+                help: "kmeans (default), k-means++ (seeds only) or random (responsibilities)",
+            },
+            Flag {
                 name: "--tol",
                 value: Some("T"),
                 help: "stop when the mean log-likelihood changes by at most T (default 1e-3)",
@@ -809,7 +814,7 @@ fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
 /// `{"mean_log_likelihood": l, "weights": [...], "means": [[...]], "covariances": [[[...]]],
 /// "bic": b, "aic": a, "iterations": n, "converged": bool, "log_likelihood_trace": [...]}`.
 fn gmm_command(args: &Args) -> Result<(), String> {
-    use unsupervised::mixture::{Covariance, GaussianMixture};
+    use unsupervised::mixture::{Covariance, GaussianMixture, Start};
     let e = |e: unsupervised::Error| e.to_string();
     let options = data_options(args)?;
     let d = datasets::load(args.text("--data").unwrap_or("faithful"), &options).map_err(e)?;
@@ -820,8 +825,19 @@ fn gmm_command(args: &Args) -> Result<(), String> {
     };
     let k = args.get("--k", "a whole number")?.unwrap_or(2);
     let covariance = Covariance::parse(args.text("--covariance").unwrap_or("full")).map_err(e)?;
+    let start = match args.text("--init").unwrap_or("kmeans") {
+        "kmeans" => Start::KMeans,
+        "k-means++" | "kmeans++" => Start::KMeansPlusPlus,
+        "random" => Start::Random,
+        other => {
+            return Err(format!(
+                "--init {other}: expected kmeans, k-means++ or random"
+            ))
+        }
+    };
     let mut gmm = GaussianMixture::new(k)
         .covariance(covariance)
+        .start(start)
         .seed(options.seed);
     if let Some(n) = args.get("--n-init", "a whole number")? {
         gmm = gmm.n_init(n);

@@ -13,7 +13,7 @@
 //! Neither step can lower the log-likelihood, so it rises to a local maximum.
 
 use crate::error::{Error, Result};
-use crate::kmeans::{Init, KMeans};
+use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};
 use crate::linalg::{Cholesky, Matrix};
 use crate::rand::Rng;
 
@@ -116,6 +116,9 @@ pub enum Start {
     /// Responsibilities from a k-means fit (hard, 0 or 1), as scikit-learn does.
     #[default]
     KMeans,
+    /// k-means++ seeds (chapter 4) without the k-means iterations: each point starts fully
+    /// in the component of its nearest seed.
+    KMeansPlusPlus,
     /// Random responsibilities (each row a random point of the simplex).
     Random,
 }
@@ -276,6 +279,13 @@ impl GaussianMixture {
                     .seed(rng.next_u64())
                     .fit(x)?
                     .labels;
+                Ok(Matrix::from_fn(n, k, |i, j| {
+                    f64::from(u8::from(labels[i] == j))
+                }))
+            }
+            Start::KMeansPlusPlus => {
+                let seeds = initial_centroids(x, k, Init::KMeansPlusPlus, &mut rng)?;
+                let (labels, _) = assign_step(x, &seeds)?;
                 Ok(Matrix::from_fn(n, k, |i, j| {
                     f64::from(u8::from(labels[i] == j))
                 }))
