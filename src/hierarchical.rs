@@ -392,20 +392,7 @@ fn nn_chain(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         // The fused cluster lives on in the larger slot; the smaller slot retires.
         let (lo, hi) = (a.min(b), a.max(b));
         merges.push((lo, hi, h));
-        for &k in &active {
-            if k != lo && k != hi {
-                let v = method.update(
-                    m.get(lo, k),
-                    m.get(hi, k),
-                    h,
-                    size[lo] as f64,
-                    size[hi] as f64,
-                    size[k] as f64,
-                );
-                m.set(hi, k, v);
-            }
-        }
-        size[hi] += size[lo];
+        m.fuse(method, lo, hi, h, &mut size, active.iter().copied());
         active.retain(|&x| x != lo);
     }
     merges
@@ -430,6 +417,32 @@ impl Square {
     fn set(&mut self, i: usize, j: usize, v: f64) {
         self.m[i * self.n + j] = v;
         self.m[j * self.n + i] = v;
+    }
+
+    /// Fuses cluster `gone` into `kept` at height `h`: the dissimilarities from the fusion
+    /// to every other live cluster by Lance–Williams, stored in `kept`'s row and column.
+    fn fuse(
+        &mut self,
+        method: Linkage,
+        gone: usize,
+        kept: usize,
+        h: f64,
+        size: &mut [usize],
+        live: impl Iterator<Item = usize>,
+    ) {
+        let (ni, nj) = (size[gone] as f64, size[kept] as f64);
+        for k in live.filter(|&k| k != gone && k != kept) {
+            let v = method.update(
+                self.get(gone, k),
+                self.get(kept, k),
+                h,
+                ni,
+                nj,
+                size[k] as f64,
+            );
+            self.set(kept, k, v);
+        }
+        size[kept] += size[gone];
     }
 }
 
@@ -510,18 +523,7 @@ fn generic(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         }
         merges.push((i, j, m));
         // The fused cluster lives on in slot j > i.
-        for k in (0..n).filter(|&k| active[k] && k != i && k != j) {
-            let v = method.update(
-                d.get(i, k),
-                d.get(j, k),
-                m,
-                size[i] as f64,
-                size[j] as f64,
-                size[k] as f64,
-            );
-            d.set(j, k, v);
-        }
-        size[j] += size[i];
+        d.fuse(method, i, j, m, &mut size, (0..n).filter(|&k| active[k]));
         active[i] = false;
         for k in (0..j).filter(|&k| active[k]) {
             if neighbor[k] == i {
