@@ -18,7 +18,7 @@
 //!   priority queue of nearest neighbours.
 
 use crate::error::{Error, Result};
-use crate::linalg::kernels::{dot, sq_dist};
+use crate::linalg::kernels::{dot, sq_dist, sq_norm};
 use crate::linalg::Matrix;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -87,7 +87,7 @@ impl Condensed {
                 .collect(),
             _ => x.iter_rows().map(<[f64]>::to_vec).collect(),
         };
-        let norms: Vec<f64> = rows.iter().map(|r| dot(r, r).sqrt()).collect();
+        let norms: Vec<f64> = rows.iter().map(|r| sq_norm(r).sqrt()).collect();
         if matches!(metric, Metric::Cosine | Metric::Correlation) {
             if let Some(i) = norms.iter().position(|&v| v == 0.0) {
                 return Err(Error::invalid(

@@ -14,6 +14,7 @@
 
 use crate::error::{Error, Result};
 use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};
+use crate::linalg::kernels::sq_norm;
 use crate::linalg::{Cholesky, Matrix};
 use crate::rand::Rng;
 
@@ -346,7 +347,7 @@ impl FittedGmm {
                     .map(|(a, m)| a - m)
                     .collect();
                 let z = chol.solve_lower(&diff)?;
-                out[(i, c)] = constant - 0.5 * z.iter().map(|v| v * v).sum::<f64>();
+                out[(i, c)] = constant - 0.5 * sq_norm(&z);
             }
         }
         Ok(out)

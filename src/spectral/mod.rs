@@ -17,7 +17,7 @@ use crate::eigen::lanczos::{Lanczos, Operator};
 use crate::eigen::Eigh;
 use crate::error::{Error, Result};
 use crate::kmeans::KMeans;
-use crate::linalg::kernels::dot;
+use crate::linalg::kernels::{dot, sq_norm};
 use crate::linalg::{Csr, Exec, Matrix};
 use graph::{
     components, cut_quality, laplacian, similarity_graph, Components, CutQuality, Graph, Laplacian,
@@ -258,7 +258,7 @@ impl SpectralClustering {
             Laplacian::Unnormalized => {}
             Laplacian::Symmetric => {
                 for i in 0..e.rows() {
-                    let norm = e.row(i).iter().map(|v| v * v).sum::<f64>().sqrt();
+                    let norm = sq_norm(e.row(i)).sqrt();
                     if norm > 0.0 {
                         e.row_mut(i).iter_mut().for_each(|v| *v /= norm);
                     }

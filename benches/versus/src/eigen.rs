@@ -1,7 +1,7 @@
 //! Symmetric eigendecomposition with eigenvectors, against nalgebra's `SymmetricEigen` and
 //! faer's `self_adjoint_eigen`, on random symmetric matrices; milliseconds, median of rounds.
 
-use crate::{median, time};
+use crate::{median, median_time, time};
 use faer::{Mat, Side};
 use unsupervised::eigen::{Eigh, Method};
 use unsupervised::linalg::Matrix;
@@ -80,24 +80,12 @@ pub fn run_lanczos() {
         let l = laplacian(&w, Laplacian::Symmetric).unwrap();
         let dense = l.to_dense();
         let fl = Mat::<f64>::from_fn(n, n, |i, j| dense[(i, j)]);
-        let lz = median(
-            (0..3)
-                .map(|_| {
-                    time(|| {
-                        Lanczos::new(10).solve(&l).unwrap();
-                    })
-                })
-                .collect(),
-        );
-        let fd = median(
-            (0..3)
-                .map(|_| {
-                    time(|| {
-                        fl.self_adjoint_eigen(Side::Lower).unwrap();
-                    })
-                })
-                .collect(),
-        );
+        let lz = median_time(3, || {
+            Lanczos::new(10).solve(&l).unwrap();
+        });
+        let fd = median_time(3, || {
+            fl.self_adjoint_eigen(Side::Lower).unwrap();
+        });
         let ours = Lanczos::new(10).solve(&l).unwrap().values;
         let theirs = fl.self_adjoint_eigen(Side::Lower).unwrap();
         let s = theirs.S();
@@ -130,24 +118,12 @@ pub fn run_spectral() {
             let spectral = SpectralClustering::new(2).solver(Solver::Lanczos);
             let dense = laplacian(&w, Laplacian::Symmetric).unwrap().to_dense();
             let fl = Mat::<f64>::from_fn(n, n, |i, j| dense[(i, j)]);
-            let ours = median(
-                (0..3)
-                    .map(|_| {
-                        time(|| {
-                            spectral.spectrum(&w, &parts).unwrap();
-                        })
-                    })
-                    .collect(),
-            );
-            let fd = median(
-                (0..3)
-                    .map(|_| {
-                        time(|| {
-                            fl.self_adjoint_eigen(Side::Lower).unwrap();
-                        })
-                    })
-                    .collect(),
-            );
+            let ours = median_time(3, || {
+                spectral.spectrum(&w, &parts).unwrap();
+            });
+            let fd = median_time(3, || {
+                fl.self_adjoint_eigen(Side::Lower).unwrap();
+            });
             let (values, _) = spectral.spectrum(&w, &parts).unwrap();
             let s = fl.self_adjoint_eigen(Side::Lower).unwrap();
             for (i, v) in values.iter().enumerate() {

@@ -45,6 +45,11 @@ pub fn time(mut f: impl FnMut()) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// The median of `rounds` timings of `f`, in seconds.
+pub fn median_time(rounds: usize, mut f: impl FnMut()) -> f64 {
+    median((0..rounds).map(|_| time(&mut f)).collect())
+}
+
 /// Estimates the core clock: a chain of dependent integer additions retires one per cycle.
 pub fn clock_ghz() -> f64 {
     let n: u64 = 400_000_000;
