@@ -57,6 +57,12 @@ pub enum Error {
         iterations: usize,
         residual: f64,
     },
+    /// An iterative fit whose numbers became NaN or infinite: what did, and at which
+    /// iteration (counting from 1). Usually a learning rate too large for the problem.
+    Diverged {
+        what: &'static str,
+        iteration: usize,
+    },
     /// Bad contents in a data file: which file, where, and what is wrong.
     Parse {
         file: String,
@@ -168,6 +174,10 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{what} did not converge in {iterations} iterations (residual reached: {residual:e})"
+            ),
+            Error::Diverged { what, iteration } => write!(
+                f,
+                "{what} became NaN or infinite at iteration {iteration} (try a smaller learning rate)"
             ),
             Error::Parse { file, at, reason } => write!(f, "{file}: {at}: {reason}"),
             Error::Io { path, reason } => write!(f, "{path}: {reason}"),

@@ -22,6 +22,7 @@ pub mod pca;
 pub mod plot;
 pub mod rand;
 pub mod spectral;
+pub mod tsne;
 
 pub use error::{Error, Location, Result};
 pub use linalg::{Exec, Matrix};

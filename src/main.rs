@@ -330,6 +330,59 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "tsne",
+        about: "SNE and t-SNE maps of a data set, exact or Barnes-Hut (chapter 9)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--perplexity",
+                value: Some("P"),
+                help: "effective number of neighbours per point (default 30)",
+            },
+            Flag {
+                name: "--method",
+                value: Some("NAME"),
+                help: "barnes-hut (default), exact or sne",
+            },
+            Flag {
+                name: "--theta",
+                value: Some("T"),
+                help: "Barnes-Hut accuracy: 0 exact, larger faster (default 0.5)",
+            },
+            Flag {
+                name: "--iterations",
+                value: Some("N"),
+                help: "gradient steps (default 1000)",
+            },
+            Flag {
+                name: "--learning-rate",
+                value: Some("R"),
+                help: "step size (default: max(n / 48, 50); SNE: 1)",
+            },
+            Flag {
+                name: "--init",
+                value: Some("NAME"),
+                help: "pca (default) or random",
+            },
+            Flag {
+                name: "--pca-dims",
+                value: Some("D"),
+                help: "project to D principal components first when wider (default 50; 0: never)",
+            },
+            Flag {
+                name: "--score",
+                value: None,
+                help: "also report trustworthiness(5) and 5-fold 1-NN accuracy",
+            },
+            SEED,
+            OUT,
+            JSON,
+        ],
+    },
+    Command {
         name: "datasets",
         about: "list the embedded data sets and generators, or describe one with --data",
         flags: &[DATA, N, NOISE, LABEL, SEED, OUT, JSON],
@@ -476,6 +529,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "spectral" => spectral_command(&parsed),
         "hclust" => hclust_command(&parsed),
         "gmm" => gmm_command(&parsed),
+        "tsne" => tsne_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -1094,6 +1148,174 @@ fn spectral_command(args: &Args) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- `tsne`
+
+/// `unsupervised tsne --data digits --perplexity 30 --method barnes-hut --json`: `{"kl": ...,
+/// "embedding": [[x, y], ...], "iterations": n, "seconds": ...}`, plus "trustworthiness"
+/// and "knn_accuracy" with `--score`; `--out DIR` writes `embedding.npy` and `tsne.svg`.
+fn tsne_command(args: &Args) -> Result<(), String> {
+    use unsupervised::tsne::{Init, Method, Tsne};
+    let options = data_options(args)?;
+    let d = datasets::load(args.text("--data").unwrap_or("digits"), &options)
+        .map_err(|e| e.to_string())?;
+    let method = match args.text("--method").unwrap_or("barnes-hut") {
+        "barnes-hut" => Method::BarnesHut,
+        "exact" => Method::Exact,
+        "sne" => Method::Sne,
+        other => {
+            return Err(format!(
+                "--method {other}: expected barnes-hut, exact or sne"
+            ))
+        }
+    };
+    let init = match args.text("--init").unwrap_or("pca") {
+        "pca" => Init::Pca,
+        "random" => Init::Random,
+        other => return Err(format!("--init {other}: expected pca or random")),
+    };
+    let mut tsne = Tsne::new()
+        .method(method)
+        .init(init)
+        .perplexity(args.get("--perplexity", "a number")?.unwrap_or(30.0))
+        .theta(args.get("--theta", "a number")?.unwrap_or(0.5))
+        .max_iter(args.get("--iterations", "a whole number")?.unwrap_or(1000))
+        .seed(options.seed)
+        .verbose(true);
+    if let Some(rate) = args.get("--learning-rate", "a number")? {
+        tsne = tsne.learning_rate(rate);
+    }
+    let pca_dims: usize = args.get("--pca-dims", "a whole number")?.unwrap_or(50);
+    let started = Instant::now();
+    let x = reduce_for_tsne(&d.x, pca_dims, options.seed).map_err(|e| e.to_string())?;
+    let fit = tsne.fit(&x).map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "t-SNE: {} ({} x {}{}), {} iterations in {seconds:.2} s, KL {:.4}",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        if x.cols() < d.x.cols() {
+            format!(", PCA to {}", x.cols())
+        } else {
+            String::new()
+        },
+        fit.n_iter,
+        fit.kl
+    );
+    let scores = if args.has("--score") {
+        let e = |e: unsupervised::Error| e.to_string();
+        let t = unsupervised::metrics::trustworthiness(&d.x, &fit.embedding, 5).map_err(e)?;
+        let acc = match &d.labels {
+            Some(l) => Some(
+                unsupervised::metrics::knn_accuracy(&fit.embedding, l, 1, 5, options.seed)
+                    .map_err(e)?,
+            ),
+            None => None,
+        };
+        eprintln!(
+            "trustworthiness(5) {t:.4}{}",
+            acc.map_or(String::new(), |a| format!(
+                ", 1-NN accuracy (5-fold) {a:.4}"
+            ))
+        );
+        Some((t, acc))
+    } else {
+        None
+    };
+    if let Some(dir) = args.text("--out") {
+        save_npy(dir, "embedding.npy", &fit.embedding)?;
+        let e = |e: unsupervised::Error| e.to_string();
+        let (xs, ys) = (
+            fit.embedding.column(0),
+            fit.embedding.column(1.min(fit.embedding.cols() - 1)),
+        );
+        let title = format!(
+            "t-SNE of {} (perplexity {}, KL {:.3})",
+            d.name,
+            args.text("--perplexity").unwrap_or("30"),
+            fit.kl
+        );
+        let plot = match &d.labels {
+            Some(l) => Plot::new(title)
+                .scatter_classes(&xs, &ys, l, &d.class_names)
+                .map_err(e)?,
+            None => Plot::new(title)
+                .points(&xs, &ys, plot::class_color(0))
+                .map_err(e)?,
+        };
+        let path = Path::new(dir).join("tsne.svg");
+        write_atomically(
+            &path,
+            Figure::new("", 1, 560.0, 520.0)
+                .with(plot.equal_aspect())
+                .to_svg()
+                .as_bytes(),
+        )?;
+        eprintln!("wrote {} and embedding.npy", path.display());
+    }
+    if args.has("--json") {
+        let mut doc = vec![
+            ("kl", Json::Num(fit.kl)),
+            (
+                "embedding",
+                Json::Arr(
+                    fit.embedding
+                        .iter_rows()
+                        .map(|r| Json::Arr(r.iter().map(|&v| Json::Num(v)).collect()))
+                        .collect(),
+                ),
+            ),
+            ("iterations", Json::Int(fit.n_iter as i64)),
+            ("seconds", Json::Num(seconds)),
+            ("learning_rate", Json::Num(fit.learning_rate)),
+            (
+                "trace",
+                Json::Arr(
+                    fit.trace
+                        .iter()
+                        .map(|t| {
+                            Json::Obj(vec![
+                                ("iteration", Json::Int(t.iteration as i64)),
+                                ("kl", Json::Num(t.kl)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ];
+        if let Some((t, acc)) = scores {
+            doc.push(("trustworthiness", Json::Num(t)));
+            if let Some(a) = acc {
+                doc.push(("knn_accuracy", Json::Num(a)));
+            }
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!(
+            "KL divergence {:.6} after {} iterations",
+            fit.kl,
+            fit.n_iter
+        );
+    }
+    Ok(())
+}
+
+/// The standard first step of t-SNE on wide data: the first `dims` principal components
+/// (distances there are nearly those of the full data, at a fraction of the cost); `dims =
+/// 0` or narrow data: unchanged.
+fn reduce_for_tsne(x: &Matrix<f64>, dims: usize, seed: u64) -> unsupervised::Result<Matrix<f64>> {
+    if dims == 0 || x.cols() <= dims || x.rows() <= dims {
+        return Ok(x.clone());
+    }
+    use unsupervised::pca::{Pca, Solver};
+    Pca::new()
+        .n_components(dims)
+        .solver(Solver::Randomized)
+        .seed(seed)
+        .fit(x)?
+        .transform(x)
 }
 
 // ---------------------------------------------------------------- `pca`

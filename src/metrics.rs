@@ -1,8 +1,16 @@
-//! Comparing a clustering with the truth: the adjusted Rand index and normalised mutual
-//! information, both from the contingency table. Used by chapters 4–9 to score results;
-//! book `07-spectral.md`.
+//! Scores for results without a loss to read them by.
+//!
+//! - Clusterings against the truth: the adjusted Rand index and normalised mutual
+//!   information, both from the contingency table (chapters 4–7; book `07-spectral.md`).
+//! - Embeddings against the original points: trustworthiness and continuity (Venna and
+//!   Kaski), k-nearest-neighbour accuracy under cross-validation, and Spearman's rank
+//!   correlation with a known coordinate (chapters 8 and 9; book `09-tsne.md`).
 
 use crate::error::{Error, Result};
+use crate::kmeans::knn_classify;
+use crate::linalg::threads::par_map;
+use crate::linalg::{knn_self, pairwise_sq_dists, Exec, Matrix};
+use crate::rand::Rng;
 
 /// `table[a][b]`: how many points are in class a of the first labelling and b of the second.
 pub fn contingency(a: &[usize], b: &[usize]) -> Result<Vec<Vec<usize>>> {
@@ -88,3 +96,211 @@ pub fn normalized_mutual_information(a: &[usize], b: &[usize]) -> Result<f64> {
     }
     Ok((2.0 * mi / (ha + hb)).clamp(0.0, 1.0))
 }
+
+// ---------------------------------------------------------------- embeddings
+
+/// Rows of the rank space per distance block: a 256 x n block of squared distances is one
+/// GEMM, and 256 rows keep the block in a few MiB even at n = 10,000.
+const RANK_BLOCK: usize = 256;
+
+// ANCHOR: trustworthiness
+/// Trustworthiness (Venna and Kaski 2001) of an embedding `y` of the points `x`: how far the
+/// k nearest neighbours of each point in the embedding are from being its neighbours in the
+/// original space. With `r(i, j)` the rank of j among i's neighbours in `x` (1 = nearest),
+///
+/// `T(k) = 1 - 2 / (n k (2n - 3k - 1)) · Σᵢ Σ_{j ∈ Uₖ(i)} (r(i, j) - k)`,
+///
+/// where `Uₖ(i)` holds the embedding's k neighbours of i that are not among its k nearest
+/// in `x`. 1 means no intruders; the normalisation puts the worst case at 0. Ties in
+/// distance are ranked by the smaller index, as everywhere in the crate. Needs `k < n / 2`.
+pub fn trustworthiness(x: &Matrix<f64>, y: &Matrix<f64>, k: usize) -> Result<f64> {
+    neighbourhood_score(x, y, k)
+}
+
+/// Continuity (Venna and Kaski 2001): trustworthiness with the roles swapped, so it
+/// penalises the original neighbours that the embedding tore away (ranked in `y`).
+pub fn continuity(x: &Matrix<f64>, y: &Matrix<f64>, k: usize) -> Result<f64> {
+    check_pair(x, y)?;
+    neighbourhood_score(y, x, k)
+}
+
+/// `1 - 2/(nk(2n-3k-1)) Σ (rank in `rank_space` - k)` over the k nearest neighbours in
+/// `other` that are not among the k nearest in `rank_space`.
+fn neighbourhood_score(rank_space: &Matrix<f64>, other: &Matrix<f64>, k: usize) -> Result<f64> {
+    check_pair(rank_space, other)?;
+    let n = rank_space.rows();
+    if k == 0 || 2 * k >= n {
+        return Err(Error::invalid(
+            "k",
+            k,
+            format!(
+                "the neighbourhood size must be at least 1 and below n / 2 = {}",
+                n / 2
+            ),
+        ));
+    }
+    let near = knn_self(other, k, Exec::default())?;
+    let n_blocks = n.div_ceil(RANK_BLOCK);
+    let penalties = par_map(n_blocks, Exec::default().threads, |b| -> Result<f64> {
+        let i0 = b * RANK_BLOCK;
+        let rows = RANK_BLOCK.min(n - i0);
+        let cols = rank_space.cols();
+        let block = Matrix::new(
+            rows,
+            cols,
+            rank_space.as_slice()[i0 * cols..(i0 + rows) * cols].to_vec(),
+        )?;
+        let d = pairwise_sq_dists(&block, rank_space, Exec::serial())?;
+        let mut penalty = 0.0;
+        for r in 0..rows {
+            let i = i0 + r;
+            let row = d.row(r);
+            let closer = |j: usize, l: usize| (row[l], l) < (row[j], j);
+            for &j in near.indices_of(i) {
+                // rank(j) = 1 + #points closer to i than j (ties by index), i excluded.
+                let rank = 1 + (0..n).filter(|&l| l != i && closer(j, l)).count();
+                if rank > k {
+                    penalty += (rank - k) as f64;
+                }
+            }
+        }
+        Ok(penalty)
+    });
+    let mut total = 0.0;
+    for p in penalties {
+        total += p?;
+    }
+    let (n, k) = (n as f64, k as f64);
+    Ok(1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * total)
+}
+// ANCHOR_END: trustworthiness
+
+fn check_pair(x: &Matrix<f64>, y: &Matrix<f64>) -> Result<()> {
+    if x.rows() != y.rows() {
+        return Err(Error::BadLength {
+            what: "the embedding's rows (one per original point)",
+            expected: x.rows(),
+            actual: y.rows(),
+        });
+    }
+    if x.is_empty() {
+        return Err(Error::Empty { input: "points" });
+    }
+    x.check_finite("points")?;
+    y.check_finite("embedding")
+}
+
+// ANCHOR: knn_accuracy
+/// k-nearest-neighbour classification accuracy of `x` with `folds`-fold cross-validation:
+/// the points are shuffled (by `seed`) and dealt into `folds` folds; each fold is classified
+/// by majority vote of its k nearest neighbours among the other folds. Returns the fraction
+/// of all points classified correctly. How well an embedding keeps the classes apart.
+pub fn knn_accuracy(
+    x: &Matrix<f64>,
+    labels: &[usize],
+    k: usize,
+    folds: usize,
+    seed: u64,
+) -> Result<f64> {
+    let n = x.rows();
+    if labels.len() != n {
+        return Err(Error::BadLength {
+            what: "labels (one per row)",
+            expected: n,
+            actual: labels.len(),
+        });
+    }
+    if folds < 2 || folds > n {
+        return Err(Error::invalid(
+            "folds",
+            folds,
+            format!("cross-validation needs between 2 and n = {n} folds"),
+        ));
+    }
+    // Deal the shuffled points round-robin: point order[p] goes to fold p mod folds.
+    let order = Rng::seed_from_u64(seed).permutation(n);
+    let mut fold = vec![0usize; n];
+    for (p, &i) in order.iter().enumerate() {
+        fold[i] = p % folds;
+    }
+    let mut correct = 0usize;
+    for f in 0..folds {
+        let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == f);
+        let pick = |idx: &[usize]| -> Result<Matrix<f64>> {
+            let data = idx.iter().flat_map(|&i| x.row(i).iter().copied()).collect();
+            Matrix::new(idx.len(), x.cols(), data)
+        };
+        let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+        let predicted = knn_classify(&pick(&train)?, &train_labels, &pick(&test)?, k)?;
+        correct += test
+            .iter()
+            .zip(&predicted)
+            .filter(|(&i, &p)| labels[i] == p)
+            .count();
+    }
+    Ok(correct as f64 / n as f64)
+}
+// ANCHOR_END: knn_accuracy
+
+/// Ranks 1..n of `v`, ties sharing their average rank (as Spearman's coefficient needs).
+pub fn average_ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && v[order[end]] == v[order[start]] {
+            end += 1;
+        }
+        // Positions start..end (0-based) share the mean of ranks start+1 ..= end.
+        let mean = (start + end + 1) as f64 / 2.0;
+        order[start..end].iter().for_each(|&i| ranks[i] = mean);
+        start = end;
+    }
+    ranks
+}
+
+// ANCHOR: spearman
+/// Spearman's rank correlation: Pearson's correlation of the average ranks. 1 when one
+/// sequence is an increasing function of the other, -1 for decreasing.
+pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
+    if a.len() != b.len() {
+        return Err(Error::BadLength {
+            what: "the second sequence (as long as the first)",
+            expected: a.len(),
+            actual: b.len(),
+        });
+    }
+    if a.len() < 2 {
+        return Err(Error::invalid(
+            "length",
+            a.len(),
+            "a correlation needs at least 2 values",
+        ));
+    }
+    if let Some(i) = a.iter().chain(b).position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            input: "spearman values",
+            row: i % a.len(),
+            column: i / a.len(),
+        });
+    }
+    let (ra, rb) = (average_ranks(a), average_ranks(b));
+    let mean = (a.len() as f64 + 1.0) / 2.0;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in ra.iter().zip(&rb) {
+        sab += (x - mean) * (y - mean);
+        saa += (x - mean) * (x - mean);
+        sbb += (y - mean) * (y - mean);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        return Err(Error::invalid(
+            "values",
+            "constant",
+            "a constant sequence has no rank correlation",
+        ));
+    }
+    Ok(sab / (saa * sbb).sqrt())
+}
+// ANCHOR_END: spearman
