@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::random_matrix;
+use common::{assert_close, random_matrix};
 use proptest::prelude::*;
 use unsupervised::eigen::{Eigen, Eigh, Method, Order};
 use unsupervised::linalg::Matrix;
@@ -480,6 +480,28 @@ fn svd_reconstructs_tall_wide_and_square_matrices() {
             assert!((s * s - l).abs() < 1e-12 * e.values[0].max(1.0));
         }
     }
+}
+
+#[test]
+fn svd_of_rank_deficient_centred_data_converges() {
+    // 40 points in 60 dimensions, centred: rank 39, and every direction orthogonal to the
+    // points is zero to rounding. Columns that small once kept Jacobi rotating for ever
+    // (PCA of 60 digits failed this way).
+    let mut rng = Rng::seed_from_u64(11);
+    let raw: Matrix<f64> = random_matrix(40, 60, &mut rng);
+    let (a, _) = raw.centered().unwrap();
+    let d = svd(&a).unwrap();
+    assert!(d.s[39] < 1e-12 * d.s[0], "the centred data has rank 39");
+    let back = d.reconstruct().unwrap();
+    assert_close(back.as_slice(), a.as_slice(), 0.0, 1e-12);
+    // The vectors of the 39 nonzero singular values are orthonormal (those of the zero one
+    // are rounding noise: any unit vector orthogonal to the rest would do).
+    let v39 = Matrix::from_fn(39, 60, |i, j| d.vt[(i, j)]);
+    let vvt = v39.matmul_t(&v39).unwrap();
+    assert_close(vvt.as_slice(), Matrix::identity(39).as_slice(), 0.0, 1e-12);
+    let u39 = Matrix::from_fn(40, 39, |i, j| d.u[(i, j)]);
+    let utu = u39.t_matmul(&u39).unwrap();
+    assert_close(utu.as_slice(), Matrix::identity(39).as_slice(), 0.0, 1e-12);
 }
 
 #[test]

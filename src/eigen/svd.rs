@@ -11,6 +11,8 @@
 //!
 //! All return the thin factors with singular values in descending order and each right
 //! singular vector's largest-magnitude component positive (U's columns follow).
+//! NOTE: when A is rank-deficient, the vectors that belong to (numerically) zero singular
+//! values are rounding noise, not an orthonormal completion; `U Σ Vᵀ` is still A.
 
 use super::{Eigh, Order};
 use crate::error::{Error, Result};
@@ -91,13 +93,19 @@ pub fn svd(a: &Matrix<f64>) -> Result<Svd> {
     let mut vt = Matrix::identity(n);
     const MAX_SWEEPS: usize = 60;
     let mut converged = false;
+    // A column whose norm is below ε‖A‖_F is zero to working precision (rank-deficient A,
+    // centred data): rotating it against others only stirs rounding errors and never ends.
+    let negligible = f64::EPSILON * f64::EPSILON * dot(a.as_slice(), a.as_slice());
     for _ in 0..MAX_SWEEPS {
         let mut rotated = false;
         for i in 0..n {
             for j in i + 1..n {
                 let (alpha, beta) = (dot(at.row(i), at.row(i)), dot(at.row(j), at.row(j)));
                 let gamma = dot(at.row(i), at.row(j));
-                if gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() || gamma == 0.0 {
+                if gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt()
+                    || gamma == 0.0
+                    || alpha.min(beta) <= negligible
+                {
                     continue;
                 }
                 rotated = true;

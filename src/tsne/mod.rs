@@ -426,13 +426,16 @@ pub fn calibrate_perplexity(d: &[f64], perplexity: f64) -> Calibrated {
     let shifted: Vec<f64> = d.iter().map(|&v| v - d_min).collect();
     let mut p = vec![0.0; d.len()];
     let (mut lo, mut hi) = (0.0, f64::INFINITY);
-    let mut beta = 1.0 / mean(&shifted).max(f64::MIN_POSITIVE);
+    let spread = mean(&shifted);
+    let mut beta = if spread > 0.0 { 1.0 / spread } else { 1.0 };
     let mut entropy = 0.0;
     for _ in 0..CALIBRATION_STEPS {
         let (h, variance) = entropy_at(&shifted, beta, &mut p);
         entropy = h;
         let gap = h - target;
-        if gap.abs() < ENTROPY_TOL {
+        // With no spread left under P, no β changes H: equal distances, or the target
+        // lies beyond what these distances can give.
+        if gap.abs() < ENTROPY_TOL || variance == 0.0 {
             break;
         }
         // Too flat (H too large): β must grow; too peaked: β must shrink.
@@ -794,7 +797,7 @@ pub fn barnes_hut_gradient(
                 let w = 1.0 / (1.0 + dx * dx + dy * dy);
                 ax += pij * w * dx;
                 ay += pij * w * dy;
-                if want_cost {
+                if want_cost && pij > 0.0 {
                     cost += pij * (pij / w).ln();
                 }
             }
