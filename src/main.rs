@@ -1588,6 +1588,12 @@ const CHAPTERS: &[Chapter] = &[
         book_page: "07-spectral.html",
         run: tour_spectral,
     },
+    Chapter {
+        name: "tsne",
+        title: "9 · SNE and t-SNE",
+        book_page: "09-tsne.html",
+        run: tour_tsne,
+    },
 ];
 // ANCHOR_END: chapters
 
@@ -2786,5 +2792,135 @@ fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(versus, "k-means against spectral clustering on two moons, circles and two spirals (10-NN graph, symmetric Laplacian)", &format!("k-means cuts each shape with a straight line; spectral clustering follows the shapes, except where two shapes touch: the spirals meet at their common centre, and the graph joins them there. ARI, k-means against spectral: {}.", scores.join("; "))),
         Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; the Fiedler vector sorted; the smallest eigenvalues", "the Fiedler vector is nearly constant on each moon and changes sign between them (the sorted entries form two plateaus); the eigenvalues stay near zero up to the number of clusters, then jump (the eigengap)."),
         Section::figure(mincut, "Minimum cut against the balanced cuts, on two moons", &format!("cutting off the most weakly joined point costs less (cut) than separating the moons, so plain min cut prefers it; dividing by the part's size (RatioCut) or volume (Ncut) makes that tiny part expensive. Graph: Gaussian 8-NN, σ = {sigma}, {parts} component(s).")),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: t-SNE
+
+/// A labelled map of `y` (the first two columns), titled.
+fn map_plot(
+    title: String,
+    y: &Matrix<f64>,
+    labels: &[usize],
+    names: &[String],
+) -> Result<Plot, String> {
+    Ok(Plot::new(title)
+        .scatter_classes(&y.column(0), &y.column(1), labels, names)
+        .map_err(|e| e.to_string())?
+        .equal_aspect()
+        .no_axes())
+}
+
+fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::metrics::{knn_accuracy, trustworthiness};
+    use unsupervised::tsne::{Method, Tsne};
+    let e = |e: unsupervised::Error| e.to_string();
+    let mut digits = datasets::digits().map_err(e)?;
+    // Quick mode (the debug-build test of the tour): 300 digits, 250 iterations.
+    let (n, iterations) = if ctx.quick {
+        (300, 250)
+    } else {
+        (digits.x.rows(), 1000)
+    };
+    digits.x = Matrix::new(n, 64, digits.x.as_slice()[..n * 64].to_vec()).map_err(e)?;
+    let labels = digits.labels.clone().unwrap_or_default()[..n].to_vec();
+    let tsne = || {
+        Tsne::new()
+            .seed(ctx.seed)
+            .max_iter(iterations)
+            .exaggeration_iter(iterations / 4)
+    };
+    let score = |x: &Matrix<f64>, y: &Matrix<f64>, l: &[usize]| -> Result<String, String> {
+        Ok(format!(
+            "T(5) {:.3}, 1-NN {:.3}",
+            trustworthiness(x, y, 5).map_err(e)?,
+            knn_accuracy(y, l, 1, 5, ctx.seed).map_err(e)?
+        ))
+    };
+
+    // 1. Digits and MNIST, Barnes–Hut with the defaults; the KL trace of the digits run.
+    let t = Instant::now();
+    let fit = tsne().log_every(10).fit(&digits.x).map_err(e)?;
+    let digits_time = t.elapsed().as_secs_f64();
+    let mut maps = Figure::new("", 2, 460.0, 440.0).with(map_plot(
+        format!(
+            "digits, {n} x 64: {digits_time:.1} s; {}",
+            score(&digits.x, &fit.embedding, &labels)?
+        ),
+        &fit.embedding,
+        &labels,
+        &digits.class_names,
+    )?);
+    if !ctx.quick {
+        let mnist = datasets::mnist().map_err(e)?;
+        let mnist_labels = mnist.labels.clone().unwrap_or_default();
+        let t = Instant::now();
+        let x50 = reduce_for_tsne(&mnist.x, 50, ctx.seed).map_err(e)?;
+        let m = Tsne::new().seed(ctx.seed).fit(&x50).map_err(e)?;
+        let mnist_time = t.elapsed().as_secs_f64();
+        maps.push(map_plot(
+            format!(
+                "MNIST, 10,000 x 784 (PCA to 50): {mnist_time:.1} s; 1-NN {:.3}",
+                knn_accuracy(&m.embedding, &mnist_labels, 1, 5, ctx.seed).map_err(e)?
+            ),
+            &m.embedding,
+            &mnist_labels,
+            &[],
+        )?);
+    }
+    let maps = ctx.save_svg("tsne-maps.svg", &maps)?;
+    let its: Vec<f64> = fit.trace.iter().map(|p| p.iteration as f64).collect();
+    let kls: Vec<f64> = fit.trace.iter().map(|p| p.kl).collect();
+    let top = kls.iter().copied().fold(0.0, f64::max);
+    let end = fit.exaggeration_end as f64;
+    let curve = Plot::new("KL(P ‖ Q) of the digits map, every 10 iterations")
+        .x_label("iteration")
+        .y_label("KL divergence")
+        .line(&its, &kls, plot::class_color(0), "")
+        .map_err(e)?
+        .dashed_line(&[end, end], &[0.0, top], "#888")
+        .map_err(e)?
+        .text(end, top, " early exaggeration ends", "#444");
+    let curve = ctx.save_svg("tsne-kl.svg", &Figure::new("", 1, 620.0, 320.0).with(curve))?;
+
+    // 2. SNE against t-SNE on the same 500 digits: the crowding problem.
+    let m = n.min(500);
+    let sub = Matrix::new(m, 64, digits.x.as_slice()[..m * 64].to_vec()).map_err(e)?;
+    let sub_labels = &labels[..m];
+    let mut crowd = Figure::new("", 2, 420.0, 400.0);
+    for (name, method) in [("SNE", Method::Sne), ("t-SNE (exact)", Method::Exact)] {
+        let f = tsne().method(method).fit(&sub).map_err(e)?;
+        crowd.push(map_plot(
+            format!("{name}: {}", score(&sub, &f.embedding, sub_labels)?),
+            &f.embedding,
+            sub_labels,
+            &[],
+        )?);
+    }
+    let crowd = ctx.save_svg("tsne-crowding.svg", &crowd)?;
+
+    // 3. Perplexity 5, 30 and 100.
+    let mut perp = Figure::new("", 3, 340.0, 330.0);
+    for perplexity in [5.0, 30.0, 100.0] {
+        let f = tsne()
+            .perplexity(perplexity.min((n - 1) as f64))
+            .fit(&digits.x)
+            .map_err(e)?;
+        perp.push(map_plot(
+            format!(
+                "perplexity {perplexity}: {}",
+                score(&digits.x, &f.embedding, &labels)?
+            ),
+            &f.embedding,
+            &labels,
+            &[],
+        )?);
+    }
+    let perp = ctx.save_svg("tsne-perplexity.svg", &perp)?;
+    Ok(vec![
+        Section::figure(maps, &format!("Barnes–Hut t-SNE (perplexity 30, θ = 0.5, {iterations} iterations) of the digits and of MNIST, coloured by the true digit"), "the labels were never shown to t-SNE, yet each digit forms its own island; the islands that touch are digits that look alike (4 and 9, 3, 5 and 8). Distances between islands and island sizes carry little meaning. T(5) is trustworthiness with 5 neighbours; 1-NN is the 5-fold cross-validated accuracy of a 1-nearest-neighbour classifier on the map."),
+        Section::figure(curve, "The cost during the digits run", "the cost stays high while P is exaggerated 12-fold (the map forms tight, well-separated clusters), drops sharply when exaggeration ends, then creeps down as the clusters relax."),
+        Section::figure(crowd, &format!("SNE against t-SNE on the first {m} digits"), "SNE's Gaussian map squeezes everything into one disc (the crowding problem: a 2-D map has too little room for the moderately far points of 64 dimensions); the Student-t's heavy tail lets t-SNE push them apart, and the classes separate."),
+        Section::figure(perp, "Perplexity 5, 30 and 100 on the digits", "a small perplexity looks at a handful of neighbours and breaks the map into many small clumps; a large one keeps more of the global arrangement and gives rounder, more even islands."),
     ])
 }

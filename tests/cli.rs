@@ -58,14 +58,15 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/8] datasets",
-            "[2/8] linalg",
-            "[3/8] eigen",
-            "[4/8] pca",
-            "[5/8] kmeans",
-            "[6/8] hierarchical",
-            "[7/8] mixture",
-            "[8/8] spectral"
+            "[1/9] datasets",
+            "[2/9] linalg",
+            "[3/9] eigen",
+            "[4/9] pca",
+            "[5/9] kmeans",
+            "[6/9] hierarchical",
+            "[7/9] mixture",
+            "[8/9] spectral",
+            "[9/9] tsne"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -443,4 +444,63 @@ fn gmm_json_has_the_contracted_keys() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("covariance = banded"));
+}
+
+#[test]
+fn tsne_json_has_the_contracted_keys_and_out_writes_the_map() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-tsne-{}", std::process::id()));
+    let out = bin()
+        .args([
+            "tsne",
+            "--data",
+            "blobs",
+            "--n",
+            "300",
+            "--perplexity",
+            "20",
+        ])
+        .args([
+            "--method",
+            "barnes-hut",
+            "--theta",
+            "0.5",
+            "--iterations",
+            "200",
+        ])
+        .args(["--seed", "0", "--score", "--json", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in [
+        "\"kl\":",
+        "\"embedding\":[[",
+        "\"iterations\":200",
+        "\"seconds\":",
+        "\"trustworthiness\":",
+        "\"knn_accuracy\":1",
+    ] {
+        assert!(
+            text.contains(key),
+            "{key} missing: {}",
+            &text[..300.min(text.len())]
+        );
+    }
+    // 300 rows of [x, y].
+    assert_eq!(text.matches("],[").count() + 1, 300);
+    assert!(dir.join("embedding.npy").exists() && dir.join("tsne.svg").exists());
+    // Progress goes to stderr every 50 iterations.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("iteration   150"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bad = bin()
+        .args(["tsne", "--data", "blobs", "--n", "50", "--perplexity", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("perplexity = 0"));
 }
