@@ -10,6 +10,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- pca
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- hclust
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gmm
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- tsne
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -22,6 +23,7 @@ mod cluster;
 mod eigen;
 mod gemm;
 mod hclust;
+mod tsne;
 
 /// A comma-separated list of numbers from the environment, or the default.
 /// `VERSUS_SIZES=512,1024 VERSUS_THREADS=1` narrows a run.
@@ -78,8 +80,9 @@ fn main() {
         "hclust" => hclust::run(),
         "gmm" => cluster::run_gmm(),
         "pca" => cluster::run_pca(),
+        "tsne" => tsne::run(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne");
             std::process::exit(2);
         }
     }
