@@ -215,6 +215,17 @@ pub fn sq_dist_ref<T: Scalar>(x: &[T], y: &[T]) -> T {
 #[inline(always)]
 fn sq_dist_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
     assert_eq!(x.len(), y.len(), "sq_dist: lengths differ");
+    let short = |x: &[T], y: &[T]| {
+        x.iter().zip(y).fold(T::ZERO, |s, (&a, &b)| {
+            let d = a - b;
+            d.madd::<FUSED>(d, s)
+        })
+    };
+    if x.len() < LANES {
+        // Points of a 2-D map or a plane: the blocked accumulators would all stay zero, and
+        // adding up eight zeros costs more than the arithmetic. Same bits as below.
+        return short(x, y);
+    }
     let mut acc = [T::ZERO; LANES];
     let (xs, x_tail) = x.as_chunks::<LANES>();
     let (ys, y_tail) = y.as_chunks::<LANES>();
@@ -224,11 +235,7 @@ fn sq_dist_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
             acc[l] = d.madd::<FUSED>(d, acc[l]);
         }
     }
-    let tail = x_tail.iter().zip(y_tail).fold(T::ZERO, |s, (&a, &b)| {
-        let d = a - b;
-        d.madd::<FUSED>(d, s)
-    });
-    reduce(acc) + tail
+    reduce(acc) + short(x_tail, y_tail)
 }
 
 dispatched!(

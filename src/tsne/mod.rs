@@ -24,6 +24,7 @@ pub use quadtree::{QuadTree, Repulsion};
 
 use crate::error::{Error, Result};
 use crate::linalg::distance::pairwise_sq_dists_self;
+use crate::linalg::kernels::sq_dists_with;
 use crate::linalg::sparse::{Csr, Duplicates};
 use crate::linalg::threads::{num_threads, par_chunks_mut};
 use crate::linalg::{knn_self, Exec, Matrix};
@@ -301,7 +302,7 @@ impl Tsne {
             check_finite(&grad, "the gradient", it + 1)?;
             let momentum = if exaggerating { 0.5 } else { 0.8 };
             gradient_step(y.as_mut_slice(), &grad, &mut state, momentum, learning_rate);
-            center(&mut y);
+            center(&mut y)?;
             check_finite(y.as_slice(), "the embedding", it + 1)?;
             n_iter = it + 1;
             if log_now {
@@ -608,13 +609,13 @@ pub fn exact_gradient(
     let (n, dim) = y.shape();
     let rows = per_row(n, exec, |i| {
         let yi = y.row(i);
+        let d2 = map_sq_dists(y, i, exec);
         let mut s = RowSums::default();
-        for (j, &pij) in p.row(i).iter().enumerate() {
+        for (j, (&pij, &d2)) in p.row(i).iter().zip(&d2).enumerate() {
             if j == i {
                 continue;
             }
             let yj = y.row(j);
-            let d2: f64 = yi.iter().zip(yj).map(|(a, b)| (a - b) * (a - b)).sum();
             let w = 1.0 / (1.0 + d2);
             s.z += w;
             for a in 0..dim {
@@ -655,6 +656,13 @@ fn per_row<R: Send>(n: usize, exec: Exec, f: impl Fn(usize) -> R + Sync) -> Vec<
             .collect::<Vec<R>>()
     });
     blocks.into_iter().flatten().collect()
+}
+
+/// `‖yᵢ - yⱼ‖²` for every j: one dispatched kernel call for the whole row.
+fn map_sq_dists(y: &Matrix<f64>, i: usize, exec: Exec) -> Vec<f64> {
+    let mut d = vec![0.0; y.rows()];
+    sq_dists_with(exec.isa, y.row(i), y.as_slice(), &mut d);
+    d
 }
 
 fn check_gradient_shapes(
@@ -700,30 +708,24 @@ pub fn sne_gradient(
     check_gradient_shapes(p.rows(), p.cols(), y, grad)?;
     check_gradient_shapes(p_sym.rows(), p_sym.cols(), y, grad)?;
     let (n, dim) = y.shape();
-    let sq_dist = |i: usize, j: usize| -> f64 {
-        y.row(i)
-            .iter()
-            .zip(y.row(j))
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum()
-    };
     // Pass 1: log Zᵢ = log Σ_{k≠i} exp(-dᵢₖ), shifted by the nearest so nothing underflows,
     // and row i's share of the cost, Σⱼ p_{j|i} (log p_{j|i} + dᵢⱼ + log Zᵢ).
     let rows = per_row(n, exec, |i| {
-        let d_min = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| sq_dist(i, j))
-            .fold(f64::INFINITY, f64::min);
-        let z: f64 = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| (d_min - sq_dist(i, j)).exp())
-            .sum();
+        let d = map_sq_dists(y, i, exec);
+        let others = || {
+            d.iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, &v)| v)
+        };
+        let d_min = others().fold(f64::INFINITY, f64::min);
+        let z: f64 = others().map(|v| (d_min - v).exp()).sum();
         let log_z = z.ln() - d_min;
         let mut cost = 0.0;
         if want_cost {
-            for (j, &pji) in p.row(i).iter().enumerate() {
+            for (j, (&pji, &dj)) in p.row(i).iter().zip(&d).enumerate() {
                 if j != i && pji > 0.0 {
-                    cost += pji * (pji.ln() + sq_dist(i, j) + log_z);
+                    cost += pji * (pji.ln() + dj + log_z);
                 }
             }
         }
@@ -732,14 +734,14 @@ pub fn sne_gradient(
     // Pass 2: the gradient, row by row.
     let grads = per_row(n, exec, |i| {
         let yi = y.row(i);
+        let d = map_sq_dists(y, i, exec);
         let log_zi = rows[i].0;
         let mut g = [0.0; MAX_COMPONENTS];
-        for (j, &sij) in p_sym.row(i).iter().enumerate() {
+        for (j, (&sij, &dj)) in p_sym.row(i).iter().zip(&d).enumerate() {
             if j == i {
                 continue;
             }
-            let d = sq_dist(i, j);
-            let m = sij - (-d - log_zi).exp() - (-d - rows[j].0).exp();
+            let m = sij - (-dj - log_zi).exp() - (-dj - rows[j].0).exp();
             for (a, ga) in g.iter_mut().take(dim).enumerate() {
                 *ga += 2.0 * m * (yi[a] - y[(j, a)]);
             }
@@ -871,17 +873,13 @@ pub fn gradient_step(
 
 /// Moves the map's mean to the origin (the cost does not see translations; this keeps the
 /// numbers small).
-fn center(y: &mut Matrix<f64>) {
-    let (n, dim) = y.shape();
-    let mut mean = vec![0.0; dim];
-    for row in y.iter_rows() {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
-    }
-    mean.iter_mut().for_each(|m| *m /= n as f64);
-    for i in 0..n {
+fn center(y: &mut Matrix<f64>) -> Result<()> {
+    let mean = y.column_means()?;
+    for i in 0..y.rows() {
         y.row_mut(i)
             .iter_mut()
             .zip(&mean)
             .for_each(|(v, m)| *v -= m);
     }
+    Ok(())
 }
