@@ -16,6 +16,7 @@ pub mod error;
 pub mod hierarchical;
 pub mod kmeans;
 pub mod linalg;
+pub mod manifold;
 pub mod metrics;
 pub mod mixture;
 pub mod pca;

@@ -330,6 +330,34 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "manifold",
+        about: "manifold learning: MDS, SMACOF, Isomap, LLE, Laplacian, Hessian, LTSA, diffusion maps (chapter 8)",
+        flags: &[
+            DATA,
+            N,
+            NOISE,
+            LABEL,
+            Flag {
+                name: "--method",
+                value: Some("NAME"),
+                help: "isomap (default), lle, laplacian, hessian, ltsa, diffusion, mds or smacof",
+            },
+            Flag {
+                name: "--neighbors",
+                value: Some("K"),
+                help: "neighbourhood size (default 12)",
+            },
+            Flag {
+                name: "--dims",
+                value: Some("D"),
+                help: "dimensions of the map (default 2)",
+            },
+            SEED,
+            OUT,
+            JSON,
+        ],
+    },
+    Command {
         name: "tsne",
         about: "SNE and t-SNE maps of a data set, exact or Barnes-Hut (chapter 9)",
         flags: &[
@@ -530,6 +558,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "hclust" => hclust_command(&parsed),
         "gmm" => gmm_command(&parsed),
         "tsne" => tsne_command(&parsed),
+        "manifold" => manifold_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -1146,6 +1175,104 @@ fn spectral_command(args: &Args) -> Result<(), String> {
                 fit.labels.iter().filter(|&&l| l == c).count()
             );
         }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- `manifold`
+
+/// `unsupervised manifold --method isomap --data swissroll --n 2000 --neighbors 12 --dims 2
+/// --seed 0 --json`: `{"embedding": [[...]], "seconds": ..., "spearman": ...}`, the last for
+/// generated data with a known coordinate (|Spearman| of the map's first coordinate with
+/// it); `--out DIR` writes `embedding.npy` and `manifold.svg`.
+fn manifold_command(args: &Args) -> Result<(), String> {
+    use unsupervised::manifold::{embed, Method};
+    let e = |e: unsupervised::Error| e.to_string();
+    let options = data_options(args)?;
+    let name = args.text("--data").unwrap_or("swissroll");
+    let method_name = args.text("--method").unwrap_or("isomap");
+    let method = Method::parse(method_name).ok_or_else(|| {
+        format!("--method {method_name}: expected isomap, lle, laplacian, hessian, ltsa, diffusion, mds or smacof")
+    })?;
+    let k: usize = args.get("--neighbors", "a whole number")?.unwrap_or(12);
+    let dims: usize = args.get("--dims", "a whole number")?.unwrap_or(2);
+    // Generated manifolds come with their true coordinate t.
+    let (d, truth) = match name {
+        "swissroll" | "scurve" => {
+            let n = options.n.unwrap_or(2000);
+            let noise = options.noise.unwrap_or(0.0);
+            let sample = if name == "swissroll" {
+                datasets::swiss_roll(n, noise, options.seed)
+            } else {
+                datasets::s_curve(n, noise, options.seed)
+            }
+            .map_err(e)?;
+            (sample.data, Some(sample.t))
+        }
+        _ => (datasets::load(name, &options).map_err(e)?, None),
+    };
+    let started = Instant::now();
+    let y = embed(&d.x, method, dims, k, options.seed).map_err(e)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let spearman = match &truth {
+        Some(t) => Some(
+            unsupervised::metrics::spearman(&y.column(0), t)
+                .map_err(e)?
+                .abs(),
+        ),
+        None => None,
+    };
+    eprintln!(
+        "{}: {} ({} x {}) to {dims} dimensions with {k} neighbours in {seconds:.3} s{}",
+        method.name(),
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        spearman.map_or(String::new(), |s| format!(
+            "; |Spearman| of the first coordinate with t: {s:.4}"
+        ))
+    );
+    if let Some(dir) = args.text("--out") {
+        save_npy(dir, "embedding.npy", &y)?;
+        let (xs, ys) = (y.column(0), y.column(1.min(y.cols() - 1)));
+        let title = format!("{} of {}", method.name(), d.name);
+        let plot = match (&truth, &d.labels) {
+            (Some(t), _) => Plot::new(title).scatter_values(&xs, &ys, t).map_err(e)?,
+            (None, Some(l)) => Plot::new(title)
+                .scatter_classes(&xs, &ys, l, &d.class_names)
+                .map_err(e)?,
+            (None, None) => Plot::new(title)
+                .points(&xs, &ys, plot::class_color(0))
+                .map_err(e)?,
+        };
+        let path = Path::new(dir).join("manifold.svg");
+        write_atomically(
+            &path,
+            Figure::new("", 1, 520.0, 480.0)
+                .with(plot)
+                .to_svg()
+                .as_bytes(),
+        )?;
+    }
+    if args.has("--json") {
+        let mut doc = vec![
+            (
+                "embedding",
+                Json::Arr(
+                    y.iter_rows()
+                        .map(|r| Json::Arr(r.iter().map(|&v| Json::Num(v)).collect()))
+                        .collect(),
+                ),
+            ),
+            ("seconds", Json::Num(seconds)),
+            ("method", Json::Str(method.name().into())),
+        ];
+        if let Some(s) = spearman {
+            doc.push(("spearman", Json::Num(s)));
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!("{} x {} map in {seconds:.3} s", y.rows(), y.cols());
     }
     Ok(())
 }

@@ -19,6 +19,9 @@ pub enum Weighting {
     /// `w_ij = exp(-‖xᵢ - xⱼ‖² / σ²)`, the lecture's Gaussian kernel. NOTE: many texts (and
     /// scikit-learn's `gamma = 1 / (2σ²)`) write `2σ²`; this σ is theirs times √2.
     Gaussian { sigma: f64 },
+    /// `w_ij = ‖xᵢ - xⱼ‖`: an edge's length, not a similarity. Isomap (chapter 8) walks
+    /// these graphs for shortest paths; the Laplacians above have no use for them.
+    Distance,
 }
 
 /// Which pairs of points are joined, and how strongly.
@@ -203,14 +206,14 @@ pub fn mutual_knn_graph(nb: &Neighbors<f64>, weighting: Weighting) -> Result<Csr
 }
 
 fn edge_weight(weighting: Weighting) -> Result<impl Fn(f64) -> f64> {
-    let s = match weighting {
-        Weighting::Binary => None,
-        Weighting::Gaussian { sigma } => {
-            check_sigma(sigma)?;
-            Some(sigma * sigma)
-        }
-    };
-    Ok(move |d2| s.map_or(1.0, |s| gaussian(d2, s)))
+    if let Weighting::Gaussian { sigma } = weighting {
+        check_sigma(sigma)?;
+    }
+    Ok(move |d2: f64| match weighting {
+        Weighting::Binary => 1.0,
+        Weighting::Gaussian { sigma } => gaussian(d2, sigma * sigma),
+        Weighting::Distance => d2.sqrt(),
+    })
 }
 
 /// The three graph Laplacians. With the degrees `dᵢ = Σⱼ w_ij` and `D = diag(d)`:
