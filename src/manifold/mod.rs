@@ -90,6 +90,10 @@ pub fn embed(
     seed: u64,
 ) -> Result<Matrix<f64>> {
     let (d, k) = (n_components, n_neighbors);
+    if matches!(method, Method::Mds | Method::Smacof) {
+        // No neighbourhoods, but the same rules for the points and the dimension.
+        check_points(x, d, 1, 1)?;
+    }
     Ok(match method {
         Method::Mds => classical_mds(&euclidean_distances(x)?, d, seed)?.embedding,
         Method::Smacof => {
