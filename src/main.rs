@@ -1716,6 +1716,12 @@ const CHAPTERS: &[Chapter] = &[
         run: tour_spectral,
     },
     Chapter {
+        name: "manifold",
+        title: "8 · Manifold learning",
+        book_page: "08-manifold.html",
+        run: tour_manifold,
+    },
+    Chapter {
         name: "tsne",
         title: "9 · SNE and t-SNE",
         book_page: "09-tsne.html",
@@ -3049,5 +3055,136 @@ fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(curve, "The cost during the digits run", "the cost stays high while P is exaggerated 12-fold (the map forms tight, well-separated clusters), drops sharply when exaggeration ends, then creeps down as the clusters relax."),
         Section::figure(crowd, &format!("SNE against t-SNE on the first {m} digits"), "SNE's Gaussian map squeezes everything into one disc (the crowding problem: a 2-D map has too little room for the moderately far points of 64 dimensions); the Student-t's heavy tail lets t-SNE push them apart, and the classes separate."),
         Section::figure(perp, "Perplexity 5, 30 and 100 on the digits", "a small perplexity looks at a handful of neighbours and breaks the map into many small clumps; a large one keeps more of the global arrangement and gives rounder, more even islands."),
+    ])
+}
+
+// ---------------------------------------------------------------- tour: manifold learning
+
+fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::manifold::sdp::{mds_localization, rmsd, sensor_network, SdpLocalization};
+    use unsupervised::manifold::{embed, Method};
+    use unsupervised::metrics::spearman;
+    let e = |e: unsupervised::Error| e.to_string();
+    // Quick mode (the debug-build test of the tour): small samples everywhere.
+    let n = if ctx.quick { 150 } else { 1500 };
+    let k = 10;
+
+    // 1. Every method on the Swiss roll and the S-curve, coloured by the true coordinate.
+    let mut grid = Figure::new("", 3, 250.0, 230.0);
+    let mut scores = Vec::new();
+    for (name, sample) in [
+        (
+            "Swiss roll",
+            datasets::swiss_roll(n, 0.0, ctx.seed).map_err(e)?,
+        ),
+        ("S-curve", datasets::s_curve(n, 0.0, ctx.seed).map_err(e)?),
+    ] {
+        let x = &sample.data.x;
+        // The data themselves, seen from the side that shows the roll.
+        grid.push(
+            Plot::new(format!("{name}, n = {n}"))
+                .scatter_values(&x.column(0), &x.column(2), &sample.t)
+                .map_err(e)?
+                .equal_aspect()
+                .no_axes(),
+        );
+        for method in Method::ALL {
+            let t = Instant::now();
+            let y = embed(x, method, 2, k, ctx.seed).map_err(e)?;
+            let seconds = t.elapsed().as_secs_f64();
+            let r = spearman(&y.column(0), &sample.t).map_err(e)?.abs();
+            scores.push(format!("{} on the {name}: {r:.3}", method.name()));
+            grid.push(
+                Plot::new(format!("{} {:.2} s, ρ {r:.2}", method.name(), seconds))
+                    .scatter_values(&y.column(0), &y.column(1), &sample.t)
+                    .map_err(e)?
+                    .no_axes(),
+            );
+        }
+    }
+    let grid = ctx.save_svg("manifold-grid.svg", &grid)?;
+
+    // 2. Digits by Isomap and by Laplacian eigenmaps.
+    let digits = datasets::digits().map_err(e)?;
+    let m = if ctx.quick { 200 } else { digits.x.rows() };
+    let x = Matrix::new(m, 64, digits.x.as_slice()[..m * 64].to_vec()).map_err(e)?;
+    let labels = digits.labels.clone().unwrap_or_default()[..m].to_vec();
+    let mut dfig = Figure::new("", 2, 420.0, 400.0);
+    for method in [Method::Isomap, Method::Laplacian] {
+        let y = embed(&x, method, 2, k, ctx.seed).map_err(e)?;
+        let acc = unsupervised::metrics::knn_accuracy(&y, &labels, 1, 5, ctx.seed).map_err(e)?;
+        dfig.push(
+            Plot::new(format!("{} of the digits: 1-NN {acc:.3}", method.name()))
+                .scatter_classes(&y.column(0), &y.column(1), &labels, &digits.class_names)
+                .map_err(e)?
+                .no_axes(),
+        );
+    }
+    let dfig = ctx.save_svg("manifold-digits.svg", &dfig)?;
+
+    // 3. A short circuit: too many neighbours on a sparse roll join its layers.
+    let sparse_n = if ctx.quick { 200 } else { 600 };
+    let sparse_roll = datasets::swiss_roll(sparse_n, 0.0, ctx.seed).map_err(e)?;
+    let mut short = Figure::new("", 2, 330.0, 300.0);
+    for neighbors in [6, 14] {
+        let y = embed(&sparse_roll.data.x, Method::Isomap, 2, neighbors, ctx.seed).map_err(e)?;
+        let r = spearman(&y.column(0), &sparse_roll.t).map_err(e)?.abs();
+        short.push(
+            Plot::new(format!(
+                "Isomap, n = {sparse_n}, {neighbors} neighbours: ρ {r:.2}"
+            ))
+            .scatter_values(&y.column(0), &y.column(1), &sparse_roll.t)
+            .map_err(e)?
+            .no_axes(),
+        );
+    }
+    let short = ctx.save_svg("manifold-short-circuit.svg", &short)?;
+
+    // 4. Sensor localisation: SDP against classical MDS on the same noisy, incomplete ranges.
+    let sensors = if ctx.quick { 25 } else { 50 };
+    let net = sensor_network(sensors, 4, 0.4, 0.05, ctx.seed).map_err(e)?;
+    let sdp = SdpLocalization::new()
+        .max_iter(if ctx.quick { 200 } else { 1000 })
+        .fit(&net.anchors, sensors, &net.ranges)
+        .map_err(e)?;
+    let mds = mds_localization(&net.anchors, sensors, &net.ranges).map_err(e)?;
+    let mut sfig = Figure::new("", 2, 360.0, 360.0);
+    for (name, est) in [
+        ("SDP + refinement", &sdp.positions),
+        ("classical MDS", &mds),
+    ] {
+        let segments: Vec<[f64; 4]> = (0..sensors)
+            .map(|j| {
+                [
+                    net.sensors[(j, 0)],
+                    net.sensors[(j, 1)],
+                    est[(j, 0)],
+                    est[(j, 1)],
+                ]
+            })
+            .collect();
+        sfig.push(
+            Plot::new(format!("{name}: RMSD {:.4}", rmsd(est, &net.sensors)))
+                .segments(&segments, "#d62728")
+                .points(
+                    &net.sensors.column(0),
+                    &net.sensors.column(1),
+                    plot::class_color(0),
+                )
+                .map_err(e)?
+                .markers(&net.anchors.column(0), &net.anchors.column(1), "#222", 5.0)
+                .map_err(e)?
+                .equal_aspect()
+                .legend("true sensor", plot::class_color(0))
+                .legend("anchor", "#222")
+                .legend("error (true to estimate)", "#d62728"),
+        );
+    }
+    let sfig = ctx.save_svg("manifold-sdp.svg", &sfig)?;
+    Ok(vec![
+        Section::figure(grid, "Every method of the chapter on the Swiss roll and the S-curve (k = 10 neighbours), coloured by the true coordinate along the sheet", &format!("MDS and SMACOF only flatten the roll (straight-line distances cut across its layers); Isomap, LTSA and Hessian eigenmaps unroll it into a rectangle with the colours in order; LLE and Laplacian eigenmaps unroll it but bunch and bend it. ρ is the |Spearman correlation| of the first map coordinate with the true one: {}.", scores.join("; "))),
+        Section::figure(dfig, "The digits by Isomap and by Laplacian eigenmaps", "both group the digits without seeing the labels, but far less cleanly than t-SNE (next chapter): a 2-D sheet is a poor model of ten separate classes."),
+        Section::figure(short, "A short circuit", "on a sparse sample, 14 neighbours reach across the gap between two layers of the roll; the geodesics take the shortcut, and the map bends the sheet into a ring that puts distant parts of the roll side by side."),
+        Section::figure(sfig, &format!("Sensor localisation from {} noisy ranges (5%) between sensors closer than 0.4 and to 4 anchors", net.ranges.len()), "each red segment joins a sensor's true position to its estimate. The SDP relaxation uses only the measured ranges; MDS first has to guess the missing ones from shortest paths, which are longer than the straight lines, and bends the network."),
     ])
 }

@@ -58,15 +58,16 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/9] datasets",
-            "[2/9] linalg",
-            "[3/9] eigen",
-            "[4/9] pca",
-            "[5/9] kmeans",
-            "[6/9] hierarchical",
-            "[7/9] mixture",
-            "[8/9] spectral",
-            "[9/9] tsne"
+            "[1/10] datasets",
+            "[2/10] linalg",
+            "[3/10] eigen",
+            "[4/10] pca",
+            "[5/10] kmeans",
+            "[6/10] hierarchical",
+            "[7/10] mixture",
+            "[8/10] spectral",
+            "[9/10] manifold",
+            "[10/10] tsne"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
