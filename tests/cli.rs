@@ -505,3 +505,48 @@ fn tsne_json_has_the_contracted_keys_and_out_writes_the_map() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("perplexity = 0"));
 }
+
+#[test]
+fn manifold_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "manifold",
+            "--method",
+            "isomap",
+            "--data",
+            "swissroll",
+            "--n",
+            "800",
+        ])
+        .args(["--neighbors", "10", "--dims", "2", "--seed", "0", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in ["\"embedding\":[[", "\"seconds\":", "\"spearman\":0.99"] {
+        assert!(
+            text.contains(key),
+            "{key} missing: {}",
+            &text[text.len().saturating_sub(200)..]
+        );
+    }
+    let bad = bin()
+        .args([
+            "manifold",
+            "--method",
+            "hessian",
+            "--data",
+            "swissroll",
+            "--n",
+            "100",
+        ])
+        .args(["--neighbors", "4"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("n_neighbors = 4"));
+}

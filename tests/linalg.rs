@@ -556,7 +556,8 @@ fn knn_rejects_bad_k_and_bad_data() {
 #[test]
 fn cholesky_reconstructs_and_solves() {
     let mut rng = Rng::seed_from_u64(12);
-    for n in [1, 2, 5, 33, 80] {
+    // 300 and 500 go through the blocked path (several column blocks of 128).
+    for n in [1, 2, 5, 33, 80, 300, 500] {
         let a = random_spd(n, &mut rng);
         let ch = Cholesky::factor(&a).unwrap();
         let l = ch.l();
@@ -592,6 +593,22 @@ fn cholesky_reconstructs_and_solves() {
             1e-10,
             1e-10,
         );
+    }
+}
+
+#[test]
+fn blocked_cholesky_is_identical_for_any_thread_count_and_names_a_late_pivot() {
+    let mut rng = Rng::seed_from_u64(13);
+    let a = random_spd(400, &mut rng);
+    let one = Cholesky::factor_with(&a, Exec::default().with_threads(1)).unwrap();
+    let two = Cholesky::factor_with(&a, Exec::default().with_threads(2)).unwrap();
+    assert_eq!(one, two);
+    // Break positive definiteness at row 300, in the third column block.
+    let mut bad = a.clone();
+    bad[(300, 300)] = -1.0;
+    match Cholesky::factor(&bad) {
+        Err(Error::NotPositiveDefinite { pivot, .. }) => assert_eq!(pivot, 300),
+        other => panic!("expected a failing pivot, got {other:?}"),
     }
 }
 
