@@ -167,15 +167,19 @@ impl DiffusionMap {
             Some(e) => return Err(Error::invalid("epsilon", e, "must be positive")),
             None => self.default_epsilon(x)?,
         };
-        let d2 = pairwise_sq_dists_self(x, Exec::default())?;
-        let k = d2.map(|v| (-v / epsilon).exp());
-        let q: Vec<f64> = k
+        // One n x n buffer, rewritten in place: K, then K⁽ᵅ⁾, then S.
+        let mut s = pairwise_sq_dists_self(x, Exec::default())?;
+        s.as_mut_slice()
+            .iter_mut()
+            .for_each(|v| *v = (-*v / epsilon).exp());
+        let q: Vec<f64> = s
             .iter_rows()
             .map(|r| r.iter().sum::<f64>().powf(self.alpha))
             .collect();
-        let ka = Matrix::from_fn(n, n, |i, j| k[(i, j)] / (q[i] * q[j]));
-        let deg: Vec<f64> = ka.iter_rows().map(|r| r.iter().sum()).collect();
-        let s = Matrix::from_fn(n, n, |i, j| ka[(i, j)] / (deg[i] * deg[j]).sqrt());
+        scale_symmetric(&mut s, &q);
+        let deg: Vec<f64> = s.iter_rows().map(|r| r.iter().sum()).collect();
+        let sqrt_deg: Vec<f64> = deg.iter().map(|d| d.sqrt()).collect();
+        scale_symmetric(&mut s, &sqrt_deg);
         let dims = self.n_components;
         let (values, v) = top_eigenpairs(&s, dims + 1, self.seed)?;
         // ψₖ = D^{-1/2} vₖ, scaled so that ψ₀ = 1 (v₀ ∝ D^{1/2} 1).
@@ -208,5 +212,15 @@ impl DiffusionMap {
                 "most points coincide with their neighbours; set epsilon explicitly",
             ))
         }
+    }
+}
+
+/// `Aᵢⱼ ← Aᵢⱼ / (cᵢ cⱼ)`: `diag(c)⁻¹ A diag(c)⁻¹`.
+fn scale_symmetric(a: &mut Matrix<f64>, c: &[f64]) {
+    for (i, &ci) in c.iter().enumerate() {
+        a.row_mut(i)
+            .iter_mut()
+            .zip(c)
+            .for_each(|(v, &cj)| *v /= ci * cj);
     }
 }

@@ -11,6 +11,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- hclust
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gmm
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- tsne
+//!     cargo run --release --manifest-path benches/versus/Cargo.toml -- diffusion
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -23,6 +24,7 @@ mod cluster;
 mod eigen;
 mod gemm;
 mod hclust;
+mod manifold;
 mod tsne;
 
 /// A comma-separated list of numbers from the environment, or the default.
@@ -81,8 +83,9 @@ fn main() {
         "gmm" => cluster::run_gmm(),
         "pca" => cluster::run_pca(),
         "tsne" => tsne::run(),
+        "diffusion" => manifold::run(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne, diffusion");
             std::process::exit(2);
         }
     }
