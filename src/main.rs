@@ -3140,6 +3140,52 @@ fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>, String> {
     }
     let short = ctx.save_svg("manifold-short-circuit.svg", &short)?;
 
+    // 3b. A hole and uneven sampling: rolls cut from a larger sample.
+    let big = datasets::swiss_roll(if ctx.quick { 600 } else { 3000 }, 0.0, ctx.seed).map_err(e)?;
+    let (t_lo, t_hi) = (1.5 * std::f64::consts::PI, 4.5 * std::f64::consts::PI);
+    let holed: Vec<usize> = (0..big.t.len())
+        .filter(|&i| {
+            let (u, h) = ((big.t[i] - t_lo) / (t_hi - t_lo), big.height[i] / 21.0);
+            (u - 0.5).powi(2) + (h - 0.5).powi(2) > 0.2f64.powi(2)
+        })
+        .collect();
+    let mut rng = Rng::seed_from_u64(ctx.seed);
+    // Keep a point with probability falling from 1 to 0.05 along the roll.
+    let uneven: Vec<usize> = (0..big.t.len())
+        .filter(|&i| rng.next_f64() < 1.0 - 0.95 * (big.t[i] - t_lo) / (t_hi - t_lo))
+        .collect();
+    let mut fail = Figure::new("", 3, 250.0, 230.0);
+    for (what, rows, methods) in [
+        (
+            "hole",
+            &holed,
+            [Method::Isomap, Method::Hessian, Method::Ltsa],
+        ),
+        (
+            "uneven",
+            &uneven,
+            [Method::Lle, Method::Laplacian, Method::Diffusion],
+        ),
+    ] {
+        let x = Matrix::from_fn(rows.len(), 3, |i, c| big.data.x[(rows[i], c)]);
+        let t: Vec<f64> = rows.iter().map(|&i| big.t[i]).collect();
+        for method in methods {
+            let y = embed(&x, method, 2, k, ctx.seed).map_err(e)?;
+            let r = spearman(&y.column(0), &t).map_err(e)?.abs();
+            fail.push(
+                Plot::new(format!(
+                    "{what}: {} (n = {}), ρ {r:.2}",
+                    method.name(),
+                    rows.len()
+                ))
+                .scatter_values(&y.column(0), &y.column(1), &t)
+                .map_err(e)?
+                .no_axes(),
+            );
+        }
+    }
+    let fail = ctx.save_svg("manifold-failures.svg", &fail)?;
+
     // 4. Sensor localisation: SDP against classical MDS on the same noisy, incomplete ranges.
     let sensors = if ctx.quick { 25 } else { 50 };
     let net = sensor_network(sensors, 4, 0.4, 0.05, ctx.seed).map_err(e)?;
@@ -3185,6 +3231,7 @@ fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(grid, "Every method of the chapter on the Swiss roll and the S-curve (k = 10 neighbours), coloured by the true coordinate along the sheet", &format!("MDS and SMACOF only flatten the roll (straight-line distances cut across its layers); Isomap, LTSA and Hessian eigenmaps unroll it into a rectangle with the colours in order; LLE and Laplacian eigenmaps unroll it but bunch and bend it. ρ is the |Spearman correlation| of the first map coordinate with the true one: {}.", scores.join("; "))),
         Section::figure(dfig, "The digits by Isomap and by Laplacian eigenmaps", "both group the digits without seeing the labels, but far less cleanly than t-SNE (next chapter): a 2-D sheet is a poor model of ten separate classes."),
         Section::figure(short, "A short circuit", "on a sparse sample, 14 neighbours reach across the gap between two layers of the roll; the geodesics take the shortcut, and the map bends the sheet into a ring that puts distant parts of the roll side by side."),
+        Section::figure(fail, "A hole in the sheet (top) and uneven sampling (bottom)", "Isomap's geodesics bend around the hole, so its map stretches it into an oval, while Hessian eigenmaps and LTSA, which only look at neighbourhoods, keep it round. Where the roll is sampled densely at one end (dark) and thinly at the other, LLE and Laplacian eigenmaps give the dense end most of the map and squash the sparse end into a corner; the diffusion map's α = 1 normalisation divides the density out and keeps the order."),
         Section::figure(sfig, &format!("Sensor localisation from {} noisy ranges (5%) between sensors closer than 0.4 and to 4 anchors", net.ranges.len()), "each red segment joins a sensor's true position to its estimate. The SDP relaxation uses only the measured ranges; MDS first has to guess the missing ones from shortest paths, which are longer than the straight lines, and bends the network."),
     ])
 }

@@ -346,4 +346,7 @@ fn every_method_is_deterministic_and_rejects_bad_input() {
         other => panic!("expected an error, got {other:?}"),
     }
     assert!(LocalEmbedding::ltsa(2, 2).fit(&x).is_err());
+    // A 3-D tangent space of 3-D data is the whole space.
+    assert!(LocalEmbedding::ltsa(3, 12).fit(&x).is_err());
+    assert!(LocalEmbedding::hessian(3, 12).fit(&x).is_err());
 }

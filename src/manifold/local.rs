@@ -82,6 +82,17 @@ impl LocalEmbedding {
     /// 3. M's bottom eigenvectors.
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedLocal> {
         check_points(x, self.n_components, self.n_neighbors, self.min_neighbors())?;
+        if !matches!(self.model, LocalModel::Lle { .. }) && self.n_components >= x.cols() {
+            return Err(Error::invalid(
+                "n_components",
+                self.n_components,
+                format!(
+                    "a tangent space of the input's full dimension ({}) is the whole space; \
+                     map to fewer dimensions",
+                    x.cols()
+                ),
+            ));
+        }
         if let LocalModel::Lle { reg } = self.model {
             if !(reg > 0.0 && reg.is_finite()) {
                 return Err(Error::invalid("reg", reg, "must be a positive number"));
