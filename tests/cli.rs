@@ -7,6 +7,29 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_unsupervised"))
 }
 
+/// The command's stdout; fails the test with its stderr unless it succeeded.
+#[track_caller]
+fn stdout_of_success(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Fails with the end of the document unless it contains every key.
+#[track_caller]
+fn assert_has_keys(text: &str, keys: &[&str]) {
+    for key in keys {
+        assert!(
+            text.contains(key),
+            "{key} missing: {}",
+            &text[text.len().saturating_sub(300)..]
+        );
+    }
+}
+
 /// Every `src="…"` in the page.
 fn image_sources(page: &str) -> Vec<String> {
     page.split("src=\"")
@@ -236,12 +259,7 @@ fn pca_json_reproduces_islr_table_10_1() {
         .args(["pca", "--data", "usarrests", "--standardize", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of_success(&out);
     assert!(
         text.starts_with("{\"explained_variance_ratio\":[0.6200603"),
         "{text}"
@@ -268,21 +286,17 @@ fn kmeans_json_has_the_contracted_keys() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"inertia\":",
+            "\"labels\":[",
+            "\"centroids\":[[",
+            "\"iterations\":",
+            "\"converged\":true",
+        ],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    for key in [
-        "\"inertia\":",
-        "\"labels\":[",
-        "\"centroids\":[[",
-        "\"iterations\":",
-        "\"converged\":true",
-    ] {
-        assert!(text.contains(key), "{key} missing: {text}");
-    }
     let labels = text
         .split("\"labels\":[")
         .nth(1)
@@ -338,25 +352,17 @@ fn spectral_json_has_the_contracted_keys() {
         .args(["--neighbors", "10", "--seed", "0", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"labels\":[",
+            "\"eigenvalues\":[",
+            "\"ari\":1",
+            "\"nmi\":",
+            "\"components\":",
+        ],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    for key in [
-        "\"labels\":[",
-        "\"eigenvalues\":[",
-        "\"ari\":1",
-        "\"nmi\":",
-        "\"components\":",
-    ] {
-        assert!(
-            text.contains(key),
-            "{key} missing: {}",
-            &text[text.len().saturating_sub(300)..]
-        );
-    }
     let bad = bin()
         .args(["spectral", "--data", "moons", "--neighbors", "0"])
         .output()
@@ -379,26 +385,22 @@ fn hclust_json_has_the_contracted_keys() {
         .args(["--k", "4", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of_success(&out);
     // SciPy's first fusion: rows 14 and 28 at 0.20585385715734808.
     assert!(
         text.starts_with("{\"heights\":[0.2058538571573480"),
         "{}",
         &text[..80]
     );
-    for key in [
-        "\"merges\":[[14,28],[12,31],",
-        "\"sizes\":[2,2,",
-        "\"labels\":[",
-        "\"cophenetic_correlation\":0.69794",
-    ] {
-        assert!(text.contains(key), "{key} missing");
-    }
+    assert_has_keys(
+        &text,
+        &[
+            "\"merges\":[[14,28],[12,31],",
+            "\"sizes\":[2,2,",
+            "\"labels\":[",
+            "\"cophenetic_correlation\":0.69794",
+        ],
+    );
     let bad = bin()
         .args(["hclust", "--linkage", "wards"])
         .output()
@@ -424,22 +426,18 @@ fn gmm_json_has_the_contracted_keys() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"mean_log_likelihood\":-4.155",
+            "\"weights\":[",
+            "\"means\":[[",
+            "\"covariances\":[[[",
+            "\"bic\":2322.",
+            "\"iterations\":",
+        ],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    for key in [
-        "\"mean_log_likelihood\":-4.155",
-        "\"weights\":[",
-        "\"means\":[[",
-        "\"covariances\":[[[",
-        "\"bic\":2322.",
-        "\"iterations\":",
-    ] {
-        assert!(text.contains(key), "{key} missing: {}", &text[..200]);
-    }
     let bad = bin()
         .args(["gmm", "--covariance", "banded"])
         .output()
@@ -472,26 +470,18 @@ fn tsne_json_has_the_contracted_keys_and_out_writes_the_map() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"kl\":",
+            "\"embedding\":[[",
+            "\"iterations\":200",
+            "\"seconds\":",
+            "\"trustworthiness\":",
+            "\"knn_accuracy\":1",
+        ],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    for key in [
-        "\"kl\":",
-        "\"embedding\":[[",
-        "\"iterations\":200",
-        "\"seconds\":",
-        "\"trustworthiness\":",
-        "\"knn_accuracy\":1",
-    ] {
-        assert!(
-            text.contains(key),
-            "{key} missing: {}",
-            &text[..300.min(text.len())]
-        );
-    }
     // 300 rows of [x, y].
     assert_eq!(text.matches("],[").count() + 1, 300);
     assert!(dir.join("embedding.npy").exists() && dir.join("tsne.svg").exists());
@@ -521,19 +511,11 @@ fn manifold_json_has_the_contracted_keys() {
         .args(["--neighbors", "10", "--dims", "2", "--seed", "0", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &["\"embedding\":[[", "\"seconds\":", "\"spearman\":0.99"],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    for key in ["\"embedding\":[[", "\"seconds\":", "\"spearman\":0.99"] {
-        assert!(
-            text.contains(key),
-            "{key} missing: {}",
-            &text[text.len().saturating_sub(200)..]
-        );
-    }
     let bad = bin()
         .args([
             "manifold",
