@@ -532,3 +532,15 @@ fn manifold_json_has_the_contracted_keys() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("n_neighbors = 4"));
 }
+
+#[test]
+fn the_books_command_list_is_the_programs_help() {
+    let out = bin().arg("--help").output().unwrap();
+    let help = stdout_of_success(&out);
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/book/src/cli.md")).unwrap();
+    assert!(
+        page.contains(help.trim_end()),
+        "book/src/cli.md's `unsupervised --help` block is out of date; paste:\n{help}"
+    );
+}
