@@ -285,6 +285,28 @@ pub struct Dendrogram {
 /// takes the pair with the smaller first index; equal heights keep the order in which the
 /// fusions were found. SciPy makes other choices, so with ties the trees can differ.
 pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
+    check_linkage_input(d)?;
+    let raw = match method {
+        // The spanning tree only reads the dissimilarities: no working copy.
+        Linkage::Single => prim(d),
+        _ => fuse_in_place(Work::new(d.clone(), method.squared()), method),
+    };
+    Ok(finish(d.n(), method, raw))
+}
+
+/// [`linkage`] on dissimilarities it may overwrite: the fusions update `d` in place, so no
+/// copy of the n(n-1)/2 values is made (what kodama and SciPy's fastcluster do).
+pub fn linkage_in_place(d: Condensed, method: Linkage) -> Result<Dendrogram> {
+    check_linkage_input(&d)?;
+    let n = d.n();
+    let raw = match method {
+        Linkage::Single => prim(&d),
+        _ => fuse_in_place(Work::new(d, method.squared()), method),
+    };
+    Ok(finish(n, method, raw))
+}
+
+fn check_linkage_input(d: &Condensed) -> Result<()> {
     let n = d.n();
     if n < 2 {
         return Err(Error::invalid(
@@ -300,11 +322,19 @@ pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
             "must be finite and non-negative",
         ));
     }
-    let mut raw = match method {
-        Linkage::Single => prim(d),
-        Linkage::Centroid | Linkage::Median => generic(d, method),
-        _ => nn_chain(d, method),
-    };
+    Ok(())
+}
+
+/// Centroid and median need the generic algorithm; the reducible linkages the chain.
+fn fuse_in_place(work: Work, method: Linkage) -> Vec<RawMerge> {
+    match method {
+        Linkage::Centroid | Linkage::Median => generic(work, method),
+        _ => nn_chain(work, method),
+    }
+}
+
+/// Heights back from squares, fusions in order, clusters numbered as SciPy does.
+fn finish(n: usize, method: Linkage, mut raw: Vec<RawMerge>) -> Dendrogram {
     if method.squared() {
         raw.iter_mut().for_each(|m| m.2 = m.2.sqrt());
     }
@@ -314,7 +344,7 @@ pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
     if !matches!(method, Linkage::Centroid | Linkage::Median) {
         raw.sort_by(|x, y| x.2.total_cmp(&y.2));
     }
-    Ok(label(n, &raw))
+    label(n, &raw)
 }
 // ANCHOR_END: linkage
 
@@ -359,11 +389,8 @@ fn prim(d: &Condensed) -> Vec<RawMerge> {
 /// clusters are each other's nearest (a reciprocal pair), and fuse them. For a reducible
 /// linkage a fusion never brings a third cluster closer than the nearer of the two, so the
 /// rest of the chain stays valid and the walk continues from where it was.
-fn nn_chain(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
-    let n = d.n();
-    // The walk reads whole rows, so it works on the full square matrix: in condensed
-    // storage half of a row is a column, one cache miss per entry.
-    let mut m = square(d, method.squared());
+fn nn_chain(mut m: Work, method: Linkage) -> Vec<RawMerge> {
+    let n = m.n;
     let mut size = vec![1usize; n];
     let mut active: Vec<usize> = (0..n).collect();
     let mut chain: Vec<usize> = Vec::with_capacity(n);
@@ -374,15 +401,14 @@ fn nn_chain(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         }
         let a = chain[chain.len() - 1];
         let prev = (chain.len() >= 2).then(|| chain[chain.len() - 2]);
-        let row = m.row(a);
         // The nearest other cluster; on a tie the previous chain element wins (so the
         // chain cannot cycle), then the smaller index.
-        let mut best = prev.map(|p| (row[p], p));
-        for &x in &active {
-            if x != a && best.is_none_or(|(bd, _)| row[x] < bd) {
-                best = Some((row[x], x));
+        let mut best = prev.map(|p| (m.get(a, p), p));
+        m.for_each_in_row(a, &active, |x, v| {
+            if best.is_none_or(|(bd, _)| v < bd) {
+                best = Some((v, x));
             }
-        }
+        });
         let Some((h, b)) = best else { break };
         if Some(b) != prev {
             chain.push(b);
@@ -392,35 +418,67 @@ fn nn_chain(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         // The fused cluster lives on in the larger slot; the smaller slot retires.
         let (lo, hi) = (a.min(b), a.max(b));
         merges.push((lo, hi, h));
-        m.fuse(method, lo, hi, h, &mut size, active.iter().copied());
-        active.retain(|&x| x != lo);
+        m.fuse(method, lo, hi, h, &mut size, &active);
+        if let Ok(pos) = active.binary_search(&lo) {
+            active.remove(pos);
+        }
     }
     merges
 }
 
-/// A full symmetric n x n matrix, row-major: what the fusion loops work on.
-struct Square {
+/// The working copy the fusion loops update in place: condensed storage (half the memory
+/// of a square matrix, and nothing to mirror), entries squared for centroid, median and
+/// Ward. Row i's entries after the diagonal are contiguous; before it they are a column,
+/// one stride per entry.
+struct Work {
     n: usize,
-    m: Vec<f64>,
+    values: Vec<f64>,
+    row_start: Vec<usize>,
 }
 
-impl Square {
+impl Work {
+    fn new(d: Condensed, squared: bool) -> Work {
+        let Condensed {
+            n,
+            mut values,
+            row_start,
+        } = d;
+        if squared {
+            values.iter_mut().for_each(|v| *v *= *v);
+        }
+        Work {
+            n,
+            values,
+            row_start,
+        }
+    }
+    #[inline]
+    fn index(&self, i: usize, j: usize) -> usize {
+        let (i, j) = if i < j { (i, j) } else { (j, i) };
+        self.row_start[i].wrapping_add(j)
+    }
     #[inline]
     fn get(&self, i: usize, j: usize) -> f64 {
-        self.m[i * self.n + j]
-    }
-    #[inline]
-    fn row(&self, i: usize) -> &[f64] {
-        &self.m[i * self.n..(i + 1) * self.n]
-    }
-    #[inline]
-    fn set(&mut self, i: usize, j: usize, v: f64) {
-        self.m[i * self.n + j] = v;
-        self.m[j * self.n + i] = v;
+        self.values[self.index(i, j)]
     }
 
-    /// Fuses cluster `gone` into `kept` at height `h`: the dissimilarities from the fusion
-    /// to every other live cluster by Lance–Williams, stored in `kept`'s row and column.
+    /// `f(x, d(a, x))` for every x in `active` (ascending) other than a: the column part
+    /// first, then the contiguous row part.
+    #[inline]
+    fn for_each_in_row(&self, a: usize, active: &[usize], mut f: impl FnMut(usize, f64)) {
+        let split = active.partition_point(|&x| x < a);
+        for &x in &active[..split] {
+            f(x, self.values[self.row_start[x].wrapping_add(a)]);
+        }
+        let row = self.row_start[a];
+        for &x in active[split..].iter().filter(|&&x| x != a) {
+            f(x, self.values[row.wrapping_add(x)]);
+        }
+    }
+
+    /// Fuses cluster `gone` into `kept > gone` at height `h`: the dissimilarities from the
+    /// fusion to every other live cluster by Lance–Williams, stored in `kept`'s row and
+    /// column. One copy of the loop per linkage, so the update formula is inlined.
     fn fuse(
         &mut self,
         method: Linkage,
@@ -428,50 +486,51 @@ impl Square {
         kept: usize,
         h: f64,
         size: &mut [usize],
-        live: impl Iterator<Item = usize>,
+        live: &[usize],
     ) {
         let (ni, nj) = (size[gone] as f64, size[kept] as f64);
-        for k in live.filter(|&k| k != gone && k != kept) {
-            let v = method.update(
-                self.get(gone, k),
-                self.get(kept, k),
-                h,
-                ni,
-                nj,
-                size[k] as f64,
-            );
-            self.set(kept, k, v);
+        macro_rules! per_linkage {
+            ($($l:ident),*) => {
+                match method {
+                    $(Linkage::$l => self.fuse_with(gone, kept, live, size, |dik, djk, nk| {
+                        Linkage::$l.update(dik, djk, h, ni, nj, nk)
+                    }),)*
+                }
+            };
         }
+        per_linkage!(Single, Complete, Average, Weighted, Centroid, Median, Ward);
         size[kept] += size[gone];
     }
-}
 
-/// The full matrix of a condensed one, its entries squared if asked (centroid, median,
-/// Ward), mirrored in tiles so that both the reads and the writes stay in cache.
-fn square(d: &Condensed, squared: bool) -> Square {
-    const TILE: usize = 64;
-    let n = d.n();
-    let mut m = vec![0.0; n * n];
-    for i in 0..n {
-        if i + 1 < n {
-            let start = d.index(i, i + 1);
-            let row = &d.values[start..start + n - i - 1];
-            let out = &mut m[i * n + i + 1..(i + 1) * n];
-            for (o, &v) in out.iter_mut().zip(row) {
-                *o = if squared { v * v } else { v };
-            }
+    /// `d(kept, k) ← f(d(gone, k), d(kept, k), size k)` over the live k, in three runs:
+    /// below `gone` both entries sit in row k, between the two `d(gone, k)` runs along
+    /// gone's row, and above `kept` both run along their rows.
+    #[inline(always)]
+    fn fuse_with(
+        &mut self,
+        gone: usize,
+        kept: usize,
+        live: &[usize],
+        size: &[usize],
+        f: impl Fn(f64, f64, f64) -> f64,
+    ) {
+        let (rg, rk) = (self.row_start[gone], self.row_start[kept]);
+        let g_at = live.partition_point(|&k| k < gone);
+        let k_at = live.partition_point(|&k| k < kept);
+        for &k in &live[..g_at] {
+            let r = self.row_start[k];
+            let (ig, ik) = (r.wrapping_add(gone), r.wrapping_add(kept));
+            self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
+        }
+        for &k in live[g_at..k_at].iter().filter(|&&k| k != gone) {
+            let (ig, ik) = (rg.wrapping_add(k), self.row_start[k].wrapping_add(kept));
+            self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
+        }
+        for &k in live[k_at..].iter().filter(|&&k| k != kept) {
+            let (ig, ik) = (rg.wrapping_add(k), rk.wrapping_add(k));
+            self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
         }
     }
-    for i0 in (0..n).step_by(TILE) {
-        for j0 in (i0..n).step_by(TILE) {
-            for i in i0..(i0 + TILE).min(n) {
-                for j in j0.max(i + 1)..(j0 + TILE).min(n) {
-                    m[j * n + i] = m[i * n + j];
-                }
-            }
-        }
-    }
-    Square { n, m }
 }
 // ANCHOR_END: nn_chain
 
@@ -480,30 +539,31 @@ fn square(d: &Condensed, squared: bool) -> Square {
 /// nearest neighbour among the clusters after it and that distance, in a priority queue.
 /// The smallest entry is fused once it is confirmed current. Centroid and median distances
 /// can shrink after a fusion, which the nearest-neighbour chain cannot handle.
-fn generic(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
-    let n = d.n();
-    let mut d = square(d, method.squared());
+fn generic(mut d: Work, method: Linkage) -> Vec<RawMerge> {
+    let n = d.n;
     let mut size = vec![1usize; n];
-    let mut active = vec![true; n];
+    let mut live: Vec<usize> = (0..n).collect();
     let mut neighbor = vec![0usize; n];
     let mut mindist = vec![f64::INFINITY; n];
     let mut queue = BinaryHeap::new();
-    let nearest_after = |d: &Square, active: &[bool], i: usize| -> (usize, f64) {
-        let row = d.row(i);
-        (i + 1..n)
-            .filter(|&j| active[j])
-            .fold((i, f64::INFINITY), |best, j| {
-                if row[j] < best.1 {
-                    (j, row[j])
-                } else {
-                    best
-                }
-            })
+    // Row i after the diagonal is contiguous: the scan is over live clusters after i.
+    let nearest_after = |d: &Work, live: &[usize], i: usize| -> (usize, f64) {
+        let row = d.row_start[i];
+        let from = live.partition_point(|&x| x <= i);
+        live[from..].iter().fold((i, f64::INFINITY), |best, &j| {
+            let v = d.values[row.wrapping_add(j)];
+            if v < best.1 {
+                (j, v)
+            } else {
+                best
+            }
+        })
     };
     for i in 0..n - 1 {
-        (neighbor[i], mindist[i]) = nearest_after(&d, &active, i);
+        (neighbor[i], mindist[i]) = nearest_after(&d, &live, i);
         queue.push(Reverse((Key(mindist[i]), i)));
     }
+    let mut active = vec![true; n];
     let mut merges = Vec::with_capacity(n - 1);
     while merges.len() < n - 1 {
         let Some(Reverse((Key(m), i))) = queue.pop() else {
@@ -515,7 +575,7 @@ fn generic(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         let j = neighbor[i];
         if !active[j] || d.get(i, j) != m {
             // The remembered neighbour moved or retired: look again.
-            (neighbor[i], mindist[i]) = nearest_after(&d, &active, i);
+            (neighbor[i], mindist[i]) = nearest_after(&d, &live, i);
             if mindist[i].is_finite() {
                 queue.push(Reverse((Key(mindist[i]), i)));
             }
@@ -523,18 +583,22 @@ fn generic(d: &Condensed, method: Linkage) -> Vec<RawMerge> {
         }
         merges.push((i, j, m));
         // The fused cluster lives on in slot j > i.
-        d.fuse(method, i, j, m, &mut size, (0..n).filter(|&k| active[k]));
+        d.fuse(method, i, j, m, &mut size, &live);
         active[i] = false;
-        for k in (0..j).filter(|&k| active[k]) {
+        if let Ok(pos) = live.binary_search(&i) {
+            live.remove(pos);
+        }
+        for &k in live.iter().take_while(|&&k| k < j) {
             if neighbor[k] == i {
                 neighbor[k] = j;
             }
-            if d.get(k, j) < mindist[k] {
-                (neighbor[k], mindist[k]) = (j, d.get(k, j));
+            let dkj = d.get(k, j);
+            if dkj < mindist[k] {
+                (neighbor[k], mindist[k]) = (j, dkj);
                 queue.push(Reverse((Key(mindist[k]), k)));
             }
         }
-        (neighbor[j], mindist[j]) = nearest_after(&d, &active, j);
+        (neighbor[j], mindist[j]) = nearest_after(&d, &live, j);
         if mindist[j].is_finite() {
             queue.push(Reverse((Key(mindist[j]), j)));
         }
