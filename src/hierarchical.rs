@@ -356,27 +356,34 @@ type RawMerge = (usize, usize, f64);
 /// 0, adding each time the outside point nearest to it; every added edge is a fusion.
 fn prim(d: &Condensed) -> Vec<RawMerge> {
     let n = d.n();
-    let mut inside = vec![false; n];
+    // The points not yet in the tree, ascending, and the nearest tree point to each.
+    let mut outside: Vec<usize> = (1..n).collect();
     let mut nearest = vec![(f64::INFINITY, 0usize); n];
     let mut merges = Vec::with_capacity(n - 1);
     let mut current = 0;
-    inside[0] = true;
-    for _ in 1..n {
-        let mut next = None;
-        for j in 0..n {
-            if inside[j] {
-                continue;
+    while !outside.is_empty() {
+        // Bring in `current`'s distances (a column of the condensed matrix below it, a
+        // contiguous row above), and find the outside point nearest to the tree: strict `<`
+        // in ascending order, so ties go to the smaller index.
+        let split = outside.partition_point(|&j| j < current);
+        let row = d.row_start[current];
+        let (mut best, mut best_at) = (f64::INFINITY, usize::MAX);
+        let mut visit = |p: usize, j: usize, dj: f64| {
+            let nj = &mut nearest[j];
+            if dj < nj.0 {
+                *nj = (dj, current);
             }
-            let dj = d.get(current, j);
-            if dj < nearest[j].0 {
-                nearest[j] = (dj, current);
+            if nj.0 < best || best_at == usize::MAX {
+                (best, best_at) = (nj.0, p);
             }
-            if next.is_none_or(|k: usize| nearest[j].0 < nearest[k].0) {
-                next = Some(j);
-            }
+        };
+        for (p, &j) in outside[..split].iter().enumerate() {
+            visit(p, j, d.values[d.row_start[j].wrapping_add(current)]);
         }
-        let j = next.unwrap_or(0);
-        inside[j] = true;
+        for (p, &j) in outside.iter().enumerate().skip(split) {
+            visit(p, j, d.values[row.wrapping_add(j)]);
+        }
+        let j = outside.remove(best_at);
         merges.push((nearest[j].1, j, nearest[j].0));
         current = j;
     }
@@ -403,13 +410,10 @@ fn nn_chain(mut m: Work, method: Linkage) -> Vec<RawMerge> {
         let prev = (chain.len() >= 2).then(|| chain[chain.len() - 2]);
         // The nearest other cluster; on a tie the previous chain element wins (so the
         // chain cannot cycle), then the smaller index.
-        let mut best = prev.map(|p| (m.get(a, p), p));
-        m.for_each_in_row(a, &active, |x, v| {
-            if best.is_none_or(|(bd, _)| v < bd) {
-                best = Some((v, x));
-            }
-        });
-        let Some((h, b)) = best else { break };
+        let (h, b) = m.nearest_in_row(a, &active, prev);
+        if b == usize::MAX {
+            break;
+        }
         if Some(b) != prev {
             chain.push(b);
             continue;
@@ -462,18 +466,29 @@ impl Work {
         self.values[self.index(i, j)]
     }
 
-    /// `f(x, d(a, x))` for every x in `active` (ascending) other than a: the column part
-    /// first, then the contiguous row part.
+    /// The live cluster nearest to a, as (dissimilarity, index); `start` (if any) is
+    /// checked first, so it wins ties, and otherwise the smaller index wins (strict `<` in
+    /// ascending order). The column part of a's row first, then the contiguous part.
     #[inline]
-    fn for_each_in_row(&self, a: usize, active: &[usize], mut f: impl FnMut(usize, f64)) {
+    fn nearest_in_row(&self, a: usize, active: &[usize], start: Option<usize>) -> (f64, usize) {
+        let (mut bd, mut bx) = start.map_or((f64::INFINITY, usize::MAX), |p| (self.get(a, p), p));
         let split = active.partition_point(|&x| x < a);
         for &x in &active[..split] {
-            f(x, self.values[self.row_start[x].wrapping_add(a)]);
+            let v = self.values[self.row_start[x].wrapping_add(a)];
+            if v < bd {
+                (bd, bx) = (v, x);
+            }
         }
         let row = self.row_start[a];
-        for &x in active[split..].iter().filter(|&&x| x != a) {
-            f(x, self.values[row.wrapping_add(x)]);
+        for &x in &active[split..] {
+            if x != a {
+                let v = self.values[row.wrapping_add(x)];
+                if v < bd {
+                    (bd, bx) = (v, x);
+                }
+            }
         }
+        (bd, bx)
     }
 
     /// Fuses cluster `gone` into `kept > gone` at height `h`: the dissimilarities from the
