@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::hierarchical::{
-    cophenetic_correlation, linkage, Condensed, Dendrogram, Linkage, Metric,
+    cophenetic_correlation, linkage, linkage_in_place, Condensed, Dendrogram, Linkage, Metric,
 };
 use unsupervised::metrics::adjusted_rand_index;
 use unsupervised::{Error, Matrix, Rng};
@@ -205,6 +205,27 @@ fn usarrests_matches_scipy_row_by_row() {
     ];
     let ours = tree.cut_k(4).unwrap();
     assert_eq!(adjusted_rand_index(&scipy_k4, &ours).unwrap(), 1.0);
+}
+
+#[test]
+fn linkage_in_place_gives_the_same_tree_as_linkage() {
+    let x = random_points(300, 4, 21);
+    let d = Condensed::from_points(&x, Metric::Euclidean).unwrap();
+    for method in [
+        Linkage::Single,
+        Linkage::Complete,
+        Linkage::Average,
+        Linkage::Weighted,
+        Linkage::Ward,
+        Linkage::Centroid,
+        Linkage::Median,
+    ] {
+        assert_eq!(
+            linkage(&d, method).unwrap(),
+            linkage_in_place(d.clone(), method).unwrap(),
+            "{method:?}"
+        );
+    }
 }
 
 #[test]
