@@ -613,6 +613,44 @@ fn blocked_cholesky_is_identical_for_any_thread_count_and_names_a_late_pivot() {
 }
 
 #[test]
+fn skyline_cholesky_solves_a_sparse_system_like_the_dense_one() {
+    use unsupervised::linalg::skyline::{reverse_cuthill_mckee, Skyline};
+    // A 5-NN graph Laplacian of random points, plus I: sparse, symmetric, positive definite.
+    let mut rng = Rng::seed_from_u64(14);
+    let x = Matrix::from_fn(300, 2, |_, _| rng.normal());
+    let nb = knn_self(&x, 5, Exec::default()).unwrap();
+    let mut triplets = Vec::new();
+    for i in 0..300 {
+        for &j in nb.indices_of(i) {
+            triplets.extend([(i, j, -1.0), (j, i, -1.0), (i, i, 1.0), (j, j, 1.0)]);
+        }
+    }
+    let a = Csr::from_triplets(300, 300, &triplets).unwrap();
+    let perm = reverse_cuthill_mckee(&a);
+    let mut sorted = perm.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..300).collect::<Vec<_>>(), "a permutation");
+    let sky = Skyline::factor(&a, 1.0).unwrap();
+    assert!(
+        sky.stored() < 300 * 301 / 2,
+        "the profile is smaller than a dense triangle"
+    );
+    let b: Vec<f64> = (0..300).map(|_| rng.normal()).collect();
+    let x_sky = sky.solve(&b).unwrap();
+    let mut dense = a.to_dense();
+    for i in 0..300 {
+        dense[(i, i)] += 1.0;
+    }
+    let x_dense = Cholesky::factor(&dense).unwrap().solve(&b).unwrap();
+    assert_close(&x_sky, &x_dense, 1e-10, 1e-12);
+    // The Laplacian alone is singular: the factor names the pivot where it fails.
+    assert!(matches!(
+        Skyline::factor(&a, -1e-3),
+        Err(Error::NotPositiveDefinite { .. })
+    ));
+}
+
+#[test]
 fn cholesky_log_det_matches_closed_forms() {
     let d = Matrix::from_fn(4, 4, |i, j| if i == j { (i + 1) as f64 } else { 0.0 });
     assert_close(

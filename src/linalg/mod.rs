@@ -13,7 +13,8 @@
 //! - [`threads`]: deterministic `std::thread::scope` parallelism;
 //! - [`distance`]: pairwise squared distances through GEMM and exact k-nearest neighbours;
 //! - [`cholesky`]: `A = L Lᵀ`, triangular solves and the log-determinant;
-//! - [`sparse`]: a CSR matrix for neighbourhood graphs.
+//! - [`sparse`]: a CSR matrix for neighbourhood graphs;
+//! - [`skyline`]: sparse Cholesky in profile storage after a reverse Cuthill–McKee order.
 
 pub mod cholesky;
 pub mod distance;
@@ -22,6 +23,7 @@ mod kdtree;
 pub mod kernels;
 mod matrix;
 mod scalar;
+pub mod skyline;
 pub mod sparse;
 pub mod threads;
 

@@ -8,7 +8,10 @@
 use super::{bottom_eigenvectors, check_points};
 use crate::eigen::{Eigh, Order};
 use crate::error::{Error, Result};
-use crate::linalg::{knn_self, Cholesky, Exec, Matrix};
+use crate::linalg::{knn_self, Cholesky, Csr, Exec, Matrix};
+
+/// M's entries as `(row, column, value)`; repeats add up.
+type Triplets = Vec<(usize, usize, f64)>;
 
 /// Which local model.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,7 +103,9 @@ impl LocalEmbedding {
         }
         let nb = knn_self(x, self.n_neighbors, Exec::default())?;
         let n = x.rows();
-        let mut m = Matrix::zeros(n, n);
+        // M is sparse: each neighbourhood touches k² entries. Its blocks are collected as
+        // triplets, and repeated entries add up.
+        let mut m = Vec::new();
         for i in 0..n {
             let idx = nb.indices_of(i);
             match self.model {
@@ -109,6 +114,7 @@ impl LocalEmbedding {
                 LocalModel::Ltsa => add_ltsa_block(&mut m, x, idx, self.n_components)?,
             }
         }
+        let m = Csr::from_triplets(n, n, &m)?;
         let (eigenvalues, embedding) = bottom_eigenvectors(&m, self.n_components, self.seed)?;
         Ok(FittedLocal {
             embedding,
@@ -146,19 +152,19 @@ pub fn lle_weights(x: &Matrix<f64>, i: usize, neighbors: &[usize], reg: f64) -> 
 /// `M += (eᵢ - w)(eᵢ - w)ᵀ` over the neighbourhood: the row of `(I - W)ᵀ(I - W)` that
 /// point i contributes.
 fn add_lle_block(
-    m: &mut Matrix<f64>,
+    m: &mut Triplets,
     x: &Matrix<f64>,
     i: usize,
     idx: &[usize],
     reg: f64,
 ) -> Result<()> {
     let w = lle_weights(x, i, idx, reg)?;
-    m[(i, i)] += 1.0;
+    m.push((i, i, 1.0));
     for (a, &ja) in idx.iter().enumerate() {
-        m[(i, ja)] -= w[a];
-        m[(ja, i)] -= w[a];
+        m.push((i, ja, -w[a]));
+        m.push((ja, i, -w[a]));
         for (b, &jb) in idx.iter().enumerate() {
-            m[(ja, jb)] += w[a] * w[b];
+            m.push((ja, jb, w[a] * w[b]));
         }
     }
     Ok(())
@@ -185,10 +191,10 @@ fn tangent_coordinates(x: &Matrix<f64>, idx: &[usize], d: usize) -> Result<Matri
 }
 
 /// `M[N, N] += h hᵀ` for a neighbourhood N and a k x m block h.
-fn add_outer(m: &mut Matrix<f64>, idx: &[usize], h: &Matrix<f64>) {
+fn add_outer(m: &mut Triplets, idx: &[usize], h: &Matrix<f64>) {
     for (a, &ja) in idx.iter().enumerate() {
         for (b, &jb) in idx.iter().enumerate() {
-            m[(ja, jb)] += crate::linalg::kernels::dot(h.row(a), h.row(b));
+            m.push((ja, jb, crate::linalg::kernels::dot(h.row(a), h.row(b))));
         }
     }
 }
@@ -200,7 +206,7 @@ fn add_outer(m: &mut Matrix<f64>, idx: &[usize], h: &Matrix<f64>) {
 /// the Hessian of a function sampled on the neighbourhood. Functions linear in the
 /// manifold's own coordinates have zero Hessian, so `M = Σ Hᵢᵀ Hᵢ` has them as its null
 /// space.
-fn add_hessian_block(m: &mut Matrix<f64>, x: &Matrix<f64>, idx: &[usize], d: usize) -> Result<()> {
+fn add_hessian_block(m: &mut Triplets, x: &Matrix<f64>, idx: &[usize], d: usize) -> Result<()> {
     let u = tangent_coordinates(x, idx, d)?;
     let k = idx.len();
     let dp = d * (d + 1) / 2;
@@ -240,14 +246,14 @@ fn gram_schmidt(mut columns: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
 /// LTSA: the map should reproduce every neighbourhood's tangent coordinates up to an
 /// affine map. With `G = [1/√k, U]` (k x (d+1), orthonormal columns), the part of a map that
 /// no affine image of U explains is `(I - G Gᵀ) y`, so `M[N, N] += I - G Gᵀ`.
-fn add_ltsa_block(m: &mut Matrix<f64>, x: &Matrix<f64>, idx: &[usize], d: usize) -> Result<()> {
+fn add_ltsa_block(m: &mut Triplets, x: &Matrix<f64>, idx: &[usize], d: usize) -> Result<()> {
     let u = tangent_coordinates(x, idx, d)?;
     let k = idx.len();
     let c = 1.0 / (k as f64).sqrt();
     for (a, &ja) in idx.iter().enumerate() {
         for (b, &jb) in idx.iter().enumerate() {
             let ggt = c * c + crate::linalg::kernels::dot(u.row(a), u.row(b));
-            m[(ja, jb)] += f64::from(u8::from(a == b)) - ggt;
+            m.push((ja, jb, f64::from(u8::from(a == b)) - ggt));
         }
     }
     Ok(())

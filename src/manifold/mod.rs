@@ -35,7 +35,8 @@ use crate::eigen::{Eigh, Order};
 use crate::error::{Error, Result};
 use crate::linalg::distance::pairwise_sq_dists_self;
 use crate::linalg::kernels::sq_dist;
-use crate::linalg::{Cholesky, Exec, Matrix};
+use crate::linalg::skyline::Skyline;
+use crate::linalg::{Csr, Exec, Matrix};
 
 /// Every method of the chapter, for the command line and the comparison grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,20 +219,21 @@ pub(crate) fn top_eigenpairs(
 // ANCHOR_END: top_eigenpairs
 
 // ANCHOR: bottom_eigenvectors
-/// The eigenvectors of the `count` smallest eigenvalues of a positive semi-definite M whose
-/// null space holds the constant vector, skipping that vector (LLE, Hessian eigenmaps,
-/// LTSA). Small eigenvalues of M are tightly clustered next to M's largest, which makes
-/// plain Lanczos crawl; so it runs on `(M + σI)⁻¹` instead (shift-invert, one Cholesky
-/// factorisation and two triangular solves per product), restricted to the complement of
-/// the constant vector: there M's smallest eigenvalues become the largest, well apart.
+/// The eigenvectors of the `count` smallest eigenvalues of a sparse positive semi-definite
+/// M whose null space holds the constant vector, skipping that vector (LLE, Hessian
+/// eigenmaps, LTSA). Small eigenvalues of M are tightly clustered next to M's largest,
+/// which makes plain Lanczos crawl; so it runs on `(M + σI)⁻¹` instead (shift-invert),
+/// restricted to the complement of the constant vector, where M's smallest eigenvalues
+/// become the largest, well apart. The inverse is applied through a sparse Cholesky
+/// factor in skyline storage (chapter 1), two triangular solves per product.
 pub(crate) fn bottom_eigenvectors(
-    m: &Matrix<f64>,
+    m: &Csr<f64>,
     count: usize,
     seed: u64,
 ) -> Result<(Vec<f64>, Matrix<f64>)> {
     let n = m.rows();
     if n <= DENSE_MAX {
-        let e = Eigh::new().solve(m)?;
+        let e = Eigh::new().solve(&m.to_dense())?;
         return Ok((
             e.values[1..=count].to_vec(),
             Matrix::from_fn(n, count, |i, k| e.vectors[(i, k + 1)]),
@@ -239,15 +241,16 @@ pub(crate) fn bottom_eigenvectors(
     }
     // σ: well below the eigenvalues wanted, well above M's rounding errors.
     let scale = (0..n)
-        .map(|i| m[(i, i)].abs())
+        .map(|i| {
+            let (cols, vals) = m.row(i);
+            cols.iter()
+                .position(|&c| c == i)
+                .map_or(0.0, |p| vals[p].abs())
+        })
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
     let sigma = 1e-10 * scale;
-    let mut shifted = m.clone();
-    for i in 0..n {
-        shifted[(i, i)] += sigma;
-    }
-    let chol = Cholesky::factor(&shifted)?;
+    let factor = Skyline::factor(m, sigma)?;
     let project = |v: &mut [f64]| {
         let mean = v.iter().sum::<f64>() / n as f64;
         v.iter_mut().for_each(|x| *x -= mean);
@@ -257,7 +260,7 @@ pub(crate) fn bottom_eigenvectors(
         apply: |x: &[f64], y: &mut [f64]| {
             let mut v = x.to_vec();
             project(&mut v);
-            if let Ok(s) = chol.solve(&v) {
+            if let Ok(s) = factor.solve(&v) {
                 y.copy_from_slice(&s);
             }
             project(y);
