@@ -28,37 +28,85 @@ pub struct Skyline {
 }
 
 // ANCHOR: rcm
-/// The reverse Cuthill–McKee order of a symmetric sparsity pattern: breadth-first from a
-/// vertex of lowest degree, neighbours visited by increasing degree (then index), each
-/// connected component in turn; the numbering reversed. Returns `perm[new] = old`.
+/// The reverse Cuthill–McKee order of a symmetric sparsity pattern: for each connected
+/// component, breadth-first from a pseudo-peripheral vertex (one end of a longest shortest
+/// path, found as George and Liu do), neighbours visited by increasing degree (then index);
+/// the numbering reversed. Starting at an end makes the breadth-first levels cross-sections
+/// of the data, so each row's profile spans about two levels. Returns `perm[new] = old`.
 pub fn reverse_cuthill_mckee(a: &Csr<f64>) -> Vec<usize> {
     let n = a.rows();
     let degree: Vec<usize> = (0..n).map(|i| a.row(i).0.len()).collect();
     let mut by_degree: Vec<usize> = (0..n).collect();
     by_degree.sort_by_key(|&i| (degree[i], i));
-    let mut seen = vec![false; n];
+    let mut placed = vec![false; n];
     let mut order = Vec::with_capacity(n);
-    let mut queue = VecDeque::new();
-    let mut next = Vec::new();
-    for &start in &by_degree {
-        if seen[start] {
+    let mut level = vec![usize::MAX; n];
+    for &seed in &by_degree {
+        if placed[seed] {
             continue;
         }
-        seen[start] = true;
-        queue.push_back(start);
-        while let Some(u) = queue.pop_front() {
-            order.push(u);
+        let start = pseudo_peripheral(a, &degree, seed, &mut level);
+        let from = order.len();
+        order.push(start);
+        placed[start] = true;
+        let mut head = from;
+        let mut next = Vec::new();
+        while head < order.len() {
+            let u = order[head];
+            head += 1;
             next.clear();
-            next.extend(a.row(u).0.iter().copied().filter(|&v| !seen[v]));
+            next.extend(a.row(u).0.iter().copied().filter(|&v| !placed[v]));
             next.sort_by_key(|&v| (degree[v], v));
             for &v in &next {
-                seen[v] = true;
-                queue.push_back(v);
+                placed[v] = true;
+                order.push(v);
             }
         }
     }
     order.reverse();
     order
+}
+
+/// A vertex at one end of a longest shortest path in `seed`'s component (approximately):
+/// breadth-first search from the current candidate, move to the lowest-degree vertex of the
+/// last level, and repeat while the number of levels grows. `level` is scratch space.
+fn pseudo_peripheral(a: &Csr<f64>, degree: &[usize], seed: usize, level: &mut [usize]) -> usize {
+    let mut start = seed;
+    let mut depth = 0;
+    let mut queue = VecDeque::new();
+    let mut visited = Vec::new();
+    loop {
+        queue.push_back(start);
+        level[start] = 0;
+        visited.push(start);
+        let mut last = start;
+        while let Some(u) = queue.pop_front() {
+            for &v in a.row(u).0 {
+                if level[v] == usize::MAX {
+                    level[v] = level[u] + 1;
+                    visited.push(v);
+                    queue.push_back(v);
+                }
+            }
+            last = u;
+        }
+        let far = level[last];
+        let candidate = visited
+            .iter()
+            .copied()
+            .filter(|&v| level[v] == far)
+            .min_by_key(|&v| (degree[v], v))
+            .unwrap_or(start);
+        for &v in &visited {
+            level[v] = usize::MAX;
+        }
+        visited.clear();
+        if far <= depth {
+            return start;
+        }
+        depth = far;
+        start = candidate;
+    }
 }
 // ANCHOR_END: rcm
 

@@ -13,11 +13,12 @@
 
 pub mod graph;
 
-use crate::eigen::lanczos::{Lanczos, Operator};
+use crate::eigen::lanczos::{Lanczos, Operator, Which};
 use crate::eigen::Eigh;
 use crate::error::{Error, Result};
 use crate::kmeans::KMeans;
 use crate::linalg::kernels::{dot, sq_norm};
+use crate::linalg::skyline::Skyline;
 use crate::linalg::{Csr, Exec, Matrix};
 use graph::{
     components, cut_quality, laplacian, similarity_graph, Components, CutQuality, Graph, Laplacian,
@@ -194,9 +195,12 @@ impl SpectralClustering {
     }
 
     /// Lanczos after removing the null space, which is known exactly: one vector per
-    /// connected component (`1` on it for `L`, `D^{1/2} 1` for `L_sym`). Those directions are
-    /// moved to the top of the spectrum (`L + c Z Zᵀ`, c above every eigenvalue), so Lanczos
-    /// neither spends restarts on the zero eigenvalue nor has to discover its multiplicity.
+    /// connected component (`1` on it for `L`, `D^{1/2} 1` for `L_sym`). The wanted
+    /// eigenvalues are the smallest, and they crowd together next to the largest (2 for
+    /// `L_sym`), where plain Lanczos converges slowly. So it runs on `(L + σI)⁻¹` in the
+    /// complement of the null space (shift-invert): there the wanted eigenvalues are the
+    /// largest and far apart. The inverse is applied through a sparse Cholesky factor
+    /// ([`Skyline`], chapter 1), two triangular solves per product.
     fn deflated_lanczos(
         &self,
         w: &Csr<f64>,
@@ -208,34 +212,42 @@ impl SpectralClustering {
         let n = w.rows();
         let degrees = w.row_sums();
         let null = null_space(parts, &degrees, kind);
-        // Gershgorin: L's eigenvalues are at most 2 max dᵢ; L_sym's at most 2.
-        let top = match kind {
-            Laplacian::Unnormalized => 2.0 * degrees.iter().fold(0.0, |a: f64, &b| a.max(b)),
-            _ => 2.0,
-        } + 1.0;
         let c = null.cols();
         let zs: Vec<Vec<f64>> = (0..c).map(|j| null.column(j)).collect();
         let mut values = vec![0.0; c.min(m)];
         let mut vectors = null;
         if m > c {
-            let shifted = Operator {
+            // σ: far below the eigenvalues wanted, far above rounding (L_sym's are ≤ 2).
+            let top = match kind {
+                Laplacian::Unnormalized => degrees.iter().fold(0.0, |a: f64, &b| a.max(b)),
+                _ => 1.0,
+            };
+            let sigma = 1e-10 * top;
+            let factor = Skyline::factor(l, sigma)?;
+            let deflate = |v: &mut [f64]| {
+                for z in &zs {
+                    let a = dot(z, v);
+                    v.iter_mut().zip(z).for_each(|(vi, zi)| *vi -= a * zi);
+                }
+            };
+            let inverse = Operator {
                 dim: n,
                 apply: |x: &[f64], y: &mut [f64]| {
-                    if let Ok(lx) = l.matvec(x) {
-                        y.copy_from_slice(&lx);
+                    let mut v = x.to_vec();
+                    deflate(&mut v);
+                    if let Ok(s) = factor.solve(&v) {
+                        y.copy_from_slice(&s);
                     }
-                    for z in &zs {
-                        let a = top * dot(z, x);
-                        y.iter_mut().zip(z).for_each(|(yi, zi)| *yi += a * zi);
-                    }
+                    deflate(y);
                 },
             };
             let r = Lanczos::new(m - c)
+                .which(Which::Largest)
                 .tol(1e-8)
                 .check_multiplicity(false)
                 .seed(self.seed)
-                .solve(&shifted)?;
-            values.extend(r.values);
+                .solve(&inverse)?;
+            values.extend(r.values.iter().map(|&mu| 1.0 / mu - sigma));
             vectors = Matrix::from_fn(n, m, |i, j| {
                 if j < c {
                     vectors[(i, j)]
