@@ -7,10 +7,9 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
 use unsupervised::datasets::swiss_roll;
-use unsupervised::linalg::{Cholesky, Exec, Matrix};
+use unsupervised::linalg::Exec;
 use unsupervised::manifold::{classical_mds, embed, geodesic_distances, Method};
 use unsupervised::spectral::graph::{similarity_graph, Graph, Weighting};
-use unsupervised::Rng;
 
 fn sizes() -> Vec<usize> {
     std::env::var("MANIFOLD_SIZES")
@@ -42,16 +41,6 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("isomap/mds_eigen", n), |b| {
             b.iter(|| classical_mds(&geodesics, 2, 0).unwrap())
-        });
-        // The shift-invert step of LLE, Hessian eigenmaps and LTSA: a dense Cholesky.
-        let mut rng = Rng::seed_from_u64(0);
-        let b_ = Matrix::from_fn(n, 64, |_, _| rng.normal());
-        let mut spd = b_.matmul_t(&b_).unwrap();
-        for i in 0..n {
-            spd[(i, i)] += 1.0;
-        }
-        group.bench_function(BenchmarkId::new("local/cholesky", n), |b| {
-            b.iter(|| Cholesky::factor(&spd).unwrap())
         });
         for method in Method::ALL {
             if method == Method::Smacof && s > 0 {
