@@ -28,15 +28,7 @@ fn linkages(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("distances", n), |b| {
             b.iter(|| Condensed::from_points(&x, Metric::Euclidean).unwrap())
         });
-        for method in [
-            Linkage::Single,
-            Linkage::Complete,
-            Linkage::Average,
-            Linkage::Weighted,
-            Linkage::Ward,
-            Linkage::Centroid,
-            Linkage::Median,
-        ] {
+        for method in Linkage::ALL {
             let id = BenchmarkId::new(format!("{method:?}").to_lowercase(), n);
             // In place on a fresh copy each time (as kodama works), the copy not timed.
             group.bench_function(id, |b| {

@@ -213,6 +213,17 @@ pub enum Linkage {
 }
 
 impl Linkage {
+    /// Every linkage, in the order of the book's table.
+    pub const ALL: [Linkage; 7] = [
+        Linkage::Single,
+        Linkage::Complete,
+        Linkage::Average,
+        Linkage::Weighted,
+        Linkage::Ward,
+        Linkage::Centroid,
+        Linkage::Median,
+    ];
+
     /// Parses `single`, `complete`, `average`, `weighted`, `centroid`, `median` or `ward`.
     pub fn parse(name: &str) -> Result<Linkage> {
         Ok(match name {

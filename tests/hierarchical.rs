@@ -211,15 +211,7 @@ fn usarrests_matches_scipy_row_by_row() {
 fn linkage_in_place_gives_the_same_tree_as_linkage() {
     let x = random_points(300, 4, 21);
     let d = Condensed::from_points(&x, Metric::Euclidean).unwrap();
-    for method in [
-        Linkage::Single,
-        Linkage::Complete,
-        Linkage::Average,
-        Linkage::Weighted,
-        Linkage::Ward,
-        Linkage::Centroid,
-        Linkage::Median,
-    ] {
+    for method in Linkage::ALL {
         assert_eq!(
             linkage(&d, method).unwrap(),
             linkage_in_place(d.clone(), method).unwrap(),
