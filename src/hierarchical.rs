@@ -300,7 +300,7 @@ pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
     let raw = match method {
         // The spanning tree only reads the dissimilarities: no working copy.
         Linkage::Single => prim(d),
-        _ => fuse_in_place(Work::new(d.clone(), method.squared()), method),
+        _ => fuse_in_place(working_copy(d.clone(), method.squared()), method),
     };
     Ok(finish(d.n(), method, raw))
 }
@@ -312,7 +312,7 @@ pub fn linkage_in_place(d: Condensed, method: Linkage) -> Result<Dendrogram> {
     let n = d.n();
     let raw = match method {
         Linkage::Single => prim(&d),
-        _ => fuse_in_place(Work::new(d, method.squared()), method),
+        _ => fuse_in_place(working_copy(d, method.squared()), method),
     };
     Ok(finish(n, method, raw))
 }
@@ -337,7 +337,7 @@ fn check_linkage_input(d: &Condensed) -> Result<()> {
 }
 
 /// Centroid and median need the generic algorithm; the reducible linkages the chain.
-fn fuse_in_place(work: Work, method: Linkage) -> Vec<RawMerge> {
+fn fuse_in_place(work: Condensed, method: Linkage) -> Vec<RawMerge> {
     match method {
         Linkage::Centroid | Linkage::Median => generic(work, method),
         _ => nn_chain(work, method),
@@ -407,7 +407,7 @@ fn prim(d: &Condensed) -> Vec<RawMerge> {
 /// clusters are each other's nearest (a reciprocal pair), and fuse them. For a reducible
 /// linkage a fusion never brings a third cluster closer than the nearer of the two, so the
 /// rest of the chain stays valid and the walk continues from where it was.
-fn nn_chain(mut m: Work, method: Linkage) -> Vec<RawMerge> {
+fn nn_chain(mut m: Condensed, method: Linkage) -> Vec<RawMerge> {
     let n = m.n;
     let mut size = vec![1usize; n];
     let mut active: Vec<usize> = (0..n).collect();
@@ -441,42 +441,18 @@ fn nn_chain(mut m: Work, method: Linkage) -> Vec<RawMerge> {
     merges
 }
 
-/// The working copy the fusion loops update in place: condensed storage (half the memory
-/// of a square matrix, and nothing to mirror), entries squared for centroid, median and
-/// Ward. Row i's entries after the diagonal are contiguous; before it they are a column,
-/// one stride per entry.
-struct Work {
-    n: usize,
-    values: Vec<f64>,
-    row_start: Vec<usize>,
+/// The fusion loops update the condensed values in place (half the memory of a square
+/// matrix, and nothing to mirror), squared first for centroid, median and Ward. Row i's
+/// entries after the diagonal are contiguous; before it they are a column, one stride per
+/// entry.
+fn working_copy(mut d: Condensed, squared: bool) -> Condensed {
+    if squared {
+        d.values.iter_mut().for_each(|v| *v *= *v);
+    }
+    d
 }
 
-impl Work {
-    fn new(d: Condensed, squared: bool) -> Work {
-        let Condensed {
-            n,
-            mut values,
-            row_start,
-        } = d;
-        if squared {
-            values.iter_mut().for_each(|v| *v *= *v);
-        }
-        Work {
-            n,
-            values,
-            row_start,
-        }
-    }
-    #[inline]
-    fn index(&self, i: usize, j: usize) -> usize {
-        let (i, j) = if i < j { (i, j) } else { (j, i) };
-        self.row_start[i].wrapping_add(j)
-    }
-    #[inline]
-    fn get(&self, i: usize, j: usize) -> f64 {
-        self.values[self.index(i, j)]
-    }
-
+impl Condensed {
     /// The live cluster nearest to a, as (dissimilarity, index); `start` (if any) is
     /// checked first, so it wins ties, and otherwise the smaller index wins (strict `<` in
     /// ascending order). The column part of a's row first, then the contiguous part.
@@ -565,7 +541,7 @@ impl Work {
 /// nearest neighbour among the clusters after it and that distance, in a priority queue.
 /// The smallest entry is fused once it is confirmed current. Centroid and median distances
 /// can shrink after a fusion, which the nearest-neighbour chain cannot handle.
-fn generic(mut d: Work, method: Linkage) -> Vec<RawMerge> {
+fn generic(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
     let n = d.n;
     let mut size = vec![1usize; n];
     let mut live: Vec<usize> = (0..n).collect();
@@ -573,7 +549,7 @@ fn generic(mut d: Work, method: Linkage) -> Vec<RawMerge> {
     let mut mindist = vec![f64::INFINITY; n];
     let mut queue = BinaryHeap::new();
     // Row i after the diagonal is contiguous: the scan is over live clusters after i.
-    let nearest_after = |d: &Work, live: &[usize], i: usize| -> (usize, f64) {
+    let nearest_after = |d: &Condensed, live: &[usize], i: usize| -> (usize, f64) {
         let row = d.row_start[i];
         let from = live.partition_point(|&x| x <= i);
         live[from..].iter().fold((i, f64::INFINITY), |best, &j| {

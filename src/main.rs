@@ -439,6 +439,31 @@ impl Args {
                 .map_err(|_| format!("{name} {v}: expected {expected}")),
         }
     }
+    /// The value named by `flag` (or `default` when absent) among `options`; aliases follow
+    /// their canonical name with the same value. Anything else is an error listing the
+    /// canonical names: `--init x: expected pca or random`.
+    fn choice<T: Copy + PartialEq>(
+        &self,
+        flag: &str,
+        default: &str,
+        options: &[(&str, T)],
+    ) -> Result<T, String> {
+        let given = self.text(flag).unwrap_or(default);
+        if let Some(&(_, v)) = options.iter().find(|(name, _)| *name == given) {
+            return Ok(v);
+        }
+        let names: Vec<&str> = options
+            .iter()
+            .enumerate()
+            .filter(|&(i, (_, v))| !options[..i].iter().any(|(_, w)| w == v))
+            .map(|(_, (name, _))| *name)
+            .collect();
+        let expected = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        Err(format!("{flag} {given}: expected {expected}"))
+    }
     fn seed(&self) -> Result<u64, String> {
         Ok(self.get("--seed", "a whole number")?.unwrap_or(0))
     }
@@ -800,16 +825,16 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
     let options = data_options(args)?;
     let name = args.text("--data").unwrap_or("blobs");
     let d = datasets::load(name, &options).map_err(|e| e.to_string())?;
-    let init = match args.text("--init").unwrap_or("k-means++") {
-        "k-means++" | "kmeans++" => Init::KMeansPlusPlus,
-        "forgy" => Init::Forgy,
-        "random" => Init::RandomAssignment,
-        other => {
-            return Err(format!(
-                "--init {other}: expected k-means++, forgy or random"
-            ))
-        }
-    };
+    let init = args.choice(
+        "--init",
+        "k-means++",
+        &[
+            ("k-means++", Init::KMeansPlusPlus),
+            ("kmeans++", Init::KMeansPlusPlus),
+            ("forgy", Init::Forgy),
+            ("random", Init::RandomAssignment),
+        ],
+    )?;
     let k = args.get("--k", "a whole number")?.unwrap_or(3);
     let mut km = KMeans::new(k).init(init).seed(options.seed);
     if let Some(n) = args.get("--n-init", "a whole number")? {
@@ -821,16 +846,15 @@ fn kmeans_command(args: &Args) -> Result<(), String> {
     if let Some(t) = args.get("--tol", "a number")? {
         km = km.tol(t);
     }
-    km = km.algorithm(match args.text("--algorithm").unwrap_or("auto") {
-        "auto" => Algorithm::Auto,
-        "lloyd" => Algorithm::Lloyd,
-        "hamerly" => Algorithm::Hamerly,
-        other => {
-            return Err(format!(
-                "--algorithm {other}: expected auto, lloyd or hamerly"
-            ))
-        }
-    });
+    km = km.algorithm(args.choice(
+        "--algorithm",
+        "auto",
+        &[
+            ("auto", Algorithm::Auto),
+            ("lloyd", Algorithm::Lloyd),
+            ("hamerly", Algorithm::Hamerly),
+        ],
+    )?);
     let started = Instant::now();
     let fit = km.fit(&d.x).map_err(|e| e.to_string())?;
     eprintln!(
@@ -908,16 +932,16 @@ fn gmm_command(args: &Args) -> Result<(), String> {
     };
     let k = args.get("--k", "a whole number")?.unwrap_or(2);
     let covariance = Covariance::parse(args.text("--covariance").unwrap_or("full")).map_err(e)?;
-    let start = match args.text("--init").unwrap_or("kmeans") {
-        "kmeans" => Start::KMeans,
-        "k-means++" | "kmeans++" => Start::KMeansPlusPlus,
-        "random" => Start::Random,
-        other => {
-            return Err(format!(
-                "--init {other}: expected kmeans, k-means++ or random"
-            ))
-        }
-    };
+    let start = args.choice(
+        "--init",
+        "kmeans",
+        &[
+            ("kmeans", Start::KMeans),
+            ("k-means++", Start::KMeansPlusPlus),
+            ("kmeans++", Start::KMeansPlusPlus),
+            ("random", Start::Random),
+        ],
+    )?;
     let mut gmm = GaussianMixture::new(k)
         .covariance(covariance)
         .start(start)
@@ -1094,22 +1118,24 @@ fn spectral_command(args: &Args) -> Result<(), String> {
             ))
         }
     };
-    let laplacian = match args.text("--laplacian").unwrap_or("symmetric") {
-        "symmetric" => Laplacian::Symmetric,
-        "random-walk" => Laplacian::RandomWalk,
-        "unnormalized" => Laplacian::Unnormalized,
-        other => {
-            return Err(format!(
-                "--laplacian {other}: expected symmetric, random-walk or unnormalized"
-            ))
-        }
-    };
-    let solver = match args.text("--solver").unwrap_or("auto") {
-        "auto" => Solver::Auto,
-        "dense" => Solver::Dense,
-        "lanczos" => Solver::Lanczos,
-        other => return Err(format!("--solver {other}: expected auto, dense or lanczos")),
-    };
+    let laplacian = args.choice(
+        "--laplacian",
+        "symmetric",
+        &[
+            ("symmetric", Laplacian::Symmetric),
+            ("random-walk", Laplacian::RandomWalk),
+            ("unnormalized", Laplacian::Unnormalized),
+        ],
+    )?;
+    let solver = args.choice(
+        "--solver",
+        "auto",
+        &[
+            ("auto", Solver::Auto),
+            ("dense", Solver::Dense),
+            ("lanczos", Solver::Lanczos),
+        ],
+    )?;
     let started = Instant::now();
     let fit = SpectralClustering::new(k)
         .graph(graph)
@@ -1287,21 +1313,20 @@ fn tsne_command(args: &Args) -> Result<(), String> {
     let options = data_options(args)?;
     let d = datasets::load(args.text("--data").unwrap_or("digits"), &options)
         .map_err(|e| e.to_string())?;
-    let method = match args.text("--method").unwrap_or("barnes-hut") {
-        "barnes-hut" => Method::BarnesHut,
-        "exact" => Method::Exact,
-        "sne" => Method::Sne,
-        other => {
-            return Err(format!(
-                "--method {other}: expected barnes-hut, exact or sne"
-            ))
-        }
-    };
-    let init = match args.text("--init").unwrap_or("pca") {
-        "pca" => Init::Pca,
-        "random" => Init::Random,
-        other => return Err(format!("--init {other}: expected pca or random")),
-    };
+    let method = args.choice(
+        "--method",
+        "barnes-hut",
+        &[
+            ("barnes-hut", Method::BarnesHut),
+            ("exact", Method::Exact),
+            ("sne", Method::Sne),
+        ],
+    )?;
+    let init = args.choice(
+        "--init",
+        "pca",
+        &[("pca", Init::Pca), ("random", Init::Random)],
+    )?;
     let mut tsne = Tsne::new()
         .method(method)
         .init(init)
@@ -1455,17 +1480,16 @@ fn pca_command(args: &Args) -> Result<(), String> {
     let options = data_options(args)?;
     let name = args.text("--data").unwrap_or("usarrests");
     let d = datasets::load(name, &options).map_err(|e| e.to_string())?;
-    let solver = match args.text("--solver").unwrap_or("auto") {
-        "auto" => Solver::Auto,
-        "eigen" => Solver::Eigen,
-        "svd" => Solver::Svd,
-        "randomized" => Solver::Randomized,
-        other => {
-            return Err(format!(
-                "--solver {other}: expected auto, eigen, svd or randomized"
-            ))
-        }
-    };
+    let solver = args.choice(
+        "--solver",
+        "auto",
+        &[
+            ("auto", Solver::Auto),
+            ("eigen", Solver::Eigen),
+            ("svd", Solver::Svd),
+            ("randomized", Solver::Randomized),
+        ],
+    )?;
     let mut pca = Pca::new()
         .standardize(args.has("--standardize"))
         .whiten(args.has("--whiten"))
@@ -1539,11 +1563,11 @@ fn eigen_command(args: &Args) -> Result<(), String> {
             a.cols()
         ));
     }
-    let which = match args.text("--which").unwrap_or("smallest") {
-        "smallest" => Which::Smallest,
-        "largest" => Which::Largest,
-        other => return Err(format!("--which {other}: expected smallest or largest")),
-    };
+    let which = args.choice(
+        "--which",
+        "smallest",
+        &[("smallest", Which::Smallest), ("largest", Which::Largest)],
+    )?;
     let method = args.text("--method").unwrap_or("auto");
     let k: Option<usize> = args.get("--k", "a whole number")?;
     let n = a.rows();
