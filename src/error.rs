@@ -21,6 +21,12 @@ pub enum Error {
         left: (usize, usize),
         right: (usize, usize),
     },
+    /// Two tensors (n-d arrays of the autodiff chapter) whose shapes do not fit the operation.
+    TensorShape {
+        op: &'static str,
+        left: Vec<usize>,
+        right: Vec<usize>,
+    },
     /// A constructor given a buffer whose length is not `rows * cols`.
     BadLength {
         what: &'static str,
@@ -142,6 +148,9 @@ impl fmt::Display for Error {
                 "{op}: shapes {}x{} and {}x{} do not fit",
                 left.0, left.1, right.0, right.1
             ),
+            Error::TensorShape { op, left, right } => {
+                write!(f, "{op}: shapes {left:?} and {right:?} do not fit")
+            }
             Error::BadLength {
                 what,
                 expected,

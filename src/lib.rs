@@ -10,6 +10,7 @@
 //! - [`rand`]: a seedable xoshiro256** generator;
 //! - [`error`]: the one [`Error`] type.
 
+pub mod autodiff;
 pub mod datasets;
 pub mod eigen;
 pub mod error;

@@ -37,6 +37,17 @@ impl<'a, T: Scalar> MatRef<'a, T> {
     pub fn cols(&self) -> usize {
         self.cols
     }
+    /// The row-major `rows x cols` matrix stored in `data` (at least `rows·cols` values).
+    pub(crate) fn row_major(data: &'a [T], rows: usize, cols: usize) -> MatRef<'a, T> {
+        debug_assert!(data.len() >= rows * cols);
+        MatRef {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
     /// The transposed view (no copy).
     pub fn t(self) -> MatRef<'a, T> {
         MatRef {

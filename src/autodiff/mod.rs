@@ -1,0 +1,33 @@
+//! # Chapter 10 · Reverse-mode automatic differentiation
+//!
+//! Book `10-autodiff.md` · tests `tests/autodiff.rs` · bench `benches/nn.rs`
+//!
+//! Every deep chapter (autoencoders, VAE, GANs, CNN visualisation, deep image prior) trains
+//! by gradient descent on a loss built from a few hundred array operations. Reverse mode
+//! computes the gradient with respect to all parameters at once, for about the cost of two
+//! more forward passes, by applying the chain rule from the loss backwards (Griewank and
+//! Walther, "Evaluating Derivatives", 2008; Baydin et al., "Automatic differentiation in
+//! machine learning: a survey", JMLR 2018).
+//!
+//! Two engines, the small one first:
+//! - [`Value`]: scalars, one graph node per number, the chain rule in forty lines;
+//! - [`Graph`]: the real one: a tape (Wengert list) of ops on n-d [`Tensor`]s, each op
+//!   recording the vector–Jacobian product (VJP) that sends its output's gradient to its
+//!   inputs. Matrix products and convolutions go through chapter 1's GEMM. The tape is in
+//!   topological order by construction, so `backward` is one reverse walk.
+//!
+//! Generic over `f32` (training) and `f64` (gradient checks against finite differences).
+
+mod conv;
+mod graph;
+mod loss;
+mod norm;
+mod ops;
+mod tensor;
+mod value;
+
+pub use conv::Conv2dSpec;
+pub use graph::{Backward, Gradients, Graph, ParamId, Parameter, Var, Vjp};
+pub use norm::BatchStats;
+pub use tensor::{broadcast_shape, Tensor};
+pub use value::Value;
