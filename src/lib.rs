@@ -20,6 +20,7 @@ pub mod linalg;
 pub mod manifold;
 pub mod metrics;
 pub mod mixture;
+pub mod nn;
 pub mod pca;
 pub mod plot;
 pub mod rand;

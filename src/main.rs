@@ -411,6 +411,55 @@ const COMMANDS: &[Command] = &[
         ],
     },
     Command {
+        name: "classify",
+        about: "train an MLP or a CNN on handwritten digits (chapters 10 and 11)",
+        flags: &[
+            Flag {
+                name: "--data",
+                value: Some("NAME"),
+                help: "mnist (default; first 8,000 images train, last 2,000 test) or digits (80/20)",
+            },
+            Flag {
+                name: "--model",
+                value: Some("NAME"),
+                help: "mlp (default) or cnn (28 x 28 images only)",
+            },
+            Flag {
+                name: "--recipe",
+                value: Some("NAME"),
+                help: "plain (default: Adam 1e-3, batch 128, 10 epochs) or better (shifts, dropout, decay, 15 epochs)",
+            },
+            Flag {
+                name: "--epochs",
+                value: Some("N"),
+                help: "epochs (default: the recipe's; 0 with --load only evaluates)",
+            },
+            Flag {
+                name: "--batch-size",
+                value: Some("N"),
+                help: "minibatch size (default 128)",
+            },
+            Flag {
+                name: "--learning-rate",
+                value: Some("R"),
+                help: "Adam's step size (default 0.001)",
+            },
+            Flag {
+                name: "--load",
+                value: Some("FILE"),
+                help: "start from the parameters saved in FILE",
+            },
+            Flag {
+                name: "--save",
+                value: Some("FILE"),
+                help: "save the trained parameters to FILE",
+            },
+            SEED,
+            OUT,
+            JSON,
+        ],
+    },
+    Command {
         name: "datasets",
         about: "list the embedded data sets and generators, or describe one with --data",
         flags: &[DATA, N, NOISE, LABEL, SEED, OUT, JSON],
@@ -584,6 +633,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "gmm" => gmm_command(&parsed),
         "tsne" => tsne_command(&parsed),
         "manifold" => manifold_command(&parsed),
+        "classify" => classify_command(&parsed),
         _ => unreachable!("every command in COMMANDS has a branch"),
     }
 }
@@ -913,6 +963,203 @@ fn save_npy(dir: &str, name: &str, m: &Matrix<f64>) -> Result<(), String> {
     let bytes =
         datasets::npy::write_npy(&datasets::npy::Npy::from_matrix(m)).map_err(|e| e.to_string())?;
     write_atomically(&Path::new(dir).join(name), &bytes)
+}
+
+// ---------------------------------------------------------------- `classify`
+
+/// Pixels of a data set of square images as `f32` in [0, 1] (divided by the largest value
+/// when that exceeds 1), with the side of the square.
+fn images_of(d: &datasets::Dataset) -> Result<(Vec<f32>, usize), String> {
+    let side = (d.x.cols() as f64).sqrt().round() as usize;
+    if side * side != d.x.cols() {
+        return Err(format!(
+            "--data {}: rows of {} values are not square images",
+            d.name,
+            d.x.cols()
+        ));
+    }
+    let max = d.x.as_slice().iter().fold(0.0f64, |m, &v| m.max(v));
+    let scale = if max > 1.0 { 1.0 / max } else { 1.0 };
+    Ok((
+        d.x.as_slice().iter().map(|&v| (v * scale) as f32).collect(),
+        side,
+    ))
+}
+
+/// `unsupervised classify --data mnist --model mlp|cnn --epochs 10 --seed 0 --json`:
+/// `{"test_accuracy": a, "epochs": [loss per epoch], "seconds": s, ...}`.
+fn classify_command(args: &Args) -> Result<(), String> {
+    use unsupervised::nn::classify::{self, Images, Recipe};
+    let e = |e: unsupervised::Error| e.to_string();
+    let seed = args.seed()?;
+    let name = args.text("--data").unwrap_or("mnist");
+    if !matches!(name, "mnist" | "digits") {
+        return Err(format!("--data {name}: classify knows mnist and digits"));
+    }
+    let d = datasets::by_name(name).map_err(e)?;
+    let labels = d.labels.clone().ok_or("the data set has no labels")?;
+    let (pixels, side) = images_of(&d)?;
+    let n_train = if name == "mnist" {
+        8000.min(labels.len())
+    } else {
+        labels.len() * 4 / 5
+    };
+    let px = side * side;
+    let train = Images {
+        pixels: &pixels[..n_train * px],
+        labels: &labels[..n_train],
+        side,
+    };
+    let test = Images {
+        pixels: &pixels[n_train * px..],
+        labels: &labels[n_train..],
+        side,
+    };
+    let mut recipe =
+        match args.choice("--recipe", "plain", &[("plain", false), ("better", true)])? {
+            true => Recipe::better(),
+            false => Recipe::plain(),
+        };
+    recipe.seed = seed;
+    recipe.progress = true;
+    if let Some(epochs) = args.get("--epochs", "a whole number")? {
+        recipe.epochs = epochs;
+    }
+    if let Some(b) = args.get("--batch-size", "a whole number")? {
+        recipe.batch_size = b;
+    }
+    if let Some(r) = args.get("--learning-rate", "a number")? {
+        recipe.learning_rate = r;
+    }
+    let kind = args.choice("--model", "mlp", &[("mlp", "mlp"), ("cnn", "cnn")])?;
+    let mut rng = unsupervised::Rng::seed_from_u64(seed);
+    let mut model = match kind {
+        "cnn" if side != 28 => {
+            return Err(format!(
+                "--model cnn needs 28 x 28 images; {name} has {side} x {side}"
+            ))
+        }
+        "cnn" => classify::cnn(recipe.dropout, &mut rng).map_err(e)?,
+        _ => classify::mlp(px, recipe.dropout, &mut rng).map_err(e)?,
+    };
+    if let Some(file) = args.text("--load") {
+        unsupervised::nn::io::load(&mut model, Path::new(file)).map_err(e)?;
+    }
+    let started = Instant::now();
+    let report = if recipe.epochs > 0 {
+        Some(classify::train_classifier(&mut model, &train, &test, &recipe).map_err(e)?)
+    } else {
+        None
+    };
+    let predicted = classify::predict(&mut model, &test).map_err(e)?;
+    let accuracy = predicted
+        .iter()
+        .zip(test.labels)
+        .filter(|(p, l)| p == l)
+        .count() as f64
+        / test.len() as f64;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(file) = args.text("--save") {
+        unsupervised::nn::io::save(&model, Path::new(file)).map_err(e)?;
+        eprintln!("saved {file}");
+    }
+    let losses = report
+        .as_ref()
+        .map_or(Vec::new(), |r| r.train.epoch_losses.clone());
+    let per_epoch = report
+        .as_ref()
+        .map_or(Vec::new(), |r| r.test_accuracy.clone());
+    if let Some(dir) = args.text("--out") {
+        let ctx = TourContext {
+            out: PathBuf::from(dir),
+            quick: false,
+            seed,
+        };
+        std::fs::create_dir_all(dir).map_err(|err| format!("--out {dir}: {err}"))?;
+        classify_figures(&ctx, &losses, &per_epoch, &test, &predicted, kind)?;
+        eprintln!("wrote figures to {dir}");
+    }
+    eprintln!(
+        "{kind} on {name}: test accuracy {accuracy:.4} ({} test images), {seconds:.1} s",
+        test.len()
+    );
+    let nums = |v: &[f64]| Json::Arr(v.iter().map(|&x| Json::Num(x)).collect());
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("test_accuracy", Json::Num(accuracy)),
+            ("epochs", nums(&losses)),
+            ("test_accuracy_per_epoch", nums(&per_epoch)),
+            ("seconds", Json::Num(seconds)),
+            ("model", Json::Str(kind.into())),
+            ("parameters", Json::Int(model.n_trainable() as i64)),
+            ("train_size", Json::Int(train.len() as i64)),
+            ("test_size", Json::Int(test.len() as i64)),
+        ]);
+        say!("{}", doc.render());
+    } else {
+        for (i, (l, a)) in losses.iter().zip(&per_epoch).enumerate() {
+            say!("epoch {}: loss {l:.4}, test accuracy {a:.4}", i + 1);
+        }
+        say!("test accuracy {accuracy:.4}");
+    }
+    Ok(())
+}
+
+/// The loss and test accuracy per epoch, and a grid of misclassified test digits.
+/// Returns the two file names.
+fn classify_figures(
+    ctx: &TourContext,
+    losses: &[f64],
+    accuracy: &[f64],
+    test: &unsupervised::nn::classify::Images<'_>,
+    predicted: &[usize],
+    kind: &str,
+) -> Result<(String, Option<String>), String> {
+    let e = |e: unsupervised::Error| e.to_string();
+    let epochs: Vec<f64> = (1..=losses.len()).map(|i| i as f64).collect();
+    let mut fig = Figure::new("", 2, 420.0, 300.0);
+    if !losses.is_empty() {
+        fig.push(
+            Plot::new(format!("{kind}: training loss (cross-entropy)"))
+                .x_label("epoch")
+                .y_label("mean loss")
+                .line(&epochs, losses, plot::class_color(0), "")
+                .map_err(e)?,
+        );
+        fig.push(
+            Plot::new(format!("{kind}: test accuracy"))
+                .x_label("epoch")
+                .y_label("accuracy")
+                .line(&epochs, accuracy, plot::class_color(1), "")
+                .map_err(e)?,
+        );
+    }
+    let curves = ctx.save_svg(&format!("classify-{kind}-curves.svg"), &fig)?;
+    let side = test.side;
+    let wrong: Vec<Vec<u8>> = predicted
+        .iter()
+        .zip(test.labels)
+        .enumerate()
+        .filter(|(_, (p, l))| p != l)
+        .take(40)
+        .map(|(i, _)| {
+            let px: Vec<f64> = test.pixels[i * side * side..(i + 1) * side * side]
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect();
+            plot::to_bytes(&px, 0.0, 1.0, true)
+        })
+        .collect();
+    if wrong.is_empty() {
+        return Ok((curves, None));
+    }
+    let refs: Vec<&[u8]> = wrong.iter().map(|v| v.as_slice()).collect();
+    let grid = plot::image_grid(&refs, side, side, 1, 10, 2).map_err(e)?;
+    let grid = ctx.save_png(
+        &format!("classify-{kind}-misclassified.png"),
+        &plot::upscale(&grid, 2),
+    )?;
+    Ok((curves, Some(grid)))
 }
 
 // ---------------------------------------------------------------- `gmm`

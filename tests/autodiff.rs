@@ -210,10 +210,14 @@ fn convolutions_pass_gradcheck() {
     for spec in specs {
         let x = rand(&[2, 3, 6, 5], 13);
         let w = rand(&[4, 3, 3, 2], 14);
-        gradcheck([x, w], &|g, v| g.conv2d(v[0], v[1], spec));
+        let b = rand(&[4], 41);
+        gradcheck([x, w, b], &|g, v| g.conv2d(v[0], v[1], Some(v[2]), spec));
         let x = rand(&[2, 3, 3, 4], 15);
         let w = rand(&[3, 2, 3, 3], 16);
-        gradcheck([x, w], &|g, v| g.conv_transpose2d(v[0], v[1], spec));
+        let b = rand(&[2], 42);
+        gradcheck([x, w, b], &|g, v| {
+            g.conv_transpose2d(v[0], v[1], Some(v[2]), spec)
+        });
     }
 }
 
@@ -348,7 +352,7 @@ proptest! {
         let wt = rand(&[o, c, k, k], seed + 1);
         let mut g = Graph::new();
         let (xv, wv) = (g.constant(x.clone()), g.constant(wt.clone()));
-        let y = g.conv2d(xv, wv, spec).unwrap();
+        let y = g.conv2d(xv, wv, None, spec).unwrap();
         common::assert_close(g.value(y).data(), &naive_conv2d(&x, &wt, spec), 1e-13, 1e-13);
     }
 
@@ -362,11 +366,11 @@ proptest! {
         let wt = rand(&[o, c, k, k], seed + 1);
         let mut g = Graph::new();
         let (xv, wv) = (g.constant(x.clone()), g.constant(wt.clone()));
-        let cx = g.conv2d(xv, wv, spec).unwrap();
+        let cx = g.conv2d(xv, wv, None, spec).unwrap();
         let y = rand(g.shape(cx), seed + 2);
         let yv = g.constant(y.clone());
-        prop_assume!(g.conv_transpose2d(yv, wv, spec).map(|t| g.shape(t) == x.shape()).unwrap_or(false));
-        let ty = g.conv_transpose2d(yv, wv, spec).unwrap();
+        prop_assume!(g.conv_transpose2d(yv, wv, None, spec).map(|t| g.shape(t) == x.shape()).unwrap_or(false));
+        let ty = g.conv_transpose2d(yv, wv, None, spec).unwrap();
         let lhs: f64 = g.value(cx).data().iter().zip(y.data()).map(|(a, b)| a * b).sum();
         let rhs: f64 = x.data().iter().zip(g.value(ty).data()).map(|(a, b)| a * b).sum();
         prop_assert!((lhs - rhs).abs() <= 1e-12 * (1.0 + lhs.abs()));
@@ -452,7 +456,7 @@ fn a_frozen_parameter_gets_no_gradient_and_changes_nothing_else() {
         g.backward(l).unwrap()
     };
     let free = run(&a);
-    a.frozen = true;
+    a.set_frozen(true);
     let frozen = run(&a);
     assert!(frozen.param(&a).is_none());
     assert!(free.param(&a).is_some());
@@ -539,14 +543,16 @@ fn bad_shapes_are_errors_that_name_the_op_and_both_shapes() {
     let img = g.constant(Tensor::zeros(&[1, 2, 4, 4]));
     let w = g.constant(Tensor::zeros(&[3, 3, 3, 3]));
     assert!(matches!(
-        g.conv2d(img, w, Conv2dSpec::default()),
+        g.conv2d(img, w, None, Conv2dSpec::default()),
         Err(Error::TensorShape { .. })
     ));
     let big = g.constant(Tensor::zeros(&[3, 2, 5, 5]));
-    assert!(g.conv2d(img, big, Conv2dSpec::default()).is_err());
+    assert!(g.conv2d(img, big, None, Conv2dSpec::default()).is_err());
     let w2 = g.constant(Tensor::zeros(&[3, 2, 3, 3]));
-    assert!(g.conv2d(img, w2, Conv2dSpec::default()).is_ok());
-    assert!(g.conv2d(img, w2, Conv2dSpec::default().stride(0)).is_err());
+    assert!(g.conv2d(img, w2, None, Conv2dSpec::default()).is_ok());
+    assert!(g
+        .conv2d(img, w2, None, Conv2dSpec::default().stride(0))
+        .is_err());
     assert!(g.dropout(a, 1.0, &mut Rng::seed_from_u64(0)).is_err());
     assert!(Tensor::<f32>::new(&[2, 2], vec![0.0; 3]).is_err());
 }

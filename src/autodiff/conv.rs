@@ -1,19 +1,22 @@
 //! Convolution, transposed convolution, pooling and upsampling on NCHW batches
 //! (`(batch, channels, height, width)`, the last axis contiguous).
 //!
-//! A convolution is a matrix product in disguise (im2col): copy every receptive field of the
-//! input into a column, and the layer becomes `Y = W · cols` with `W` the `(out, in·kh·kw)`
+//! A convolution is a matrix product in disguise (im2col): copy every receptive field of an
+//! image into a column, and the layer becomes `Y = W · cols` with `W` the `(out, in·kh·kw)`
 //! weights. Its VJPs are then two more products, `dW = dY · colsᵀ` and `dcols = Wᵀ · dY`,
 //! and col2im, the adjoint of im2col, adds each column back onto the pixels it came from.
 //! A transposed convolution is the same machinery run backwards: its forward pass is a
 //! convolution's input gradient.
+//!
+//! The column matrix is built one image at a time, so it stays in cache for its product
+//! and the output needs no reordering; threads take whole images.
 
 use super::graph::{Graph, Var};
-use super::ops::matmul_buffers;
-use super::tensor::Tensor;
+use super::tensor::{row_sum, Tensor};
 use crate::error::{Error, Result};
-use crate::linalg::threads::par_chunks_mut;
-use crate::linalg::{Exec, Scalar};
+use crate::linalg::gemm::gemm_serial;
+use crate::linalg::threads::{par_chunks_mut, par_map};
+use crate::linalg::{Exec, Isa, MatRef, Scalar};
 
 /// Stride, zero padding and dilation of a 2-d convolution (the same along both axes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,11 +117,22 @@ impl Geometry {
     fn pixels(&self) -> usize {
         self.ho * self.wo
     }
-    /// The input coordinate that kernel offset `k` at output position `o` reads, if inside.
+    /// For kernel offset `k` along an axis of input length `size` and output length
+    /// `out`: the output positions `lo..hi` that read inside the input, and the input
+    /// position of output 0 (`o·stride + k·dilation - padding` is the one read by `o`).
     #[inline(always)]
-    fn source(&self, o: usize, k: usize, size: usize) -> Option<usize> {
-        let s = (o * self.spec.stride + k * self.spec.dilation).checked_sub(self.spec.padding)?;
-        (s < size).then_some(s)
+    fn valid(&self, k: usize, size: usize, out: usize) -> (usize, usize, isize) {
+        let (s, offset) = (
+            self.spec.stride as isize,
+            (k * self.spec.dilation) as isize - self.spec.padding as isize,
+        );
+        let lo = if offset >= 0 {
+            0
+        } else {
+            (-offset + s - 1) / s
+        };
+        let hi = ((size as isize - offset + s - 1) / s).clamp(0, out as isize);
+        (lo as usize, (hi as usize).max(lo as usize), offset)
     }
     fn threads(&self, exec: Exec) -> usize {
         if self.n * self.patch() * self.pixels() < PARALLEL_MIN {
@@ -130,78 +144,97 @@ impl Geometry {
 }
 
 // ANCHOR: im2col
-/// The column matrix `(c·kh·kw, n·ho·wo)`: row `(ch, i, j)` holds, for every output pixel of
-/// every image, the input value under kernel tap `(i, j)` of channel `ch` (0 in the padding).
-fn im2col<T: Scalar>(x: &[T], g: &Geometry, exec: Exec) -> Vec<T> {
-    let width = g.n * g.pixels();
-    let mut cols = vec![T::ZERO; g.patch() * width];
-    par_chunks_mut(&mut cols, width, g.threads(exec), |row, out| {
+/// The column matrix of one image `(c, h, w)`: `(c·kh·kw, ho·wo)`, where row `(ch, i, j)`
+/// holds, for every output pixel, the input value under kernel tap `(i, j)` of channel
+/// `ch` (0 in the padding).
+fn im2col<T: Scalar>(x: &[T], g: &Geometry, cols: &mut [T]) {
+    let stride = g.spec.stride;
+    cols.fill(T::ZERO);
+    for (row, out) in cols.chunks_exact_mut(g.pixels()).enumerate() {
         let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
-        for img in 0..g.n {
-            let plane = &x[(img * g.c + ch) * g.h * g.w..][..g.h * g.w];
-            for oy in 0..g.ho {
-                let Some(y) = g.source(oy, i, g.h) else {
-                    continue;
-                };
-                let out_row = &mut out[img * g.pixels() + oy * g.wo..][..g.wo];
-                for (ox, o) in out_row.iter_mut().enumerate() {
-                    if let Some(x) = g.source(ox, j, g.w) {
-                        *o = plane[y * g.w + x];
-                    }
+        let plane = &x[ch * g.h * g.w..][..g.h * g.w];
+        // Only the output positions whose tap lands inside the image are copied; with
+        // stride 1 a row of them is one contiguous copy.
+        let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
+        let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
+        let first = ((x_lo * stride) as isize + x_off) as usize;
+        for oy in y_lo..y_hi {
+            let y = ((oy * stride) as isize + y_off) as usize;
+            let src = &plane[y * g.w..][..g.w];
+            let dst = &mut out[oy * g.wo..][x_lo..x_hi];
+            if stride == 1 {
+                dst.copy_from_slice(&src[first..first + dst.len()]);
+            } else {
+                for (o, d) in dst.iter_mut().enumerate() {
+                    *d = src[first + o * stride];
                 }
             }
         }
-    });
-    cols
+    }
 }
 
-/// The adjoint of [`im2col`]: adds every entry of the column matrix back onto the input
-/// pixel it was copied from, giving `(n, c, h, w)`. Threads split the images, and each sum
-/// runs in the same order whatever the thread count.
-fn col2im<T: Scalar>(cols: &[T], g: &Geometry, exec: Exec) -> Vec<T> {
-    let width = g.n * g.pixels();
-    let mut x = vec![T::ZERO; g.n * g.c * g.h * g.w];
-    par_chunks_mut(&mut x, g.c * g.h * g.w, g.threads(exec), |img, image| {
-        for row in 0..g.patch() {
-            let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
-            let plane = &mut image[ch * g.h * g.w..][..g.h * g.w];
-            let src = &cols[row * width + img * g.pixels()..][..g.pixels()];
-            for oy in 0..g.ho {
-                let Some(y) = g.source(oy, i, g.h) else {
-                    continue;
-                };
-                for ox in 0..g.wo {
-                    if let Some(x) = g.source(ox, j, g.w) {
-                        plane[y * g.w + x] += src[oy * g.wo + ox];
-                    }
-                }
+/// The adjoint of [`im2col`]: adds every entry of one image's column matrix back onto the
+/// input pixel it was copied from, into `x` `(c, h, w)` (which it overwrites).
+fn col2im<T: Scalar>(cols: &[T], g: &Geometry, x: &mut [T]) {
+    let stride = g.spec.stride;
+    x.fill(T::ZERO);
+    for (row, src) in cols.chunks_exact(g.pixels()).enumerate() {
+        let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
+        let plane = &mut x[ch * g.h * g.w..][..g.h * g.w];
+        let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
+        let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
+        let first = ((x_lo * stride) as isize + x_off) as usize;
+        for oy in y_lo..y_hi {
+            let y = ((oy * stride) as isize + y_off) as usize;
+            let dst = &mut plane[y * g.w..][..g.w];
+            for (o, &v) in src[oy * g.wo..][x_lo..x_hi].iter().enumerate() {
+                dst[first + o * stride] += v;
             }
         }
-    });
-    x
+    }
 }
 // ANCHOR_END: im2col
 
-/// `(n, c, p)` → `(c, n·p)`: the layout the product `W · cols` reads and writes.
-fn channel_major<T: Scalar>(x: &[T], n: usize, c: usize, p: usize) -> Vec<T> {
-    let mut out = vec![T::ZERO; x.len()];
-    for img in 0..n {
-        for ch in 0..c {
-            out[ch * n * p + img * p..][..p].copy_from_slice(&x[(img * c + ch) * p..][..p]);
-        }
-    }
-    out
+/// Images per task when a batch is split over threads. Fixed, so that the per-task partial
+/// weight gradients, summed in task order, are the same for any thread count.
+const IMAGES_PER_TASK: usize = 4;
+
+/// `C ← A·B + β C` on one thread, into a row-major buffer of `cols(B)` columns.
+fn gemm_into<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T], isa: Isa) {
+    let tile = T::tile(isa.min(Isa::detected()));
+    gemm_serial(&tile, T::ONE, a, b, beta, c, b.cols());
 }
 
-/// `(c, n·p)` → `(n, c, p)`, the inverse of [`channel_major`].
-fn batch_major<T: Scalar>(x: &[T], n: usize, c: usize, p: usize) -> Vec<T> {
-    let mut out = vec![T::ZERO; x.len()];
-    for img in 0..n {
-        for ch in 0..c {
-            out[(img * c + ch) * p..][..p].copy_from_slice(&x[ch * n * p + img * p..][..p]);
-        }
+/// Adds `bias[ch]` to every entry of channel `ch` of one image `(channels, pixels)`.
+fn add_bias<T: Scalar>(y: &mut [T], bias: &[T]) {
+    let pixels = y.len() / bias.len().max(1);
+    for (row, &b) in y.chunks_exact_mut(pixels).zip(bias) {
+        row.iter_mut().for_each(|v| *v += b);
     }
-    out
+}
+
+/// Adds each channel's gradient sum (the bias gradient) of one image `(channels, pixels)`.
+fn add_channel_sums<T: Scalar>(db: &mut [T], dy: &[T]) {
+    let pixels = dy.len() / db.len().max(1);
+    for (d, row) in db.iter_mut().zip(dy.chunks_exact(pixels)) {
+        *d += row_sum(row);
+    }
+}
+
+/// What one task of a backward pass returns: its images' input gradient, and its partial
+/// weight and bias gradients.
+type Partial<T> = (Vec<T>, Vec<T>, Vec<T>);
+
+/// Sums the tasks' partial gradients in task order and joins their input gradients.
+fn join_partials<T: Scalar>(parts: Vec<Partial<T>>) -> Partial<T> {
+    let mut parts = parts.into_iter();
+    let (mut dx, mut dw, mut db) = parts.next().unwrap_or_default();
+    for (x, w, b) in parts {
+        dx.extend(x);
+        dw.iter_mut().zip(w).for_each(|(a, v)| *a += v);
+        db.iter_mut().zip(b).for_each(|(a, v)| *a += v);
+    }
+    (dx, dw, db)
 }
 
 /// The four axes of an NCHW tensor, or an error naming the op.
@@ -219,8 +252,10 @@ fn nchw(op: &'static str, shape: &[usize]) -> Result<[usize; 4]> {
 impl<T: Scalar> Graph<T> {
     // ANCHOR: conv2d
     /// 2-d convolution (cross-correlation, as in every deep-learning library) of `x`
-    /// `(n, c, h, w)` with weights `w` `(o, c, kh, kw)`, giving `(n, o, ho, wo)`.
-    pub fn conv2d(&mut self, x: Var, w: Var, spec: Conv2dSpec) -> Result<Var> {
+    /// `(n, c, h, w)` with weights `w` `(o, c, kh, kw)` and an optional bias `(o)`, giving
+    /// `(n, o, ho, wo)`. Per image: `Y = W · im2col(x)`, an `(o, c·kh·kw)·(c·kh·kw, ho·wo)`
+    /// product whose result is already the image's `(o, ho, wo)` output.
+    pub fn conv2d(&mut self, x: Var, w: Var, bias: Option<Var>, spec: Conv2dSpec) -> Result<Var> {
         let input = nchw("conv2d input", self.shape(x))?;
         let [o, c, kh, kw] = nchw("conv2d weight", self.shape(w))?;
         if c != input[1] {
@@ -230,51 +265,114 @@ impl<T: Scalar> Graph<T> {
                 right: self.shape(w).to_vec(),
             });
         }
+        self.check_bias("conv2d bias", bias, o)?;
         let g = Geometry::new("conv2d", input, kh, kw, spec)?;
-        let exec = self.exec();
-        let cols = im2col(self.value(x).data(), &g, exec); // (c·kh·kw, n·ho·wo)
-        let y = matmul_buffers(
-            self.value(w).data(),
-            &cols,
-            (o, g.patch(), g.n * g.pixels()),
-            (false, false),
-            exec,
-        ); // (o, n·ho·wo)
-        let value = Tensor::new(&[g.n, o, g.ho, g.wo], batch_major(&y, g.n, o, g.pixels()))?;
-        Ok(self.push(value, &[x, w], move |ctx| {
-            let dy = channel_major(ctx.grad.data(), g.n, o, g.pixels()); // (o, n·ho·wo)
-            let dx = ctx.needs(0).then(|| {
-                // dcols = Wᵀ dY, then back onto the pixels.
-                let dcols = matmul_buffers(
-                    ctx.inputs[1].data(),
-                    &dy,
-                    (g.patch(), o, g.n * g.pixels()),
-                    (true, false),
-                    exec,
+        let (isa, threads) = (self.exec().isa, g.threads(self.exec()));
+        let (image_in, image_out) = (c * g.h * g.w, o * g.pixels());
+        let (xv, wv) = (self.value(x).data(), self.value(w).data());
+        let bv = bias.map(|b| self.value(b).data());
+        let mut y = vec![T::ZERO; g.n * image_out];
+        par_chunks_mut(&mut y, IMAGES_PER_TASK * image_out, threads, |t, ys| {
+            let mut cols = vec![T::ZERO; g.patch() * g.pixels()]; // (c·kh·kw, ho·wo)
+            for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
+                let img = t * IMAGES_PER_TASK + k;
+                im2col(&xv[img * image_in..][..image_in], &g, &mut cols);
+                gemm_into(
+                    MatRef::row_major(wv, o, g.patch()),
+                    MatRef::row_major(&cols, g.patch(), g.pixels()),
+                    T::ZERO,
+                    y_img,
+                    isa,
                 );
-                Tensor::new(ctx.inputs[0].shape(), col2im(&dcols, &g, exec)).expect("input shape")
+                if let Some(b) = bv {
+                    add_bias(y_img, b);
+                }
+            }
+        });
+        let value = Tensor::new(&[g.n, o, g.ho, g.wo], y)?;
+        let inputs: Vec<Var> = [x, w].into_iter().chain(bias).collect();
+        Ok(self.push(value, &inputs, move |ctx| {
+            let (xv, wv, dy) = (ctx.inputs[0].data(), ctx.inputs[1].data(), ctx.grad.data());
+            let needs_b = ctx.inputs.len() == 3 && ctx.needs(2);
+            let parts = par_map(g.n.div_ceil(IMAGES_PER_TASK), threads, |t| {
+                let images = t * IMAGES_PER_TASK..(g.n).min((t + 1) * IMAGES_PER_TASK);
+                let mut cols = vec![T::ZERO; g.patch() * g.pixels()];
+                let mut dx = vec![
+                    T::ZERO;
+                    if ctx.needs(0) {
+                        images.len() * image_in
+                    } else {
+                        0
+                    }
+                ];
+                let mut dw = vec![T::ZERO; if ctx.needs(1) { o * g.patch() } else { 0 }];
+                let mut db = vec![T::ZERO; if needs_b { o } else { 0 }];
+                for (k, img) in images.enumerate() {
+                    let dy_img =
+                        MatRef::row_major(&dy[img * image_out..][..image_out], o, g.pixels()); // (o, ho·wo)
+                    if ctx.needs(1) {
+                        // dW += dY colsᵀ: each output pixel adds its receptive field, weighted
+                        // by its gradient.
+                        im2col(&xv[img * image_in..][..image_in], &g, &mut cols);
+                        gemm_into(
+                            dy_img,
+                            MatRef::row_major(&cols, g.patch(), g.pixels()).t(),
+                            T::ONE,
+                            &mut dw,
+                            isa,
+                        );
+                    }
+                    if ctx.needs(0) {
+                        // dcols = Wᵀ dY, then each column goes back onto its pixels.
+                        gemm_into(
+                            MatRef::row_major(wv, o, g.patch()).t(),
+                            dy_img,
+                            T::ZERO,
+                            &mut cols,
+                            isa,
+                        );
+                        col2im(&cols, &g, &mut dx[k * image_in..][..image_in]);
+                    }
+                    if needs_b {
+                        add_channel_sums(&mut db, &dy[img * image_out..][..image_out]);
+                    }
+                }
+                (dx, dw, db)
             });
-            let dw = ctx.needs(1).then(|| {
-                // dW = dY colsᵀ: every output pixel adds its receptive field times its gradient.
-                let dw = matmul_buffers(
-                    &dy,
-                    &cols,
-                    (o, g.n * g.pixels(), g.patch()),
-                    (false, true),
-                    exec,
-                );
-                Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")
-            });
-            vec![dx, dw]
+            let (dx, dw, db) = join_partials(parts);
+            vec![
+                ctx.needs(0)
+                    .then(|| Tensor::new(ctx.inputs[0].shape(), dx).expect("input shape")),
+                ctx.needs(1)
+                    .then(|| Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")),
+                needs_b.then(|| Tensor::new(&[o], db).expect("bias shape")),
+            ]
         }))
     }
     // ANCHOR_END: conv2d
 
-    /// Transposed convolution of `x` `(n, c_in, h, w)` with weights `(c_in, c_out, kh, kw)`:
-    /// the adjoint of [`Graph::conv2d`] with the same weights and spec, so it upsamples
-    /// (`k = 4, stride 2, padding 1` doubles height and width). Output
-    /// `(n, c_out, (h - 1)·stride - 2·padding + dilation·(kh - 1) + 1, …)`.
-    pub fn conv_transpose2d(&mut self, x: Var, w: Var, spec: Conv2dSpec) -> Result<Var> {
+    fn check_bias(&self, op: &'static str, bias: Option<Var>, channels: usize) -> Result<()> {
+        match bias {
+            Some(b) if self.shape(b) != [channels] => Err(Error::TensorShape {
+                op,
+                left: vec![channels],
+                right: self.shape(b).to_vec(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Transposed convolution of `x` `(n, c_in, h, w)` with weights `(c_in, c_out, kh, kw)`
+    /// and an optional bias `(c_out)`: the adjoint of [`Graph::conv2d`] with the same
+    /// weights and spec, so it upsamples (`k = 4, stride 2, padding 1` doubles height and
+    /// width). Output `(n, c_out, (h - 1)·stride - 2·padding + dilation·(kh - 1) + 1, …)`.
+    pub fn conv_transpose2d(
+        &mut self,
+        x: Var,
+        w: Var,
+        bias: Option<Var>,
+        spec: Conv2dSpec,
+    ) -> Result<Var> {
         let [n, cin, h, wd] = nchw("conv_transpose2d input", self.shape(x))?;
         let [cin2, cout, kh, kw] = nchw("conv_transpose2d weight", self.shape(w))?;
         if cin != cin2 {
@@ -284,9 +382,18 @@ impl<T: Scalar> Graph<T> {
                 right: self.shape(w).to_vec(),
             });
         }
+        self.check_bias("conv_transpose2d bias", bias, cout)?;
+        if spec.stride == 0 || spec.dilation == 0 {
+            return Err(Error::invalid(
+                "stride/dilation",
+                format!("{}/{}", spec.stride, spec.dilation),
+                "conv_transpose2d: must be at least 1",
+            ));
+        }
         let size = |s: usize, k: usize| {
             ((s.max(1) - 1) * spec.stride + spec.dilation * (k.max(1) - 1) + 1)
                 .checked_sub(2 * spec.padding)
+                .filter(|&v| v > 0)
         };
         let (Some(ho), Some(wo)) = (size(h, kh), size(wd, kw)) else {
             return Err(Error::TensorShape {
@@ -297,47 +404,78 @@ impl<T: Scalar> Graph<T> {
         };
         // The convolution this one is the adjoint of maps (n, cout, ho, wo) to (n, cin, h, w).
         let g = Geometry::new("conv_transpose2d", [n, cout, ho, wo], kh, kw, spec)?;
-        if (g.ho, g.wo) != (h, wd) {
-            return Err(Error::TensorShape {
-                op: "conv_transpose2d (stride does not tile the output)",
-                left: self.shape(x).to_vec(),
-                right: vec![ho, wo],
-            });
-        }
-        let exec = self.exec();
-        let xc = channel_major(self.value(x).data(), n, cin, h * wd); // (cin, n·h·w)
-        let cols = matmul_buffers(
-            self.value(w).data(),
-            &xc,
-            (g.patch(), cin, n * h * wd),
-            (true, false),
-            exec,
-        );
-        let value = Tensor::new(&[n, cout, ho, wo], col2im(&cols, &g, exec))?;
-        Ok(self.push(value, &[x, w], move |ctx| {
-            let gcols = im2col(ctx.grad.data(), &g, exec); // (cout·kh·kw, n·h·w)
-            let dx = ctx.needs(0).then(|| {
-                let dxc = matmul_buffers(
-                    ctx.inputs[1].data(),
-                    &gcols,
-                    (cin, g.patch(), n * h * wd),
-                    (false, false),
-                    exec,
+        let (isa, threads) = (self.exec().isa, g.threads(self.exec()));
+        let (pin, image_in, image_out) = (h * wd, cin * h * wd, cout * ho * wo);
+        let (xv, wv) = (self.value(x).data(), self.value(w).data());
+        let bv = bias.map(|b| self.value(b).data());
+        let mut y = vec![T::ZERO; n * image_out];
+        par_chunks_mut(&mut y, IMAGES_PER_TASK * image_out, threads, |t, ys| {
+            let mut cols = vec![T::ZERO; g.patch() * pin]; // (cout·kh·kw, h·w)
+            for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
+                let img = t * IMAGES_PER_TASK + k;
+                let x_img = MatRef::row_major(&xv[img * image_in..][..image_in], cin, pin);
+                gemm_into(
+                    MatRef::row_major(wv, cin, g.patch()).t(),
+                    x_img,
+                    T::ZERO,
+                    &mut cols,
+                    isa,
                 );
-                Tensor::new(ctx.inputs[0].shape(), batch_major(&dxc, n, cin, h * wd))
-                    .expect("input shape")
+                col2im(&cols, &g, y_img);
+                if let Some(b) = bv {
+                    add_bias(y_img, b);
+                }
+            }
+        });
+        let value = Tensor::new(&[n, cout, ho, wo], y)?;
+        let inputs: Vec<Var> = [x, w].into_iter().chain(bias).collect();
+        Ok(self.push(value, &inputs, move |ctx| {
+            let (xv, wv, dy) = (ctx.inputs[0].data(), ctx.inputs[1].data(), ctx.grad.data());
+            let needs_b = ctx.inputs.len() == 3 && ctx.needs(2);
+            let parts = par_map(n.div_ceil(IMAGES_PER_TASK), threads, |t| {
+                let images = t * IMAGES_PER_TASK..n.min((t + 1) * IMAGES_PER_TASK);
+                let mut gcols = vec![T::ZERO; g.patch() * pin];
+                let mut dx = vec![
+                    T::ZERO;
+                    if ctx.needs(0) {
+                        images.len() * image_in
+                    } else {
+                        0
+                    }
+                ];
+                let mut dw = vec![T::ZERO; if ctx.needs(1) { cin * g.patch() } else { 0 }];
+                let mut db = vec![T::ZERO; if needs_b { cout } else { 0 }];
+                for (k, img) in images.enumerate() {
+                    let dy_img = &dy[img * image_out..][..image_out];
+                    im2col(dy_img, &g, &mut gcols); // (cout·kh·kw, h·w)
+                    let gc = MatRef::row_major(&gcols, g.patch(), pin);
+                    if ctx.needs(0) {
+                        gemm_into(
+                            MatRef::row_major(wv, cin, g.patch()),
+                            gc,
+                            T::ZERO,
+                            &mut dx[k * image_in..][..image_in],
+                            isa,
+                        );
+                    }
+                    if ctx.needs(1) {
+                        let x_img = MatRef::row_major(&xv[img * image_in..][..image_in], cin, pin);
+                        gemm_into(x_img, gc.t(), T::ONE, &mut dw, isa);
+                    }
+                    if needs_b {
+                        add_channel_sums(&mut db, dy_img);
+                    }
+                }
+                (dx, dw, db)
             });
-            let dw = ctx.needs(1).then(|| {
-                let dw = matmul_buffers(
-                    &xc,
-                    &gcols,
-                    (cin, n * h * wd, g.patch()),
-                    (false, true),
-                    exec,
-                );
-                Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")
-            });
-            vec![dx, dw]
+            let (dx, dw, db) = join_partials(parts);
+            vec![
+                ctx.needs(0)
+                    .then(|| Tensor::new(ctx.inputs[0].shape(), dx).expect("input shape")),
+                ctx.needs(1)
+                    .then(|| Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")),
+                needs_b.then(|| Tensor::new(&[cout], db).expect("bias shape")),
+            ]
         }))
     }
 
@@ -357,19 +495,23 @@ impl<T: Scalar> Graph<T> {
         let mut out = Vec::with_capacity(planes * g.pixels());
         let mut arg = Vec::with_capacity(planes * g.pixels());
         for p in 0..planes {
+            let plane = &xv[p * g.h * g.w..][..g.h * g.w];
             for oy in 0..g.ho {
                 for ox in 0..g.wo {
-                    let mut best = p * g.h * g.w + oy * stride * g.w + ox * stride;
+                    let mut best = (oy * stride) * g.w + ox * stride;
+                    let mut top = plane[best];
                     for i in 0..k {
-                        for j in 0..k {
-                            let at = p * g.h * g.w + (oy * stride + i) * g.w + ox * stride + j;
-                            if xv[at] > xv[best] {
-                                best = at;
-                            }
+                        let row = (oy * stride + i) * g.w + ox * stride;
+                        for (j, &v) in plane[row..row + k].iter().enumerate() {
+                            // Selects, not branches: which entry wins is unpredictable, and a
+                            // mispredicted branch per comparison made pooling 4x slower.
+                            let better = v > top;
+                            best = if better { row + j } else { best };
+                            top = if better { v } else { top };
                         }
                     }
-                    arg.push(best);
-                    out.push(xv[best]);
+                    arg.push((p * g.h * g.w + best) as u32);
+                    out.push(top);
                 }
             }
         }
@@ -377,7 +519,7 @@ impl<T: Scalar> Graph<T> {
         Ok(self.push(value, &[x], move |ctx| {
             let mut dx = Tensor::zeros(ctx.inputs[0].shape());
             for (&at, &gr) in arg.iter().zip(ctx.grad.data()) {
-                dx.data_mut()[at] += gr;
+                dx.data_mut()[at as usize] += gr;
             }
             vec![Some(dx)]
         }))

@@ -76,7 +76,9 @@ pub struct Parameter<T> {
     value: Arc<Tensor<T>>,
     /// A frozen parameter enters graphs as a constant: it gets no gradient (a GAN's
     /// discriminator during the generator's step).
-    pub frozen: bool,
+    frozen: bool,
+    /// Kept with the model but never trained (batch norm's running statistics).
+    statistic: bool,
 }
 
 impl<T: Scalar> Parameter<T> {
@@ -86,7 +88,26 @@ impl<T: Scalar> Parameter<T> {
             name: name.into(),
             value: Arc::new(value),
             frozen: false,
+            statistic: false,
         }
+    }
+    /// A tensor saved with the model but never trained: always frozen.
+    pub fn statistic(name: impl Into<String>, value: Tensor<T>) -> Self {
+        Parameter {
+            frozen: true,
+            statistic: true,
+            ..Parameter::new(name, value)
+        }
+    }
+    /// Freezes or unfreezes a trainable parameter; statistics stay frozen.
+    pub fn set_frozen(&mut self, frozen: bool) {
+        self.frozen = frozen || self.statistic;
+    }
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+    pub fn is_statistic(&self) -> bool {
+        self.statistic
     }
     pub fn id(&self) -> ParamId {
         self.id
@@ -108,6 +129,7 @@ impl<T: Scalar> Clone for Parameter<T> {
             name: self.name.clone(),
             value: self.value.clone(),
             frozen: self.frozen,
+            statistic: self.statistic,
         }
     }
 }

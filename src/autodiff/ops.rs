@@ -45,7 +45,7 @@ fn chain<T: Scalar>(
 }
 
 /// `C = A·B` for row-major `m x k` and `k x n` buffers (`transpose_*` reads them transposed).
-pub(crate) fn matmul_buffers<T: Scalar>(
+fn matmul_buffers<T: Scalar>(
     a: &[T],
     b: &[T],
     (m, k, n): (usize, usize, usize),

@@ -315,9 +315,29 @@ pub(crate) fn sum_to<T: Scalar>(grad: &Tensor<T>, shape: &[usize]) -> Tensor<T> 
     let it = st.last().copied().unwrap_or(0);
     let mut acc = Tensor::zeros(shape);
     for_each_row(out, [&st, &sg], |[ot, og]| {
-        for j in 0..inner {
-            acc.data[ot + j * it] += grad.data[og + j];
+        let row = &grad.data[og..og + inner];
+        if it == 0 {
+            // The whole row lands on one entry (a bias per channel): sum it first.
+            acc.data[ot] += row_sum(row);
+        } else {
+            for (j, &g) in row.iter().enumerate() {
+                acc.data[ot + j * it] += g;
+            }
         }
     });
     acc
+}
+
+/// The sum of a row in eight independent lanes, which the compiler can vectorise (a
+/// single running sum is a chain of dependent additions).
+pub(crate) fn row_sum<T: Scalar>(row: &[T]) -> T {
+    let mut lanes = [T::ZERO; 8];
+    let chunks = row.chunks_exact(8);
+    let tail: T = chunks.remainder().iter().copied().sum();
+    for c in chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += v;
+        }
+    }
+    lanes.iter().copied().sum::<T>() + tail
 }

@@ -1,0 +1,156 @@
+//! # Chapter 11 · Neural networks: layers, optimisers, training
+//!
+//! Book `11-nn.md` · tests `tests/nn.rs` · bench `benches/nn.rs`
+//!
+//! The deep chapters (autoencoders, VAE, GANs, visualisation, deep image prior) are all
+//! networks trained by minibatch gradient descent on chapter 10's tape:
+//! - [`layers`]: `Linear`, `Conv2d`, `ConvTranspose2d`, `BatchNorm`, activations,
+//!   `Dropout`, `Reshape`, `MaxPool2d`, chained by [`Sequential`]; weights drawn with
+//!   Glorot or He scaling ([`Init`]);
+//! - [`optim`]: SGD with (Nesterov) momentum, RMSProp and Adam, weight decay, gradient
+//!   clipping by norm and weight clipping;
+//! - [`train`]: seeded minibatches, a progress line, and a clear error when the loss becomes
+//!   NaN;
+//! - [`io`]: saving and loading parameters in a small checksummed format, atomically;
+//! - [`classify`]: the end-to-end check, MNIST digits with an MLP and a CNN.
+//!
+//! Parameters are `f32` in training; everything is generic so the tests can run in `f64`.
+
+pub mod classify;
+pub mod io;
+pub mod layers;
+pub mod optim;
+pub mod train;
+
+use crate::autodiff::{Graph, Parameter, Tensor, Var};
+use crate::error::Result;
+use crate::linalg::Scalar;
+use crate::rand::Rng;
+
+pub use layers::{
+    Activation, BatchNorm, Conv2d, ConvTranspose2d, Dropout, Linear, MaxPool2d, Reshape,
+};
+pub use optim::{Adam, Optimizer, RmsProp, Sgd};
+
+/// Training (batch statistics, dropout on) or evaluation (running statistics, dropout off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Train,
+    Eval,
+}
+
+// ANCHOR: layer
+/// A differentiable building block: records its forward pass on the graph and lists its
+/// parameters (for optimisers and for saving).
+pub trait Layer<T: Scalar> {
+    fn forward(&mut self, g: &mut Graph<T>, x: Var, mode: Mode) -> Result<Var>;
+    fn params(&self) -> Vec<&Parameter<T>> {
+        Vec::new()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
+        Vec::new()
+    }
+}
+// ANCHOR_END: layer
+
+// ANCHOR: init
+/// How initial weights are drawn. Both keep the variance of activations (Glorot) or of
+/// ReLU activations (He) about constant from layer to layer, so deep stacks start neither
+/// saturated nor silent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// Glorot and Bengio (2010): uniform on ±√(6 / (fan_in + fan_out)), variance
+    /// 2 / (fan_in + fan_out). For tanh and sigmoid layers.
+    Glorot,
+    /// He et al. (2015): normal with variance 2 / fan_in, which makes up for ReLU zeroing
+    /// half of its inputs.
+    He,
+}
+
+impl Init {
+    /// A tensor of `shape` for a layer with the given fan-in and fan-out.
+    pub fn sample<T: Scalar>(
+        self,
+        shape: &[usize],
+        fan_in: usize,
+        fan_out: usize,
+        rng: &mut Rng,
+    ) -> Tensor<T> {
+        match self {
+            Init::Glorot => {
+                let a = (6.0 / (fan_in + fan_out).max(1) as f64).sqrt();
+                Tensor::uniform(shape, -a, a, rng)
+            }
+            Init::He => Tensor::randn(shape, (2.0 / fan_in.max(1) as f64).sqrt(), rng),
+        }
+    }
+}
+// ANCHOR_END: init
+
+/// Layers applied in order; parameter names get the layer's index as a prefix
+/// (`"0.weight"`, `"0.bias"`, `"2.weight"`, …).
+#[derive(Default)]
+pub struct Sequential<T> {
+    layers: Vec<Box<dyn Layer<T>>>,
+}
+
+impl<T: Scalar> Sequential<T> {
+    pub fn new() -> Self {
+        Sequential { layers: Vec::new() }
+    }
+    /// Appends a layer.
+    pub fn push(mut self, layer: impl Layer<T> + 'static) -> Self {
+        let mut layer = Box::new(layer);
+        let index = self.layers.len();
+        for p in layer.params_mut() {
+            p.name = format!("{index}.{}", p.name);
+        }
+        self.layers.push(layer);
+        self
+    }
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+    /// The number of trainable numbers (running statistics excluded).
+    pub fn n_trainable(&self) -> usize {
+        self.params()
+            .iter()
+            .filter(|p| !p.is_statistic())
+            .map(|p| p.value().len())
+            .sum()
+    }
+    /// Freezes or unfreezes every parameter except running statistics, which stay frozen.
+    pub fn set_frozen(&mut self, frozen: bool) {
+        for p in self.params_mut() {
+            p.set_frozen(frozen);
+        }
+    }
+    /// Evaluates the network on a constant input in evaluation mode, on a graph of its own.
+    pub fn predict(&mut self, x: Tensor<T>) -> Result<Tensor<T>> {
+        let mut g = Graph::new();
+        let xv = g.constant(x);
+        let y = self.forward(&mut g, xv, Mode::Eval)?;
+        Ok(g.value(y).clone())
+    }
+}
+
+impl<T: Scalar> Layer<T> for Sequential<T> {
+    fn forward(&mut self, g: &mut Graph<T>, mut x: Var, mode: Mode) -> Result<Var> {
+        for layer in &mut self.layers {
+            x = layer.forward(g, x, mode)?;
+        }
+        Ok(x)
+    }
+    fn params(&self) -> Vec<&Parameter<T>> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect()
+    }
+}
