@@ -1,0 +1,511 @@
+//! Chapter 11: layers against their closed forms and finite differences, each optimiser's
+//! update rule, the training loop's guarantees, saving and loading, and a small network that
+//! learns the digits.
+
+mod common;
+
+use unsupervised::autodiff::{Conv2dSpec, Graph, Parameter, Tensor};
+use unsupervised::linalg::Exec;
+use unsupervised::nn::classify::{self, Images, Recipe};
+use unsupervised::nn::optim::{clip_grad_norm, clip_weights};
+use unsupervised::nn::train::Trainer;
+use unsupervised::nn::{
+    io, Activation, Adam, BatchNorm, Conv2d, Dropout, Init, Layer, Linear, MaxPool2d, Mode,
+    Optimizer, Reshape, RmsProp, Sequential, Sgd,
+};
+use unsupervised::{datasets, Error, Rng};
+
+/// A small network with every kind of layer, in f64.
+fn small_net(rng: &mut Rng) -> Sequential<f64> {
+    Sequential::new()
+        .push(Reshape(vec![1, 4, 4]))
+        .push(Conv2d::new(
+            1,
+            2,
+            3,
+            Conv2dSpec::default().padding(1),
+            Init::He,
+            rng,
+        ))
+        .push(BatchNorm::new(2))
+        .push(Activation::Tanh)
+        .push(MaxPool2d(2))
+        .push(Reshape(vec![]))
+        .push(Linear::new(8, 3, Init::Glorot, rng))
+}
+
+fn loss_of(
+    net: &mut Sequential<f64>,
+    x: &Tensor<f64>,
+    labels: &[usize],
+) -> (f64, unsupervised::autodiff::Gradients<f64>) {
+    let mut g = Graph::new();
+    let xv = g.constant(x.clone());
+    let y = net.forward(&mut g, xv, Mode::Train).unwrap();
+    let l = g.cross_entropy_with_logits(y, labels).unwrap();
+    let v = g.value(l).item().unwrap();
+    (v, g.backward(l).unwrap())
+}
+
+#[test]
+fn a_network_parameter_gradients_match_finite_differences() {
+    let mut rng = Rng::seed_from_u64(1);
+    let mut net = small_net(&mut rng);
+    let x = Tensor::uniform(&[5, 16], -1.0, 1.0, &mut rng);
+    let labels = [0, 2, 1, 1, 0];
+    let (_, grads) = loss_of(&mut net, &x, &labels);
+    let n_params = net.params().len();
+    let mut checked = 0;
+    for k in 0..n_params {
+        if net.params()[k].is_statistic() {
+            continue;
+        }
+        let analytic = grads.param(net.params()[k]).unwrap().clone();
+        for j in 0..analytic.len() {
+            let mut at = |delta: f64| {
+                let v = net.params_mut()[k].value_mut().data_mut()[j];
+                net.params_mut()[k].value_mut().data_mut()[j] = v + delta;
+                let (l, _) = loss_of(&mut net, &x, &labels);
+                net.params_mut()[k].value_mut().data_mut()[j] = v;
+                l
+            };
+            let numeric = (at(1e-6) - at(-1e-6)) / 2e-6;
+            // Central differences with h = 1e-6 in f64 (see tests/autodiff.rs).
+            assert!(
+                (analytic.data()[j] - numeric).abs() <= 1e-6 * (1.0 + numeric.abs()),
+                "{} entry {j}: {} vs {numeric}",
+                net.params()[k].name,
+                analytic.data()[j]
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, net.n_trainable());
+}
+
+#[test]
+fn parameter_names_carry_the_layer_index() {
+    let net = small_net(&mut Rng::seed_from_u64(2));
+    let names: Vec<&str> = net.params().iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "1.weight",
+            "1.bias",
+            "2.gamma",
+            "2.beta",
+            "2.running_mean",
+            "2.running_var",
+            "6.weight",
+            "6.bias"
+        ]
+    );
+}
+
+#[test]
+fn initialisations_have_their_stated_variance() {
+    let mut rng = Rng::seed_from_u64(3);
+    let (fan_in, fan_out) = (400, 200);
+    let var = |t: &Tensor<f64>| t.data().iter().map(|v| v * v).sum::<f64>() / t.len() as f64;
+    let he: Tensor<f64> = Init::He.sample(&[fan_in, fan_out], fan_in, fan_out, &mut rng);
+    let glorot: Tensor<f64> = Init::Glorot.sample(&[fan_in, fan_out], fan_in, fan_out, &mut rng);
+    // 80,000 draws: the sample variance is within 2% of the truth with overwhelming odds.
+    assert!((var(&he) / (2.0 / fan_in as f64) - 1.0).abs() < 0.02);
+    assert!((var(&glorot) / (2.0 / (fan_in + fan_out) as f64) - 1.0).abs() < 0.02);
+}
+
+#[test]
+fn batch_norm_normalises_in_training_and_uses_running_statistics_in_evaluation() {
+    let mut bn = BatchNorm::<f64>::new(2);
+    let x = Tensor::new(&[4, 2], vec![1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 4.0, 40.0]).unwrap();
+    let mut g = Graph::new();
+    let xv = g.constant(x.clone());
+    let y = bn.forward(&mut g, xv, Mode::Train).unwrap();
+    for ch in 0..2 {
+        let col: Vec<f64> = g
+            .value(y)
+            .data()
+            .iter()
+            .skip(ch)
+            .step_by(2)
+            .copied()
+            .collect();
+        let mean = col.iter().sum::<f64>() / 4.0;
+        let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;
+        assert!(
+            mean.abs() < 1e-12 && (var - 1.0).abs() < 1e-4,
+            "channel {ch}: {mean} {var}"
+        );
+    }
+    // Running mean moved 10% of the way to the batch mean (2.5 and 25); running variance
+    // towards the unbiased batch variance (5/3 and 500/3).
+    common::assert_close(bn.running_mean.value().data(), &[0.25, 2.5], 1e-12, 1e-12);
+    common::assert_close(
+        bn.running_var.value().data(),
+        &[0.9 + 0.1 * 5.0 / 3.0, 0.9 + 0.1 * 500.0 / 3.0],
+        1e-12,
+        1e-12,
+    );
+    // Evaluation: y = (x - running mean) / √(running var + ε) with γ = 1, β = 0.
+    let y = bn.forward(&mut g, xv, Mode::Eval).unwrap();
+    let expected: Vec<f64> = x
+        .data()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let ch = i % 2;
+            (v - bn.running_mean.value().data()[ch])
+                / (bn.running_var.value().data()[ch] + 1e-5).sqrt()
+        })
+        .collect();
+    common::assert_close(g.value(y).data(), &expected, 1e-12, 1e-12);
+}
+
+#[test]
+fn dropout_zeroes_about_p_in_training_and_nothing_in_evaluation() {
+    let mut d = Dropout::new(0.3, 7).unwrap();
+    let mut g = Graph::<f64>::new();
+    let x = g.constant(Tensor::full(&[100, 100], 1.0));
+    let y = Layer::forward(&mut d, &mut g, x, Mode::Train).unwrap();
+    let zeros = g.value(y).data().iter().filter(|&&v| v == 0.0).count() as f64 / 1e4;
+    // 10,000 Bernoulli(0.3) draws: sd 0.0046, so ±0.02 is over four sd.
+    assert!((zeros - 0.3).abs() < 0.02, "{zeros}");
+    assert!(g
+        .value(y)
+        .data()
+        .iter()
+        .all(|&v| v == 0.0 || (v - 1.0 / 0.7).abs() < 1e-12));
+    let z = Layer::forward(&mut d, &mut g, x, Mode::Eval).unwrap();
+    assert_eq!(z, x);
+    assert!(Dropout::new(1.0, 0).is_err());
+}
+
+/// One parameter `w` and a fixed gradient `g`, for checking update rules by hand.
+fn one_step(opt: &mut dyn Optimizer<f64>, w: &mut Parameter<f64>, grad: f64) {
+    let mut g = Graph::new();
+    let wv = g.param(w);
+    let l = g.mul_scalar(wv, grad);
+    let l = g.sum(l);
+    let grads = g.backward(l).unwrap();
+    opt.step(vec![w], &grads);
+}
+
+#[test]
+fn optimisers_follow_their_update_rules() {
+    let p = || Parameter::new("w", Tensor::full(&[1], 1.0));
+    let w_of = |p: &Parameter<f64>| p.value().data()[0];
+    // SGD with momentum 0.9: v = g, w = 1 - 0.1·2; then v = 0.9·2 + 2, w -= 0.1·3.8.
+    let (mut w, mut sgd) = (p(), Sgd::new(0.1).unwrap().momentum(0.9, false).unwrap());
+    one_step(&mut sgd, &mut w, 2.0);
+    assert!((w_of(&w) - 0.8).abs() < 1e-15);
+    one_step(&mut sgd, &mut w, 2.0);
+    assert!((w_of(&w) - (0.8 - 0.38)).abs() < 1e-15);
+    // Nesterov: the first step is g + μ v = 2 + 0.9·2.
+    let (mut w, mut nag) = (p(), Sgd::new(0.1).unwrap().momentum(0.9, true).unwrap());
+    one_step(&mut nag, &mut w, 2.0);
+    assert!((w_of(&w) - (1.0 - 0.38)).abs() < 1e-15);
+    // Weight decay 0.5 adds 0.5·w to the gradient.
+    let (mut w, mut wd) = (p(), Sgd::new(0.1).unwrap().weight_decay(0.5).unwrap());
+    one_step(&mut wd, &mut w, 2.0);
+    assert!((w_of(&w) - (1.0 - 0.1 * 2.5)).abs() < 1e-15);
+    // RMSProp's first step: s = 0.01 g², so the step is η/√0.01 = 10 η whatever g is.
+    let (mut w, mut rms) = (p(), RmsProp::new(0.01).unwrap());
+    one_step(&mut rms, &mut w, 3.0);
+    assert!((w_of(&w) - (1.0 - 0.1)).abs() < 1e-7);
+    // Adam's bias correction makes every early step η·sign(g) for a constant gradient.
+    let (mut w, mut adam) = (p(), Adam::new(0.01).unwrap());
+    for step in 1..=3 {
+        one_step(&mut adam, &mut w, -5.0);
+        assert!(
+            (w_of(&w) - (1.0 + 0.01 * step as f64)).abs() < 1e-9,
+            "step {step}: {}",
+            w_of(&w)
+        );
+    }
+}
+
+#[test]
+fn adam_finds_the_minimum_of_a_quadratic() {
+    // f(w) = ‖A w - b‖² with a well-conditioned A: the minimiser solves A w = b.
+    let a = Tensor::new(&[2, 2], vec![2.0, 1.0, 1.0, 3.0]).unwrap();
+    let b = Tensor::new(&[2, 1], vec![1.0, -1.0]).unwrap();
+    let mut w = Parameter::new("w", Tensor::zeros(&[2, 1]));
+    let mut adam = Adam::new(0.05).unwrap();
+    for _ in 0..3000 {
+        let mut g = Graph::new();
+        let (av, bv, wv) = (g.constant(a.clone()), g.constant(b.clone()), g.param(&w));
+        let aw = g.matmul(av, wv).unwrap();
+        let l = g.mse(aw, bv).unwrap();
+        let grads = g.backward(l).unwrap();
+        adam.step(vec![&mut w], &grads);
+    }
+    // A⁻¹ b = (4, -3)/5
+    common::assert_close(w.value().data(), &[0.8, -0.6], 0.0, 1e-6);
+}
+
+#[test]
+fn clipping_bounds_the_gradient_norm_and_the_weights() {
+    let mut w = Parameter::new("w", Tensor::new(&[3], vec![3.0, -4.0, 0.5]).unwrap());
+    let mut g = Graph::new();
+    let wv = g.param(&w);
+    let sq = g.square(wv);
+    let l = g.sum(sq);
+    let mut grads = g.backward(l).unwrap();
+    let before = clip_grad_norm(&mut grads, 1.0).unwrap();
+    let expected = (36.0f64 + 64.0 + 1.0).sqrt();
+    assert!((before - expected).abs() < 1e-12);
+    let after: f64 = grads
+        .param(&w)
+        .unwrap()
+        .data()
+        .iter()
+        .map(|v| v * v)
+        .sum::<f64>()
+        .sqrt();
+    assert!((after - 1.0).abs() < 1e-12);
+    clip_weights(vec![&mut w], 1.0).unwrap();
+    assert_eq!(w.value().data(), &[1.0, -1.0, 0.5]);
+    assert!(clip_grad_norm(&mut grads, 0.0).is_err());
+    assert!(clip_weights(vec![&mut w], -1.0).is_err());
+}
+
+#[test]
+fn bad_hyperparameters_are_errors() {
+    assert!(matches!(
+        Adam::<f32>::new(0.0),
+        Err(Error::InvalidParameter {
+            name: "learning_rate",
+            ..
+        })
+    ));
+    assert!(Sgd::<f32>::new(-1.0).is_err());
+    assert!(RmsProp::<f32>::new(f64::NAN).is_err());
+    assert!(Adam::<f32>::new(1e-3).unwrap().betas(1.0, 0.9).is_err());
+    assert!(matches!(
+        Trainer::new(1, 0),
+        Err(Error::InvalidParameter {
+            name: "batch_size",
+            ..
+        })
+    ));
+    let t = Trainer::new(1, 4).unwrap();
+    assert!(matches!(
+        t.run(0, &mut (), |_, _| Ok(0.0), |_, _, _| Ok(())),
+        Err(Error::Empty { .. })
+    ));
+}
+
+#[test]
+fn training_stops_with_an_error_naming_the_step_where_the_loss_became_nan() {
+    let t = Trainer::new(3, 10).unwrap();
+    let mut calls = 0;
+    let e = t
+        .run(
+            35,
+            &mut calls,
+            |calls, _| {
+                *calls += 1;
+                Ok(if *calls == 6 { f64::NAN } else { 1.0 })
+            },
+            |_, _, _| Ok(()),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::Diverged {
+            what: "training loss",
+            iteration: 6
+        }
+    );
+}
+
+#[test]
+fn the_training_loop_visits_every_sample_once_per_epoch_in_a_seeded_order() {
+    let order_of = |seed| {
+        let t = Trainer::new(2, 4).unwrap().seed(seed);
+        let mut seen = Vec::new();
+        let r = t
+            .run(
+                10,
+                &mut seen,
+                |seen, b| {
+                    seen.extend_from_slice(b);
+                    Ok(b.len() as f64)
+                },
+                |_, _, _| Ok(()),
+            )
+            .unwrap();
+        // Mean of per-batch losses weighted by batch size: (4·4 + 4·4 + 2·2) / 10.
+        assert_eq!(r.epoch_losses, vec![3.6, 3.6]);
+        seen
+    };
+    let a = order_of(1);
+    assert_eq!(a, order_of(1));
+    assert_ne!(a, order_of(2));
+    for epoch in a.chunks(10) {
+        let mut e = epoch.to_vec();
+        e.sort();
+        assert_eq!(e, (0..10).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn a_model_saved_and_loaded_predicts_the_same() {
+    let mut rng = Rng::seed_from_u64(4);
+    let mut net = small_net(&mut rng);
+    let x = Tensor::uniform(&[3, 16], -1.0, 1.0, &mut rng);
+    let _ = loss_of(&mut net, &x, &[0, 1, 2]); // moves the running statistics
+    let dir = std::env::temp_dir().join(format!("unsupervised-nn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.bin");
+    io::save(&net, &path).unwrap();
+    assert!(
+        !dir.join("model.bin.tmp").exists(),
+        "the temporary file is renamed away"
+    );
+    let mut other = small_net(&mut Rng::seed_from_u64(5));
+    assert_ne!(
+        other.predict(x.clone()).unwrap(),
+        net.predict(x.clone()).unwrap()
+    );
+    io::load(&mut other, &path).unwrap();
+    assert_eq!(
+        other.predict(x.clone()).unwrap(),
+        net.predict(x.clone()).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn truncated_corrupted_or_foreign_model_files_are_refused() {
+    let mut rng = Rng::seed_from_u64(6);
+    let net = small_net(&mut rng);
+    let bytes = io::to_bytes(&net);
+    let mut target = small_net(&mut rng);
+    let before = target.predict(Tensor::zeros(&[1, 16])).unwrap();
+    for cut in [0, 5, 30, bytes.len() - 1] {
+        let e = io::from_bytes(&mut target, &bytes[..cut], "m.bin").unwrap_err();
+        assert!(matches!(e, Error::Parse { .. }), "cut at {cut}: {e}");
+    }
+    let mut flipped = bytes.clone();
+    flipped[100] ^= 1;
+    let e = io::from_bytes(&mut target, &flipped, "m.bin").unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // Another architecture: a wider last layer.
+    let mut wide = Sequential::<f64>::new()
+        .push(Reshape(vec![1, 4, 4]))
+        .push(Conv2d::new(
+            1,
+            2,
+            3,
+            Conv2dSpec::default().padding(1),
+            Init::He,
+            &mut rng,
+        ))
+        .push(BatchNorm::new(2))
+        .push(Activation::Tanh)
+        .push(MaxPool2d(2))
+        .push(Reshape(vec![]))
+        .push(Linear::new(8, 4, Init::Glorot, &mut rng));
+    let e = io::from_bytes(&mut wide, &bytes, "m.bin").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("6.weight has shape [8, 3] in the file and [8, 4] in the model"),
+        "{e}"
+    );
+    let mut f32_net = Sequential::<f32>::new().push(Linear::new(2, 2, Init::He, &mut rng));
+    assert!(io::from_bytes(&mut f32_net, &bytes, "m.bin").is_err());
+    // A refused file leaves the model as it was.
+    assert_eq!(target.predict(Tensor::zeros(&[1, 16])).unwrap(), before);
+    assert!(matches!(
+        io::load(&mut target, std::path::Path::new("/no/such/model.bin")),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn freezing_a_network_stops_its_gradients() {
+    let mut rng = Rng::seed_from_u64(8);
+    let mut net = small_net(&mut rng);
+    let x = Tensor::uniform(&[2, 16], -1.0, 1.0, &mut rng);
+    net.set_frozen(true);
+    let mut g = Graph::new();
+    let xv = g.variable(x);
+    let y = net.forward(&mut g, xv, Mode::Train).unwrap();
+    let l = g.sum(y);
+    let grads = g.backward(l).unwrap();
+    assert!(net.params().iter().all(|p| grads.param(p).is_none()));
+    // The input still gets its gradient through the frozen network (the generator's step).
+    assert!(grads.wrt(xv).unwrap().data().iter().any(|&v| v != 0.0));
+    net.set_frozen(false);
+    assert!(net
+        .params()
+        .iter()
+        .filter(|p| p.is_frozen())
+        .all(|p| p.is_statistic()));
+}
+
+#[test]
+fn convolution_results_do_not_depend_on_the_thread_count() {
+    let mut rng = Rng::seed_from_u64(9);
+    let x = Tensor::<f32>::uniform(&[9, 3, 10, 10], -1.0, 1.0, &mut rng);
+    let w = Tensor::<f32>::uniform(&[8, 3, 3, 3], -1.0, 1.0, &mut rng);
+    let run = |threads| {
+        let mut g = Graph::with_exec(Exec::default().with_threads(threads));
+        let (xv, wv) = (g.variable(x.clone()), g.variable(w.clone()));
+        let y = g
+            .conv2d(xv, wv, None, Conv2dSpec::default().padding(1))
+            .unwrap();
+        let t = g.tanh(y);
+        let l = g.sum(t);
+        let v = g.value(y).clone();
+        let d = g.backward(l).unwrap();
+        (v, d.wrt(xv).unwrap().clone(), d.wrt(wv).unwrap().clone())
+    };
+    let one = run(1);
+    for threads in [2, 3] {
+        assert_eq!(run(threads), one, "{threads} threads");
+    }
+}
+
+#[test]
+fn an_mlp_learns_the_digits() {
+    // 8 x 8 digits, 80/20 split, the MLP with Adam at 3e-3 for 25 epochs (about a second).
+    let d = datasets::digits().unwrap();
+    let pixels: Vec<f32> = d.x.as_slice().iter().map(|&v| (v / 16.0) as f32).collect();
+    let labels = d.labels.unwrap();
+    let n = labels.len() * 4 / 5;
+    let train = Images {
+        pixels: &pixels[..n * 64],
+        labels: &labels[..n],
+        side: 8,
+    };
+    let test = Images {
+        pixels: &pixels[n * 64..],
+        labels: &labels[n..],
+        side: 8,
+    };
+    let mut net = classify::mlp(64, 0.0, &mut Rng::seed_from_u64(0)).unwrap();
+    let recipe = Recipe {
+        epochs: 25,
+        learning_rate: 3e-3,
+        ..Recipe::plain()
+    };
+    let report = classify::train_classifier(&mut net, &train, &test, &recipe).unwrap();
+    let acc = *report.test_accuracy.last().unwrap();
+    assert!(acc >= 0.92, "test accuracy {acc}");
+    assert!(report.train.epoch_losses.last().unwrap() < &0.05);
+    // Bad input: labels beyond 9, pixels that do not fill the images.
+    let bad = Images {
+        pixels: &pixels[..64],
+        labels: &[10],
+        side: 8,
+    };
+    assert!(classify::train_classifier(&mut net, &bad, &test, &recipe).is_err());
+    let short = Images {
+        pixels: &pixels[..10],
+        labels: &labels[..1],
+        side: 8,
+    };
+    assert!(classify::accuracy(&mut net, &short).is_err());
+}
