@@ -1998,6 +1998,12 @@ const CHAPTERS: &[Chapter] = &[
         book_page: "09-tsne.html",
         run: tour_tsne,
     },
+    Chapter {
+        name: "nn",
+        title: "10–11 · Autodiff and neural networks",
+        book_page: "11-nn.html",
+        run: tour_nn,
+    },
 ];
 // ANCHOR_END: chapters
 
@@ -3505,4 +3511,130 @@ fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>, String> {
         Section::figure(fail, "A hole in the sheet (top) and uneven sampling (bottom)", "Isomap's geodesics bend around the hole, so its map stretches it into an oval, while Hessian eigenmaps and LTSA, which only look at neighbourhoods, keep it round. Where the roll is sampled densely at one end (dark) and thinly at the other, LLE and Laplacian eigenmaps give the dense end most of the map and squash the sparse end into a corner; the diffusion map's α = 1 normalisation divides the density out and keeps the order."),
         Section::figure(sfig, &format!("Sensor localisation from {} noisy ranges (5%) between sensors closer than 0.4 and to 4 anchors", net.ranges.len()), "each red segment joins a sensor's true position to its estimate. The SDP relaxation uses only the measured ranges; MDS first has to guess the missing ones from shortest paths, which are longer than the straight lines, and bends the network."),
     ])
+}
+
+// ---------------------------------------------------------------- tour: chapters 10, 11
+
+/// Chapters 10 and 11: gradient checks of a few ops, then an MLP and a CNN learning MNIST
+/// (quick mode: an MLP on the 8 x 8 digits), with the digits they still get wrong.
+fn tour_nn(ctx: &TourContext) -> Result<Vec<Section>, String> {
+    use unsupervised::autodiff::{gradient_check, Conv2dSpec, Tensor};
+    use unsupervised::nn::classify::{self, Images, Recipe};
+    let e = |e: unsupervised::Error| e.to_string();
+    let mut rng = unsupervised::Rng::seed_from_u64(ctx.seed);
+    let mut rand = |shape: &[usize]| Tensor::uniform(shape, -1.0, 1.0, &mut rng);
+    let (x, w, img) = (rand(&[4, 6]), rand(&[6, 3]), rand(&[2, 3, 6, 6]));
+    let (kernel, labels) = (rand(&[4, 3, 3, 3]), [0, 2, 1, 2]);
+    let checks: Vec<(&str, f64)> = vec![
+        (
+            "matmul",
+            gradient_check(&[x.clone(), w], |g, v| g.matmul(v[0], v[1])).map_err(e)?,
+        ),
+        (
+            "tanh",
+            gradient_check(std::slice::from_ref(&x), |g, v| Ok(g.tanh(v[0]))).map_err(e)?,
+        ),
+        (
+            "log_softmax",
+            gradient_check(std::slice::from_ref(&x), |g, v| Ok(g.log_softmax(v[0]))).map_err(e)?,
+        ),
+        (
+            "cross_entropy_with_logits",
+            gradient_check(std::slice::from_ref(&x), |g, v| {
+                g.cross_entropy_with_logits(v[0], &labels)
+            })
+            .map_err(e)?,
+        ),
+        (
+            "conv2d (stride 2, padding 1)",
+            gradient_check(&[img.clone(), kernel], |g, v| {
+                g.conv2d(v[0], v[1], None, Conv2dSpec::default().stride(2).padding(1))
+            })
+            .map_err(e)?,
+        ),
+        (
+            "max_pool2d",
+            gradient_check(std::slice::from_ref(&img), |g, v| g.max_pool2d(v[0], 2, 2))
+                .map_err(e)?,
+        ),
+    ];
+    let mut table = String::from(
+        "<table><tr><th>op</th><th>largest |analytic − numeric| / (1 + |numeric|)</th></tr>\n",
+    );
+    for (op, err) in &checks {
+        table += &format!("<tr><td>{op}</td><td>{err:.1e}</td></tr>\n");
+    }
+    table += "</table>";
+    let mut sections = vec![Section {
+        caption: "Gradient checks in f64 (central differences, h = 1e-6)".into(),
+        look_for: "every error between 1e-11 and 1e-9, the accuracy of the finite differences themselves; a wrong VJP shows up as 1e-3 or worse.".into(),
+        file: None,
+        html: table,
+    }];
+
+    let (data, models): (&str, &[&str]) = if ctx.quick {
+        ("digits", &["mlp"])
+    } else {
+        ("mnist", &["mlp", "cnn"])
+    };
+    let d = datasets::by_name(data).map_err(e)?;
+    let all_labels = d.labels.clone().unwrap_or_default();
+    let (pixels, side) = images_of(&d)?;
+    let n_train = if ctx.quick {
+        all_labels.len() * 4 / 5
+    } else {
+        8000
+    };
+    let px = side * side;
+    let train = Images {
+        pixels: &pixels[..n_train * px],
+        labels: &all_labels[..n_train],
+        side,
+    };
+    let test = Images {
+        pixels: &pixels[n_train * px..],
+        labels: &all_labels[n_train..],
+        side,
+    };
+    for &kind in models {
+        // The CNN gets three epochs here (about 10 s); `classify --model cnn` runs ten.
+        let recipe = Recipe {
+            epochs: if kind == "cnn" { 3 } else { 10 },
+            seed: ctx.seed,
+            ..Recipe::plain()
+        };
+        let mut model_rng = unsupervised::Rng::seed_from_u64(ctx.seed);
+        let mut model = if kind == "cnn" {
+            classify::cnn(0.0, &mut model_rng)
+        } else {
+            classify::mlp(px, 0.0, &mut model_rng)
+        }
+        .map_err(e)?;
+        let started = Instant::now();
+        let report = classify::train_classifier(&mut model, &train, &test, &recipe).map_err(e)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let predicted = classify::predict(&mut model, &test).map_err(e)?;
+        let (curves, wrong) = classify_figures(
+            ctx,
+            &report.train.epoch_losses,
+            &report.test_accuracy,
+            &test,
+            &predicted,
+            kind,
+        )?;
+        let acc = report.test_accuracy.last().copied().unwrap_or(0.0);
+        sections.push(Section::figure(
+            curves,
+            &format!("{kind} on {data}: {} epochs in {seconds:.1} s, test accuracy {acc:.4} ({} test images)", recipe.epochs, test.len()),
+            "the training loss should fall every epoch while the test accuracy levels off: the gap between them is what regularisation (the better recipe) works on.",
+        ));
+        if let Some(wrong) = wrong {
+            sections.push(Section::figure(
+                wrong,
+                &format!("{kind}: the first test digits it gets wrong"),
+                "many are hard for people too: open loops, slanted or cut-off strokes.",
+            ));
+        }
+    }
+    Ok(sections)
 }

@@ -5,58 +5,23 @@
 mod common;
 
 use proptest::prelude::*;
-use unsupervised::autodiff::{BatchStats, Conv2dSpec, Graph, Parameter, Tensor, Value, Var};
+use unsupervised::autodiff::{
+    gradient_check, BatchStats, Conv2dSpec, Graph, Parameter, Tensor, Value, Var,
+};
 use unsupervised::{Error, Result, Rng};
 
-/// Step of the central differences: the truncation error is O(h²) ≈ 1e-12 and the rounding
-/// error O(eps·|f|/h) ≈ 1e-9 for the losses here.
-const H: f64 = 1e-6;
-/// Allowed |analytic - numeric| relative to 1 + |numeric|: three orders above both errors.
+/// Allowed `|analytic - numeric| / (1 + |numeric|)`: central differences with
+/// [`STEP`](unsupervised::autodiff::STEP) = 1e-6 carry errors near 1e-10, so 1e-6 leaves
+/// four orders of margin while any wrong VJP is off by far more.
 const GRAD_TOL: f64 = 1e-6;
 
 type Op<'a> = dyn Fn(&mut Graph<f64>, &[Var]) -> Result<Var> + 'a;
 
-/// `sum(f(inputs) ⊙ R)` for a fixed random `R`, so that the check exercises the VJP with a
-/// generic cotangent rather than all ones.
-fn weighted_output(g: &mut Graph<f64>, vars: &[Var], f: &Op<'_>) -> Result<Var> {
-    let y = f(g, vars)?;
-    let mut rng = Rng::seed_from_u64(99);
-    let r = Tensor::uniform(g.shape(y), -1.0, 1.0, &mut rng);
-    let r = g.constant(r);
-    let p = g.mul(y, r)?;
-    Ok(g.sum(p))
-}
-
 /// Checks the gradients of `f` with respect to every entry of every input.
 #[track_caller]
 fn gradcheck<const N: usize>(inputs: [Tensor<f64>; N], f: &Op<'_>) {
-    let mut g = Graph::new();
-    let vars: Vec<Var> = inputs.iter().map(|t| g.variable(t.clone())).collect();
-    let loss = weighted_output(&mut g, &vars, f).expect("forward");
-    let grads = g.backward(loss).expect("backward");
-    let eval = |xs: &[Tensor<f64>]| {
-        let mut g = Graph::new();
-        let vars: Vec<Var> = xs.iter().map(|t| g.constant(t.clone())).collect();
-        let l = weighted_output(&mut g, &vars, f).expect("forward");
-        g.value(l).item().expect("scalar")
-    };
-    for (i, (input, &var)) in inputs.iter().zip(&vars).enumerate() {
-        let analytic = grads.wrt(var).expect("a gradient for every input");
-        assert_eq!(analytic.shape(), input.shape());
-        for j in 0..input.len() {
-            let mut xs = inputs.to_vec();
-            xs[i].data_mut()[j] += H;
-            let up = eval(&xs);
-            xs[i].data_mut()[j] -= 2.0 * H;
-            let down = eval(&xs);
-            let numeric = (up - down) / (2.0 * H);
-            let a = analytic.data()[j];
-            assert!(
-                (a - numeric).abs() <= GRAD_TOL * (1.0 + numeric.abs()),
-                "input {i} entry {j}: analytic {a} numeric {numeric}"
-            );
-        }
-    }
+    let worst = gradient_check(&inputs, f).expect("forward and backward run");
+    assert!(worst <= GRAD_TOL, "worst relative gradient error {worst:e}");
 }
 
 fn rand(shape: &[usize], seed: u64) -> Tensor<f64> {

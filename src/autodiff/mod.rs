@@ -18,6 +18,7 @@
 //!
 //! Generic over `f32` (training) and `f64` (gradient checks against finite differences).
 
+mod check;
 mod conv;
 mod graph;
 mod loss;
@@ -26,6 +27,7 @@ mod ops;
 mod tensor;
 mod value;
 
+pub use check::{gradient_check, STEP};
 pub use conv::Conv2dSpec;
 pub use graph::{Backward, Gradients, Graph, ParamId, Parameter, Var, Vjp};
 pub use norm::BatchStats;
