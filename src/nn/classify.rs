@@ -110,10 +110,10 @@ impl Recipe {
     }
     pub fn better() -> Recipe {
         Recipe {
-            epochs: 15,
+            epochs: 20,
             max_shift: 2,
             dropout: 0.3,
-            decay: 0.85,
+            decay: 0.88,
             ..Recipe::plain()
         }
     }

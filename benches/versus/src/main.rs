@@ -12,6 +12,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- gmm
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- tsne
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- diffusion
+//!     VERSUS_THREADS=1 cargo run --release --manifest-path benches/versus/Cargo.toml -- nn
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -25,6 +26,7 @@ mod eigen;
 mod gemm;
 mod hclust;
 mod manifold;
+mod nn;
 mod tsne;
 
 /// A comma-separated list of numbers from the environment, or the default.
@@ -84,8 +86,9 @@ fn main() {
         "pca" => cluster::run_pca(),
         "tsne" => tsne::run(),
         "diffusion" => manifold::run(),
+        "nn" => nn::run(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne, diffusion");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne, diffusion, nn");
             std::process::exit(2);
         }
     }

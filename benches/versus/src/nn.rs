@@ -1,0 +1,212 @@
+//! Chapters 10–11 against `candle` (candle-core and candle-nn, CPU): one epoch over the
+//! first 8,000 MNIST digits, batch 128, Adam at 1e-3, of
+//! - the lecture's autoencoder 784-128-32-128-784 (ReLU, sigmoid output, MSE), and
+//! - the CNN of `nn::classify::cnn` (conv 5x5x32, max-pool, conv 5x5x64, max-pool,
+//!   1024-128-10, cross-entropy).
+//!
+//! Each epoch includes building the minibatches, forward, backward and the update. Seconds
+//! are the median of `VERSUS_ROUNDS` (default 3) round-robin rounds. Thread counts are set
+//! per process (our `UNSUPERVISED_THREADS`, candle's `RAYON_NUM_THREADS`), so run
+//! `VERSUS_THREADS=1` and `VERSUS_THREADS=2` separately; the subcommand sets both.
+
+use crate::{list_env, median, time};
+use candle_core::{DType, Device, Module, Tensor as CTensor};
+use candle_nn::{AdamW, Conv2dConfig, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use unsupervised::autodiff::Graph;
+use unsupervised::datasets;
+use unsupervised::nn::classify::cnn;
+use unsupervised::nn::train::gather_rows;
+use unsupervised::nn::{Activation, Adam, Init, Layer, Linear, Mode, Optimizer as _, Sequential};
+use unsupervised::Rng;
+
+const TRAIN: usize = 8000;
+const BATCH: usize = 128;
+
+fn autoencoder(rng: &mut Rng) -> Sequential<f32> {
+    Sequential::new()
+        .push(Linear::new(784, 128, Init::He, rng))
+        .push(Activation::Relu)
+        .push(Linear::new(128, 32, Init::He, rng))
+        .push(Activation::Relu)
+        .push(Linear::new(32, 128, Init::He, rng))
+        .push(Activation::Relu)
+        .push(Linear::new(128, 784, Init::Glorot, rng))
+        .push(Activation::Sigmoid)
+}
+
+/// One epoch of ours; returns the mean loss.
+fn ours_epoch(
+    model: &mut Sequential<f32>,
+    adam: &mut Adam<f32>,
+    pixels: &[f32],
+    labels: &[usize],
+    order: &[usize],
+    classify: bool,
+) -> f64 {
+    let mut total = 0.0;
+    for batch in order.chunks(BATCH) {
+        let x = gather_rows(pixels, 784, batch, &[784]).unwrap();
+        let mut g = Graph::new();
+        let xv = g.constant(x);
+        let y = model.forward(&mut g, xv, Mode::Train).unwrap();
+        let l = if classify {
+            let lab: Vec<usize> = batch.iter().map(|&i| labels[i]).collect();
+            g.cross_entropy_with_logits(y, &lab).unwrap()
+        } else {
+            g.mse(y, xv).unwrap()
+        };
+        total += f64::from(g.value(l).item().unwrap()) * batch.len() as f64;
+        let grads = g.backward(l).unwrap();
+        adam.step(model.params_mut(), &grads);
+    }
+    total / order.len() as f64
+}
+
+struct CandleAe(
+    candle_nn::Linear,
+    candle_nn::Linear,
+    candle_nn::Linear,
+    candle_nn::Linear,
+);
+
+impl Module for CandleAe {
+    fn forward(&self, x: &CTensor) -> candle_core::Result<CTensor> {
+        let h = self.0.forward(x)?.relu()?;
+        let h = self.1.forward(&h)?.relu()?;
+        let h = self.2.forward(&h)?.relu()?;
+        candle_nn::ops::sigmoid(&self.3.forward(&h)?)
+    }
+}
+
+struct CandleCnn(
+    candle_nn::Conv2d,
+    candle_nn::Conv2d,
+    candle_nn::Linear,
+    candle_nn::Linear,
+);
+
+impl Module for CandleCnn {
+    fn forward(&self, x: &CTensor) -> candle_core::Result<CTensor> {
+        let n = x.dim(0)?;
+        let x = x.reshape((n, 1, 28, 28))?;
+        let x = self.0.forward(&x)?.relu()?.max_pool2d(2)?;
+        let x = self.1.forward(&x)?.relu()?.max_pool2d(2)?;
+        let x = x.flatten_from(1)?;
+        let x = self.2.forward(&x)?.relu()?;
+        self.3.forward(&x)
+    }
+}
+
+/// One epoch of candle; returns the mean loss.
+fn candle_epoch(
+    model: &dyn Module,
+    opt: &mut AdamW,
+    images: &CTensor,
+    labels: &CTensor,
+    order: &[usize],
+    classify: bool,
+) -> f64 {
+    let mut total = 0.0;
+    for batch in order.chunks(BATCH) {
+        let idx = CTensor::new(
+            batch.iter().map(|&i| i as u32).collect::<Vec<_>>(),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let x = images.index_select(&idx, 0).unwrap();
+        let y = model.forward(&x).unwrap();
+        let l = if classify {
+            let lab = labels.index_select(&idx, 0).unwrap();
+            candle_nn::loss::cross_entropy(&y, &lab).unwrap()
+        } else {
+            candle_nn::loss::mse(&y, &x).unwrap()
+        };
+        total += f64::from(l.to_vec0::<f32>().unwrap()) * batch.len() as f64;
+        opt.backward_step(&l).unwrap();
+    }
+    total / order.len() as f64
+}
+
+pub fn run() {
+    let threads = list_env("VERSUS_THREADS", &[2])[0];
+    // Both libraries read their thread count once, at first use.
+    std::env::set_var("UNSUPERVISED_THREADS", threads.to_string());
+    std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    let rounds = list_env("VERSUS_ROUNDS", &[3])[0];
+    let d = datasets::mnist().unwrap();
+    let pixels: Vec<f32> = d.x.as_slice()[..TRAIN * 784]
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    let labels: Vec<usize> = d.labels.unwrap()[..TRAIN].to_vec();
+    let images = CTensor::from_slice(&pixels, (TRAIN, 784), &Device::Cpu).unwrap();
+    let clabels = CTensor::new(
+        labels.iter().map(|&l| l as u32).collect::<Vec<_>>(),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let order = Rng::seed_from_u64(0).permutation(TRAIN);
+    let adam_params = ParamsAdamW {
+        lr: 1e-3,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
+
+    println!("| model | threads | ours (s/epoch) | candle (s/epoch) | candle / ours | loss, ours | loss, candle |");
+    println!("|---|---|---|---|---|---|---|");
+    for classify in [false, true] {
+        let mut rng = Rng::seed_from_u64(0);
+        let mut ours = if classify {
+            cnn(0.0, &mut rng).unwrap()
+        } else {
+            autoencoder(&mut rng)
+        };
+        let mut adam = Adam::new(1e-3).unwrap();
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let theirs: Box<dyn Module> = if classify {
+            let c = Conv2dConfig::default();
+            Box::new(CandleCnn(
+                candle_nn::conv2d(1, 32, 5, c, vb.pp("c1")).unwrap(),
+                candle_nn::conv2d(32, 64, 5, c, vb.pp("c2")).unwrap(),
+                candle_nn::linear(1024, 128, vb.pp("l1")).unwrap(),
+                candle_nn::linear(128, 10, vb.pp("l2")).unwrap(),
+            ))
+        } else {
+            Box::new(CandleAe(
+                candle_nn::linear(784, 128, vb.pp("l1")).unwrap(),
+                candle_nn::linear(128, 32, vb.pp("l2")).unwrap(),
+                candle_nn::linear(32, 128, vb.pp("l3")).unwrap(),
+                candle_nn::linear(128, 784, vb.pp("l4")).unwrap(),
+            ))
+        };
+        let mut opt = AdamW::new(varmap.all_vars(), adam_params.clone()).unwrap();
+        let (mut t_ours, mut t_theirs, mut l_ours, mut l_theirs) =
+            (Vec::new(), Vec::new(), 0.0, 0.0);
+        for _ in 0..rounds {
+            t_ours.push(time(|| {
+                l_ours = ours_epoch(&mut ours, &mut adam, &pixels, &labels, &order, classify)
+            }));
+            t_theirs.push(time(|| {
+                l_theirs = candle_epoch(
+                    theirs.as_ref(),
+                    &mut opt,
+                    &images,
+                    &clabels,
+                    &order,
+                    classify,
+                )
+            }));
+        }
+        let (a, b) = (median(t_ours), median(t_theirs));
+        let name = if classify {
+            "CNN"
+        } else {
+            "autoencoder 784-128-32-128-784"
+        };
+        println!(
+            "| {name} | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.4} | {l_theirs:.4} |",
+            b / a
+        );
+    }
+}
