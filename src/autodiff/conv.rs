@@ -8,8 +8,8 @@
 //! A transposed convolution is the same machinery run backwards: its forward pass is a
 //! convolution's input gradient.
 //!
-//! The column matrix is built one image at a time, so it stays in cache for its product
-//! and the output needs no reordering; threads take whole images.
+//! The column matrix is built for a small group of images at a time, so it stays in cache
+//! for its product; threads take whole groups.
 
 use super::graph::{Graph, Var};
 use super::tensor::{row_sum, Tensor};
@@ -144,13 +144,14 @@ impl Geometry {
 }
 
 // ANCHOR: im2col
-/// The column matrix of one image `(c, h, w)`: `(c·kh·kw, ho·wo)`, where row `(ch, i, j)`
-/// holds, for every output pixel, the input value under kernel tap `(i, j)` of channel
-/// `ch` (0 in the padding).
-fn im2col<T: Scalar>(x: &[T], g: &Geometry, cols: &mut [T]) {
+/// Writes one image `(c, h, w)`'s column matrix into columns `col0..col0 + ho·wo` of
+/// `cols`, a `(c·kh·kw) x ld` row-major matrix: row `(ch, i, j)` holds, for every output
+/// pixel, the input value under kernel tap `(i, j)` of channel `ch` (0 in the padding).
+fn im2col<T: Scalar>(x: &[T], g: &Geometry, cols: &mut [T], ld: usize, col0: usize) {
     let stride = g.spec.stride;
-    cols.fill(T::ZERO);
-    for (row, out) in cols.chunks_exact_mut(g.pixels()).enumerate() {
+    for (row, line) in cols.chunks_exact_mut(ld).enumerate() {
+        let out = &mut line[col0..col0 + g.pixels()];
+        out.fill(T::ZERO);
         let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
         let plane = &x[ch * g.h * g.w..][..g.h * g.w];
         // Only the output positions whose tap lands inside the image are copied; with
@@ -173,12 +174,13 @@ fn im2col<T: Scalar>(x: &[T], g: &Geometry, cols: &mut [T]) {
     }
 }
 
-/// The adjoint of [`im2col`]: adds every entry of one image's column matrix back onto the
-/// input pixel it was copied from, into `x` `(c, h, w)` (which it overwrites).
-fn col2im<T: Scalar>(cols: &[T], g: &Geometry, x: &mut [T]) {
+/// The adjoint of [`im2col`]: adds every entry of columns `col0..col0 + ho·wo` of `cols`
+/// back onto the input pixel it was copied from, into `x` `(c, h, w)` (overwritten).
+fn col2im<T: Scalar>(cols: &[T], g: &Geometry, ld: usize, col0: usize, x: &mut [T]) {
     let stride = g.spec.stride;
     x.fill(T::ZERO);
-    for (row, src) in cols.chunks_exact(g.pixels()).enumerate() {
+    for (row, line) in cols.chunks_exact(ld).enumerate() {
+        let src = &line[col0..col0 + g.pixels()];
         let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
         let plane = &mut x[ch * g.h * g.w..][..g.h * g.w];
         let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
@@ -195,9 +197,12 @@ fn col2im<T: Scalar>(cols: &[T], g: &Geometry, x: &mut [T]) {
 }
 // ANCHOR_END: im2col
 
-/// Images per task when a batch is split over threads. Fixed, so that the per-task partial
-/// weight gradients, summed in task order, are the same for any thread count.
-const IMAGES_PER_TASK: usize = 4;
+/// Images per product. A group's column matrices sit side by side, so the weights are
+/// packed once per group rather than once per image (packing cost as much as the
+/// multiply-adds of one small image). Threads take whole groups; the size is fixed, so the
+/// groups' partial weight gradients, summed in group order, are the same for any thread
+/// count.
+const GROUP: usize = 8;
 
 /// `C ← A·B + β C` on one thread, into a row-major buffer of `cols(B)` columns.
 fn gemm_into<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T], isa: Isa) {
@@ -205,27 +210,53 @@ fn gemm_into<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T]
     gemm_serial(&tile, T::ONE, a, b, beta, c, b.cols());
 }
 
-/// Adds `bias[ch]` to every entry of channel `ch` of one image `(channels, pixels)`.
-fn add_bias<T: Scalar>(y: &mut [T], bias: &[T]) {
-    let pixels = y.len() / bias.len().max(1);
-    for (row, &b) in y.chunks_exact_mut(pixels).zip(bias) {
-        row.iter_mut().for_each(|v| *v += b);
+/// Images `(channels, pixels)` laid side by side: `(channels, images·pixels)`.
+fn side_by_side<T: Scalar>(images: &[T], channels: usize, pixels: usize) -> Vec<T> {
+    let count = images.len() / (channels * pixels).max(1);
+    let mut out = vec![T::ZERO; images.len()];
+    for (k, img) in images.chunks_exact(channels * pixels).enumerate() {
+        for (ch, row) in img.chunks_exact(pixels).enumerate() {
+            out[(ch * count + k) * pixels..][..pixels].copy_from_slice(row);
+        }
+    }
+    out
+}
+
+/// The inverse of [`side_by_side`], adding `bias[ch]` to channel `ch` when given.
+fn one_by_one<T: Scalar>(
+    group: &[T],
+    channels: usize,
+    pixels: usize,
+    bias: Option<&[T]>,
+    images: &mut [T],
+) {
+    let count = images.len() / (channels * pixels).max(1);
+    for (k, img) in images.chunks_exact_mut(channels * pixels).enumerate() {
+        for (ch, row) in img.chunks_exact_mut(pixels).enumerate() {
+            let b = bias.map_or(T::ZERO, |b| b[ch]);
+            for (o, &v) in row
+                .iter_mut()
+                .zip(&group[(ch * count + k) * pixels..][..pixels])
+            {
+                *o = v + b;
+            }
+        }
     }
 }
 
-/// Adds each channel's gradient sum (the bias gradient) of one image `(channels, pixels)`.
-fn add_channel_sums<T: Scalar>(db: &mut [T], dy: &[T]) {
-    let pixels = dy.len() / db.len().max(1);
-    for (d, row) in db.iter_mut().zip(dy.chunks_exact(pixels)) {
+/// Adds each row's sum of a `(channels, ·)` matrix to `db[channel]` (a bias gradient).
+fn add_row_sums<T: Scalar>(db: &mut [T], rows: &[T]) {
+    let len = rows.len() / db.len().max(1);
+    for (d, row) in db.iter_mut().zip(rows.chunks_exact(len)) {
         *d += row_sum(row);
     }
 }
 
-/// What one task of a backward pass returns: its images' input gradient, and its partial
+/// What one group of a backward pass returns: its images' input gradient, and its partial
 /// weight and bias gradients.
 type Partial<T> = (Vec<T>, Vec<T>, Vec<T>);
 
-/// Sums the tasks' partial gradients in task order and joins their input gradients.
+/// Sums the groups' partial gradients in group order and joins their input gradients.
 fn join_partials<T: Scalar>(parts: Vec<Partial<T>>) -> Partial<T> {
     let mut parts = parts.into_iter();
     let (mut dx, mut dw, mut db) = parts.next().unwrap_or_default();
@@ -253,8 +284,8 @@ impl<T: Scalar> Graph<T> {
     // ANCHOR: conv2d
     /// 2-d convolution (cross-correlation, as in every deep-learning library) of `x`
     /// `(n, c, h, w)` with weights `w` `(o, c, kh, kw)` and an optional bias `(o)`, giving
-    /// `(n, o, ho, wo)`. Per image: `Y = W · im2col(x)`, an `(o, c·kh·kw)·(c·kh·kw, ho·wo)`
-    /// product whose result is already the image's `(o, ho, wo)` output.
+    /// `(n, o, ho, wo)`. Per group of images: `Y = W · cols`, an
+    /// `(o, c·kh·kw)·(c·kh·kw, images·ho·wo)` product.
     pub fn conv2d(&mut self, x: Var, w: Var, bias: Option<Var>, spec: Conv2dSpec) -> Result<Var> {
         let input = nchw("conv2d input", self.shape(x))?;
         let [o, c, kh, kw] = nchw("conv2d weight", self.shape(w))?;
@@ -268,74 +299,83 @@ impl<T: Scalar> Graph<T> {
         self.check_bias("conv2d bias", bias, o)?;
         let g = Geometry::new("conv2d", input, kh, kw, spec)?;
         let (isa, threads) = (self.exec().isa, g.threads(self.exec()));
-        let (image_in, image_out) = (c * g.h * g.w, o * g.pixels());
+        let (image_in, image_out, p) = (c * g.h * g.w, o * g.pixels(), g.pixels());
         let (xv, wv) = (self.value(x).data(), self.value(w).data());
         let bv = bias.map(|b| self.value(b).data());
+        let weights = MatRef::row_major(wv, o, g.patch());
         let mut y = vec![T::ZERO; g.n * image_out];
-        par_chunks_mut(&mut y, IMAGES_PER_TASK * image_out, threads, |t, ys| {
-            let mut cols = vec![T::ZERO; g.patch() * g.pixels()]; // (c·kh·kw, ho·wo)
-            for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
-                let img = t * IMAGES_PER_TASK + k;
-                im2col(&xv[img * image_in..][..image_in], &g, &mut cols);
-                gemm_into(
-                    MatRef::row_major(wv, o, g.patch()),
-                    MatRef::row_major(&cols, g.patch(), g.pixels()),
-                    T::ZERO,
-                    y_img,
-                    isa,
+        par_chunks_mut(&mut y, GROUP * image_out, threads, |t, ys| {
+            let count = ys.len() / image_out;
+            let ld = count * p;
+            let mut cols = vec![T::ZERO; g.patch() * ld]; // (c·kh·kw, images·ho·wo)
+            for k in 0..count {
+                im2col(
+                    &xv[(t * GROUP + k) * image_in..][..image_in],
+                    &g,
+                    &mut cols,
+                    ld,
+                    k * p,
                 );
-                if let Some(b) = bv {
-                    add_bias(y_img, b);
-                }
             }
+            let mut yg = vec![T::ZERO; o * ld]; // (o, images·ho·wo)
+            gemm_into(
+                weights,
+                MatRef::row_major(&cols, g.patch(), ld),
+                T::ZERO,
+                &mut yg,
+                isa,
+            );
+            one_by_one(&yg, o, p, bv, ys);
         });
         let value = Tensor::new(&[g.n, o, g.ho, g.wo], y)?;
         let inputs: Vec<Var> = [x, w].into_iter().chain(bias).collect();
         Ok(self.push(value, &inputs, move |ctx| {
             let (xv, wv, dy) = (ctx.inputs[0].data(), ctx.inputs[1].data(), ctx.grad.data());
             let needs_b = ctx.inputs.len() == 3 && ctx.needs(2);
-            let parts = par_map(g.n.div_ceil(IMAGES_PER_TASK), threads, |t| {
-                let images = t * IMAGES_PER_TASK..(g.n).min((t + 1) * IMAGES_PER_TASK);
-                let mut cols = vec![T::ZERO; g.patch() * g.pixels()];
-                let mut dx = vec![
-                    T::ZERO;
-                    if ctx.needs(0) {
-                        images.len() * image_in
-                    } else {
-                        0
-                    }
-                ];
+            let parts = par_map(g.n.div_ceil(GROUP), threads, |t| {
+                let images = t * GROUP..(g.n).min((t + 1) * GROUP);
+                let (count, ld) = (images.len(), images.len() * p);
+                let dyg = side_by_side(&dy[images.start * image_out..images.end * image_out], o, p); // (o, images·ho·wo)
+                let mut dx = Vec::new();
                 let mut dw = vec![T::ZERO; if ctx.needs(1) { o * g.patch() } else { 0 }];
                 let mut db = vec![T::ZERO; if needs_b { o } else { 0 }];
-                for (k, img) in images.enumerate() {
-                    let dy_img =
-                        MatRef::row_major(&dy[img * image_out..][..image_out], o, g.pixels()); // (o, ho·wo)
-                    if ctx.needs(1) {
-                        // dW += dY colsᵀ: each output pixel adds its receptive field, weighted
-                        // by its gradient.
-                        im2col(&xv[img * image_in..][..image_in], &g, &mut cols);
-                        gemm_into(
-                            dy_img,
-                            MatRef::row_major(&cols, g.patch(), g.pixels()).t(),
-                            T::ONE,
-                            &mut dw,
-                            isa,
-                        );
-                    }
-                    if ctx.needs(0) {
-                        // dcols = Wᵀ dY, then each column goes back onto its pixels.
-                        gemm_into(
-                            MatRef::row_major(wv, o, g.patch()).t(),
-                            dy_img,
-                            T::ZERO,
+                let mut cols = vec![T::ZERO; g.patch() * ld];
+                if ctx.needs(1) {
+                    // dW = dY colsᵀ: each output pixel adds its receptive field, weighted by
+                    // its gradient.
+                    for k in 0..count {
+                        im2col(
+                            &xv[(images.start + k) * image_in..][..image_in],
+                            &g,
                             &mut cols,
-                            isa,
+                            ld,
+                            k * p,
                         );
-                        col2im(&cols, &g, &mut dx[k * image_in..][..image_in]);
                     }
-                    if needs_b {
-                        add_channel_sums(&mut db, &dy[img * image_out..][..image_out]);
+                    gemm_into(
+                        MatRef::row_major(&dyg, o, ld),
+                        MatRef::row_major(&cols, g.patch(), ld).t(),
+                        T::ZERO,
+                        &mut dw,
+                        isa,
+                    );
+                }
+                if ctx.needs(0) {
+                    // dcols = Wᵀ dY, then each column goes back onto its pixels.
+                    gemm_into(
+                        MatRef::row_major(wv, o, g.patch()).t(),
+                        MatRef::row_major(&dyg, o, ld),
+                        T::ZERO,
+                        &mut cols,
+                        isa,
+                    );
+                    dx = vec![T::ZERO; count * image_in];
+                    for (k, dx_img) in dx.chunks_exact_mut(image_in).enumerate() {
+                        col2im(&cols, &g, ld, k * p, dx_img);
                     }
+                }
+                if needs_b {
+                    add_row_sums(&mut db, &dyg);
                 }
                 (dx, dw, db)
             });
@@ -409,21 +449,24 @@ impl<T: Scalar> Graph<T> {
         let (xv, wv) = (self.value(x).data(), self.value(w).data());
         let bv = bias.map(|b| self.value(b).data());
         let mut y = vec![T::ZERO; n * image_out];
-        par_chunks_mut(&mut y, IMAGES_PER_TASK * image_out, threads, |t, ys| {
-            let mut cols = vec![T::ZERO; g.patch() * pin]; // (cout·kh·kw, h·w)
+        par_chunks_mut(&mut y, GROUP * image_out, threads, |t, ys| {
+            let count = ys.len() / image_out;
+            let ld = count * pin;
+            let xg = side_by_side(&xv[t * GROUP * image_in..][..count * image_in], cin, pin); // (cin, images·h·w)
+            let mut cols = vec![T::ZERO; g.patch() * ld]; // (cout·kh·kw, images·h·w)
+            gemm_into(
+                MatRef::row_major(wv, cin, g.patch()).t(),
+                MatRef::row_major(&xg, cin, ld),
+                T::ZERO,
+                &mut cols,
+                isa,
+            );
             for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
-                let img = t * IMAGES_PER_TASK + k;
-                let x_img = MatRef::row_major(&xv[img * image_in..][..image_in], cin, pin);
-                gemm_into(
-                    MatRef::row_major(wv, cin, g.patch()).t(),
-                    x_img,
-                    T::ZERO,
-                    &mut cols,
-                    isa,
-                );
-                col2im(&cols, &g, y_img);
+                col2im(&cols, &g, ld, k * pin, y_img);
                 if let Some(b) = bv {
-                    add_bias(y_img, b);
+                    for (row, &bb) in y_img.chunks_exact_mut(ho * wo).zip(b) {
+                        row.iter_mut().for_each(|v| *v += bb);
+                    }
                 }
             }
         });
@@ -432,38 +475,54 @@ impl<T: Scalar> Graph<T> {
         Ok(self.push(value, &inputs, move |ctx| {
             let (xv, wv, dy) = (ctx.inputs[0].data(), ctx.inputs[1].data(), ctx.grad.data());
             let needs_b = ctx.inputs.len() == 3 && ctx.needs(2);
-            let parts = par_map(n.div_ceil(IMAGES_PER_TASK), threads, |t| {
-                let images = t * IMAGES_PER_TASK..n.min((t + 1) * IMAGES_PER_TASK);
-                let mut gcols = vec![T::ZERO; g.patch() * pin];
-                let mut dx = vec![
-                    T::ZERO;
-                    if ctx.needs(0) {
-                        images.len() * image_in
-                    } else {
-                        0
-                    }
-                ];
+            let parts = par_map(n.div_ceil(GROUP), threads, |t| {
+                let images = t * GROUP..n.min((t + 1) * GROUP);
+                let (count, ld) = (images.len(), images.len() * pin);
+                let mut gcols = vec![T::ZERO; g.patch() * ld]; // (cout·kh·kw, images·h·w)
+                for k in 0..count {
+                    im2col(
+                        &dy[(images.start + k) * image_out..][..image_out],
+                        &g,
+                        &mut gcols,
+                        ld,
+                        k * pin,
+                    );
+                }
+                let gc = MatRef::row_major(&gcols, g.patch(), ld);
+                let mut dx = Vec::new();
+                if ctx.needs(0) {
+                    let mut dxg = vec![T::ZERO; cin * ld];
+                    gemm_into(
+                        MatRef::row_major(wv, cin, g.patch()),
+                        gc,
+                        T::ZERO,
+                        &mut dxg,
+                        isa,
+                    );
+                    dx = vec![T::ZERO; count * image_in];
+                    one_by_one(&dxg, cin, pin, None, &mut dx);
+                }
                 let mut dw = vec![T::ZERO; if ctx.needs(1) { cin * g.patch() } else { 0 }];
+                if ctx.needs(1) {
+                    let xg = side_by_side(
+                        &xv[images.start * image_in..images.end * image_in],
+                        cin,
+                        pin,
+                    );
+                    gemm_into(
+                        MatRef::row_major(&xg, cin, ld),
+                        gc.t(),
+                        T::ZERO,
+                        &mut dw,
+                        isa,
+                    );
+                }
                 let mut db = vec![T::ZERO; if needs_b { cout } else { 0 }];
-                for (k, img) in images.enumerate() {
-                    let dy_img = &dy[img * image_out..][..image_out];
-                    im2col(dy_img, &g, &mut gcols); // (cout·kh·kw, h·w)
-                    let gc = MatRef::row_major(&gcols, g.patch(), pin);
-                    if ctx.needs(0) {
-                        gemm_into(
-                            MatRef::row_major(wv, cin, g.patch()),
-                            gc,
-                            T::ZERO,
-                            &mut dx[k * image_in..][..image_in],
-                            isa,
-                        );
-                    }
-                    if ctx.needs(1) {
-                        let x_img = MatRef::row_major(&xv[img * image_in..][..image_in], cin, pin);
-                        gemm_into(x_img, gc.t(), T::ONE, &mut dw, isa);
-                    }
-                    if needs_b {
-                        add_channel_sums(&mut db, dy_img);
+                if needs_b {
+                    for img in
+                        dy[images.start * image_out..images.end * image_out].chunks_exact(image_out)
+                    {
+                        add_row_sums(&mut db, img);
                     }
                 }
                 (dx, dw, db)

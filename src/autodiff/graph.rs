@@ -194,6 +194,7 @@ impl<T: Scalar> Graph<T> {
         Graph::with_exec(Exec::default())
     }
     pub fn with_exec(exec: Exec) -> Self {
+        keep_freed_memory();
         Graph {
             nodes: Vec::new(),
             exec,
@@ -340,4 +341,30 @@ impl<T: Scalar> Graph<T> {
         Ok(out)
     }
     // ANCHOR_END: backward
+}
+
+/// Asks glibc's allocator to keep freed memory for reuse.
+///
+/// NOTE: a training step allocates and frees tens of megabytes of tensors. By default glibc
+/// hands large freed blocks back to the kernel, so the next step's allocations fault in
+/// every 4 KB page again: 30% of a CNN epoch here (4.4 s against 3.1 s with the thresholds
+/// below). Raising the mmap threshold to its maximum (32 MB) and the trim threshold to
+/// 512 MB keeps the blocks in the heap. It changes only when memory returns to the kernel,
+/// once per process; other C libraries are left alone.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_TRIM_THRESHOLD: i32 = -1;
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only sets two allocator parameters; it is called before any
+        // tensor of this graph is allocated and takes effect for later allocations.
+        ONCE.call_once(|| unsafe {
+            mallopt(M_MMAP_THRESHOLD, 32 << 20);
+            mallopt(M_TRIM_THRESHOLD, 512 << 20);
+        });
+    }
 }
