@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 use unsupervised::autodiff::{Conv2dSpec, Graph, Tensor};
 use unsupervised::nn::classify::{cnn, mlp};
-use unsupervised::nn::{Activation, Adam, Init, Layer, Linear, Mode, Optimizer, Sequential};
+use unsupervised::nn::{perceptron, Activation, Adam, Layer, Mode, Optimizer, Sequential};
 use unsupervised::Rng;
 
 fn layers(c: &mut Criterion) {
@@ -56,15 +56,14 @@ fn layers(c: &mut Criterion) {
 
 /// The lecture's autoencoder: 784-128-32-128-784, ReLU inside, sigmoid output.
 fn autoencoder(rng: &mut Rng) -> Sequential<f32> {
-    Sequential::new()
-        .push(Linear::new(784, 128, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(128, 32, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(32, 128, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(128, 784, Init::Glorot, rng))
-        .push(Activation::Sigmoid)
+    perceptron(
+        &[784, 128, 32, 128, 784],
+        Activation::Relu,
+        Some(Activation::Sigmoid),
+        0.0,
+        rng,
+    )
+    .unwrap()
 }
 
 fn steps(c: &mut Criterion) {

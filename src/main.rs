@@ -427,7 +427,7 @@ const COMMANDS: &[Command] = &[
             Flag {
                 name: "--recipe",
                 value: Some("NAME"),
-                help: "plain (default: Adam 1e-3, batch 128, 10 epochs) or better (shifts, dropout, decay, 20 epochs)",
+                help: "plain (default: Adam 1e-3, batch 128, 10 epochs) or better (shifts, dropout, decay, 25 epochs)",
             },
             Flag {
                 name: "--epochs",

@@ -544,3 +544,99 @@ fn the_books_command_list_is_the_programs_help() {
         "book/src/cli.md's `unsupervised --help` block is out of date; paste:\n{help}"
     );
 }
+
+#[test]
+fn classify_json_has_the_contracted_keys_and_a_saved_model_reloads() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-classify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("mlp.bin");
+    let out = bin()
+        .args([
+            "classify", "--data", "digits", "--model", "mlp", "--epochs", "3", "--seed", "0",
+            "--json", "--save",
+        ])
+        .arg(&model)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"test_accuracy\":0.",
+            "\"epochs\":[",
+            "\"seconds\":",
+            "\"test_accuracy_per_epoch\":[",
+            "\"parameters\":50826",
+        ],
+    );
+    assert_eq!(
+        text.split("\"epochs\":[")
+            .nth(1)
+            .unwrap()
+            .split(']')
+            .next()
+            .unwrap()
+            .matches(',')
+            .count(),
+        2
+    );
+    // The saved model, loaded and only evaluated, scores the same.
+    let accuracy = |t: &str| {
+        t.split("\"test_accuracy\":")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let again = bin()
+        .args([
+            "classify", "--data", "digits", "--epochs", "0", "--json", "--load",
+        ])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(accuracy(&stdout_of_success(&again)), accuracy(&text));
+    // A model file of another architecture is refused with the parameter that differs.
+    let cnn = bin()
+        .args([
+            "classify", "--data", "mnist", "--model", "cnn", "--epochs", "0", "--load",
+        ])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(!cnn.status.success());
+    assert!(
+        String::from_utf8_lossy(&cnn.stderr).contains("a different architecture"),
+        "{}",
+        String::from_utf8_lossy(&cnn.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    for (args, message) in [
+        (
+            &["classify", "--data", "digits", "--model", "cnn"][..],
+            "needs 28 x 28 images",
+        ),
+        (
+            &["classify", "--data", "usarrests"][..],
+            "classify knows mnist and digits",
+        ),
+        (
+            &["classify", "--data", "digits", "--learning-rate", "0"][..],
+            "learning_rate = 0",
+        ),
+        (
+            &["classify", "--data", "digits", "--batch-size", "0"][..],
+            "batch_size = 0",
+        ),
+    ] {
+        let bad = bin().args(args).output().unwrap();
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains(message),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&bad.stderr)
+        );
+    }
+}

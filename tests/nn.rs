@@ -509,3 +509,22 @@ fn an_mlp_learns_the_digits() {
     };
     assert!(classify::accuracy(&mut net, &short).is_err());
 }
+
+#[test]
+fn a_transposed_convolution_layer_doubles_height_and_width() {
+    // k = 4, stride 2, padding 1: the DCGAN generator's upsampling step.
+    let mut rng = Rng::seed_from_u64(10);
+    let mut up = Conv2d::<f64>::transposed(
+        3,
+        5,
+        4,
+        Conv2dSpec::default().stride(2).padding(1),
+        Init::He,
+        &mut rng,
+    );
+    assert_eq!(up.weight.value().shape(), &[3, 5, 4, 4]);
+    let mut g = Graph::new();
+    let x = g.constant(Tensor::uniform(&[2, 3, 7, 6], -1.0, 1.0, &mut rng));
+    let y = up.forward(&mut g, x, Mode::Train).unwrap();
+    assert_eq!(g.shape(y), &[2, 5, 14, 12]);
+}

@@ -11,7 +11,7 @@
 //! The column matrix is built for a small group of images at a time, so it stays in cache
 //! for its product; threads take whole groups.
 
-use super::graph::{Graph, Var};
+use super::graph::{Graph, Var, Vjp};
 use super::tensor::{row_sum, Tensor};
 use crate::error::{Error, Result};
 use crate::linalg::gemm::gemm_serial;
@@ -256,8 +256,9 @@ fn add_row_sums<T: Scalar>(db: &mut [T], rows: &[T]) {
 /// weight and bias gradients.
 type Partial<T> = (Vec<T>, Vec<T>, Vec<T>);
 
-/// Sums the groups' partial gradients in group order and joins their input gradients.
-fn join_partials<T: Scalar>(parts: Vec<Partial<T>>) -> Partial<T> {
+/// Sums the groups' partial gradients in group order, joins their input gradients, and
+/// returns the gradients of input, weights and bias (those that are needed).
+fn join_partials<T: Scalar>(ctx: &Vjp<'_, T>, parts: Vec<Partial<T>>) -> Vec<Option<Tensor<T>>> {
     let mut parts = parts.into_iter();
     let (mut dx, mut dw, mut db) = parts.next().unwrap_or_default();
     for (x, w, b) in parts {
@@ -265,7 +266,11 @@ fn join_partials<T: Scalar>(parts: Vec<Partial<T>>) -> Partial<T> {
         dw.iter_mut().zip(w).for_each(|(a, v)| *a += v);
         db.iter_mut().zip(b).for_each(|(a, v)| *a += v);
     }
-    (dx, dw, db)
+    let grad = |i: usize, d: Vec<T>| {
+        (i < ctx.inputs.len() && ctx.needs(i))
+            .then(|| Tensor::new(ctx.inputs[i].shape(), d).expect("the input's shape"))
+    };
+    vec![grad(0, dx), grad(1, dw), grad(2, db)]
 }
 
 /// The four axes of an NCHW tensor, or an error naming the op.
@@ -379,14 +384,7 @@ impl<T: Scalar> Graph<T> {
                 }
                 (dx, dw, db)
             });
-            let (dx, dw, db) = join_partials(parts);
-            vec![
-                ctx.needs(0)
-                    .then(|| Tensor::new(ctx.inputs[0].shape(), dx).expect("input shape")),
-                ctx.needs(1)
-                    .then(|| Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")),
-                needs_b.then(|| Tensor::new(&[o], db).expect("bias shape")),
-            ]
+            join_partials(ctx, parts)
         }))
     }
     // ANCHOR_END: conv2d
@@ -527,14 +525,7 @@ impl<T: Scalar> Graph<T> {
                 }
                 (dx, dw, db)
             });
-            let (dx, dw, db) = join_partials(parts);
-            vec![
-                ctx.needs(0)
-                    .then(|| Tensor::new(ctx.inputs[0].shape(), dx).expect("input shape")),
-                ctx.needs(1)
-                    .then(|| Tensor::new(ctx.inputs[1].shape(), dw).expect("weight shape")),
-                needs_b.then(|| Tensor::new(&[cout], db).expect("bias shape")),
-            ]
+            join_partials(ctx, parts)
         }))
     }
 

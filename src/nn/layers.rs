@@ -41,11 +41,14 @@ impl<T: Scalar> Layer<T> for Linear<T> {
 }
 // ANCHOR_END: linear
 
-/// 2-d convolution with a bias per output channel: `(n, c, h, w)` → `(n, o, ho, wo)`.
+/// 2-d convolution with a bias per output channel, `(n, c, h, w)` → `(n, o, ho, wo)`, or
+/// its transpose ([`Conv2d::transposed`], the generator's upsampling).
 pub struct Conv2d<T> {
+    /// `(outputs, inputs, k, k)` for a convolution, `(inputs, outputs, k, k)` transposed.
     pub weight: Parameter<T>,
     pub bias: Parameter<T>,
     pub spec: Conv2dSpec,
+    pub transposed: bool,
 }
 
 impl<T: Scalar> Conv2d<T> {
@@ -58,45 +61,19 @@ impl<T: Scalar> Conv2d<T> {
         init: Init,
         rng: &mut Rng,
     ) -> Self {
-        let fan = kernel * kernel;
-        Conv2d {
-            weight: Parameter::new(
-                "weight",
-                init.sample(
-                    &[outputs, inputs, kernel, kernel],
-                    inputs * fan,
-                    outputs * fan,
-                    rng,
-                ),
-            ),
-            bias: Parameter::new("bias", Tensor::zeros(&[outputs])),
+        Conv2d::build(
+            &[outputs, inputs, kernel, kernel],
+            inputs,
+            outputs,
             spec,
-        }
+            init,
+            false,
+            rng,
+        )
     }
-}
-
-impl<T: Scalar> Layer<T> for Conv2d<T> {
-    fn forward(&mut self, g: &mut Graph<T>, x: Var, _: Mode) -> Result<Var> {
-        let (w, b) = (g.param(&self.weight), g.param(&self.bias));
-        g.conv2d(x, w, Some(b), self.spec) // (n, o, ho, wo)
-    }
-    fn params(&self) -> Vec<&Parameter<T>> {
-        vec![&self.weight, &self.bias]
-    }
-    fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
-        vec![&mut self.weight, &mut self.bias]
-    }
-}
-
-/// Transposed convolution with a bias per output channel (the generator's upsampling).
-pub struct ConvTranspose2d<T> {
-    pub weight: Parameter<T>,
-    pub bias: Parameter<T>,
-    pub spec: Conv2dSpec,
-}
-
-impl<T: Scalar> ConvTranspose2d<T> {
-    pub fn new(
+    /// The transposed convolution (PyTorch's `ConvTranspose2d`) from `inputs` to `outputs`
+    /// channels: the adjoint of a convolution with the same spec.
+    pub fn transposed(
         inputs: usize,
         outputs: usize,
         kernel: usize,
@@ -104,27 +81,46 @@ impl<T: Scalar> ConvTranspose2d<T> {
         init: Init,
         rng: &mut Rng,
     ) -> Self {
-        let fan = kernel * kernel;
-        ConvTranspose2d {
+        Conv2d::build(
+            &[inputs, outputs, kernel, kernel],
+            inputs,
+            outputs,
+            spec,
+            init,
+            true,
+            rng,
+        )
+    }
+    fn build(
+        shape: &[usize],
+        inputs: usize,
+        outputs: usize,
+        spec: Conv2dSpec,
+        init: Init,
+        transposed: bool,
+        rng: &mut Rng,
+    ) -> Self {
+        let fan = shape[2] * shape[3];
+        Conv2d {
             weight: Parameter::new(
                 "weight",
-                init.sample(
-                    &[inputs, outputs, kernel, kernel],
-                    inputs * fan,
-                    outputs * fan,
-                    rng,
-                ),
+                init.sample(shape, inputs * fan, outputs * fan, rng),
             ),
             bias: Parameter::new("bias", Tensor::zeros(&[outputs])),
             spec,
+            transposed,
         }
     }
 }
 
-impl<T: Scalar> Layer<T> for ConvTranspose2d<T> {
+impl<T: Scalar> Layer<T> for Conv2d<T> {
     fn forward(&mut self, g: &mut Graph<T>, x: Var, _: Mode) -> Result<Var> {
         let (w, b) = (g.param(&self.weight), g.param(&self.bias));
-        g.conv_transpose2d(x, w, Some(b), self.spec)
+        if self.transposed {
+            g.conv_transpose2d(x, w, Some(b), self.spec)
+        } else {
+            g.conv2d(x, w, Some(b), self.spec)
+        }
     }
     fn params(&self) -> Vec<&Parameter<T>> {
         vec![&self.weight, &self.bias]

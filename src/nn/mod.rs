@@ -4,9 +4,9 @@
 //!
 //! The deep chapters (autoencoders, VAE, GANs, visualisation, deep image prior) are all
 //! networks trained by minibatch gradient descent on chapter 10's tape:
-//! - [`layers`]: `Linear`, `Conv2d`, `ConvTranspose2d`, `BatchNorm`, activations,
-//!   `Dropout`, `Reshape`, `MaxPool2d`, chained by [`Sequential`]; weights drawn with
-//!   Glorot or He scaling ([`Init`]);
+//! - [`layers`]: `Linear`, `Conv2d` (and its transpose), `BatchNorm`, activations,
+//!   `Dropout`, `Reshape`, `MaxPool2d`, chained by [`Sequential`] or stacked by
+//!   [`perceptron`]; weights drawn with Glorot or He scaling ([`Init`]);
 //! - [`optim`]: SGD with (Nesterov) momentum, RMSProp and Adam, weight decay, gradient
 //!   clipping by norm and weight clipping;
 //! - [`train`]: seeded minibatches, a progress line, and a clear error when the loss becomes
@@ -27,9 +27,7 @@ use crate::error::Result;
 use crate::linalg::Scalar;
 use crate::rand::Rng;
 
-pub use layers::{
-    Activation, BatchNorm, Conv2d, ConvTranspose2d, Dropout, Linear, MaxPool2d, Reshape,
-};
+pub use layers::{Activation, BatchNorm, Conv2d, Dropout, Linear, MaxPool2d, Reshape};
 pub use optim::{Adam, Optimizer, RmsProp, Sgd};
 
 /// Training (batch statistics, dropout on) or evaluation (running statistics, dropout off).
@@ -86,6 +84,38 @@ impl Init {
     }
 }
 // ANCHOR_END: init
+
+// ANCHOR: perceptron
+/// A multilayer perceptron with layer widths `sizes` (inputs first): `hidden` after every
+/// layer but the last, dropout with probability `dropout` after each hidden activation,
+/// and `output` (if any) after the last. He initialisation before ReLU-like activations, Glorot elsewhere.
+pub fn perceptron<T: Scalar>(
+    sizes: &[usize],
+    hidden: Activation,
+    output: Option<Activation>,
+    dropout: f64,
+    rng: &mut Rng,
+) -> Result<Sequential<T>> {
+    let he = |a: Option<Activation>| matches!(a, Some(Activation::Relu | Activation::LeakyRelu(_)));
+    let mut net = Sequential::new();
+    let layers = sizes.len().saturating_sub(1);
+    for (l, pair) in sizes.windows(2).enumerate() {
+        let last = l + 1 == layers;
+        let act = if last { output } else { Some(hidden) };
+        let init = if he(act) { Init::He } else { Init::Glorot };
+        net = net.push(Linear::new(pair[0], pair[1], init, rng));
+        if let Some(a) = act {
+            net = net.push(a);
+        }
+        if !last {
+            // Present even at p = 0 (the identity), so parameter names and the seed stream
+            // do not depend on p.
+            net = net.push(Dropout::new(dropout, rng.next_u64())?);
+        }
+    }
+    Ok(net)
+}
+// ANCHOR_END: perceptron
 
 /// Layers applied in order; parameter names get the layer's index as a prefix
 /// (`"0.weight"`, `"0.bias"`, `"2.weight"`, …).

@@ -1,7 +1,7 @@
 //! Optimisers: how a gradient becomes a step. Each keeps its per-parameter state (momentum,
 //! squared-gradient averages) keyed by the parameter's id.
 
-use crate::autodiff::{Gradients, ParamId, Parameter, Tensor};
+use crate::autodiff::{Gradients, ParamId, Parameter};
 use crate::error::{Error, Result};
 use crate::linalg::Scalar;
 use std::collections::HashMap;
@@ -35,18 +35,34 @@ fn check_unit(name: &'static str, v: f64) -> Result<f64> {
     }
 }
 
-/// `g + λ w`: L2 weight decay folded into the gradient (as PyTorch's `weight_decay`).
-fn decayed<T: Scalar>(g: T, w: T, weight_decay: T) -> T {
-    g + weight_decay * w
-}
+/// Per-weight optimiser state: `K` numbers for every weight of every parameter, by id.
+type Slots<T, const K: usize> = HashMap<ParamId, Vec<[T; K]>>;
 
-/// The state tensor of `id`, created as zeros of `shape` on first use.
-fn state<'a, T: Scalar>(
-    map: &'a mut HashMap<ParamId, Tensor<T>>,
-    id: ParamId,
-    shape: &[usize],
-) -> &'a mut Tensor<T> {
-    map.entry(id).or_insert_with(|| Tensor::zeros(shape))
+/// Applies `rule(w, g, state)` to every weight that has a gradient, with `g` already
+/// including the weight decay `λ w` (PyTorch's `weight_decay`). Parameters without a
+/// gradient (frozen, or unused by the loss) are skipped.
+fn update_weights<T: Scalar, const K: usize>(
+    params: Vec<&mut Parameter<T>>,
+    grads: &Gradients<T>,
+    weight_decay: T,
+    slots: &mut Slots<T, K>,
+    mut rule: impl FnMut(&mut T, T, &mut [T; K]),
+) {
+    for p in params {
+        let Some(grad) = grads.param(p) else { continue };
+        let state = slots
+            .entry(p.id())
+            .or_insert_with(|| vec![[T::ZERO; K]; grad.len()]);
+        for ((w, &g), s) in p
+            .value_mut()
+            .data_mut()
+            .iter_mut()
+            .zip(grad.data())
+            .zip(state)
+        {
+            rule(w, g + weight_decay * *w, s);
+        }
+    }
 }
 
 // ANCHOR: sgd
@@ -57,7 +73,7 @@ pub struct Sgd<T> {
     momentum: T,
     nesterov: bool,
     weight_decay: T,
-    velocity: HashMap<ParamId, Tensor<T>>,
+    velocity: Slots<T, 1>,
 }
 
 impl<T: Scalar> Sgd<T> {
@@ -83,22 +99,17 @@ impl<T: Scalar> Sgd<T> {
 
 impl<T: Scalar> Optimizer<T> for Sgd<T> {
     fn step(&mut self, params: Vec<&mut Parameter<T>>, grads: &Gradients<T>) {
-        let (lr, mu, wd) = (T::from_f64(self.lr), self.momentum, self.weight_decay);
-        for p in params {
-            let Some(grad) = grads.param(p) else { continue };
-            let v = state(&mut self.velocity, p.id(), grad.shape());
-            for ((w, &g), v) in p
-                .value_mut()
-                .data_mut()
-                .iter_mut()
-                .zip(grad.data())
-                .zip(v.data_mut())
-            {
-                let g = decayed(g, *w, wd);
+        let (lr, mu, nesterov) = (T::from_f64(self.lr), self.momentum, self.nesterov);
+        update_weights(
+            params,
+            grads,
+            self.weight_decay,
+            &mut self.velocity,
+            |w, g, [v]| {
                 *v = mu * *v + g;
-                *w -= lr * if self.nesterov { g + mu * *v } else { *v };
-            }
-        }
+                *w -= lr * if nesterov { g + mu * *v } else { *v };
+            },
+        );
     }
     fn learning_rate(&self) -> f64 {
         self.lr
@@ -125,7 +136,7 @@ pub struct RmsProp<T> {
     alpha: T,
     eps: T,
     weight_decay: T,
-    square_avg: HashMap<ParamId, Tensor<T>>,
+    square_avg: Slots<T, 1>,
 }
 
 impl<T: Scalar> RmsProp<T> {
@@ -151,27 +162,17 @@ impl<T: Scalar> RmsProp<T> {
 
 impl<T: Scalar> Optimizer<T> for RmsProp<T> {
     fn step(&mut self, params: Vec<&mut Parameter<T>>, grads: &Gradients<T>) {
-        let (lr, a, eps, wd) = (
-            T::from_f64(self.lr),
-            self.alpha,
-            self.eps,
+        let (lr, a, eps) = (T::from_f64(self.lr), self.alpha, self.eps);
+        update_weights(
+            params,
+            grads,
             self.weight_decay,
-        );
-        for p in params {
-            let Some(grad) = grads.param(p) else { continue };
-            let s = state(&mut self.square_avg, p.id(), grad.shape());
-            for ((w, &g), s) in p
-                .value_mut()
-                .data_mut()
-                .iter_mut()
-                .zip(grad.data())
-                .zip(s.data_mut())
-            {
-                let g = decayed(g, *w, wd);
+            &mut self.square_avg,
+            |w, g, [s]| {
                 *s = a * *s + (T::ONE - a) * g * g;
                 *w -= lr * g / (s.sqrt() + eps);
-            }
-        }
+            },
+        );
     }
     fn learning_rate(&self) -> f64 {
         self.lr
@@ -193,8 +194,8 @@ pub struct Adam<T> {
     eps: T,
     weight_decay: T,
     t: i32,
-    m: HashMap<ParamId, Tensor<T>>,
-    v: HashMap<ParamId, Tensor<T>>,
+    /// Running averages `[m, v]` of the gradient and its square, per weight.
+    moments: Slots<T, 2>,
 }
 
 impl<T: Scalar> Adam<T> {
@@ -207,8 +208,7 @@ impl<T: Scalar> Adam<T> {
             eps: T::from_f64(1e-8),
             weight_decay: T::ZERO,
             t: 0,
-            m: HashMap::new(),
-            v: HashMap::new(),
+            moments: HashMap::new(),
         })
     }
     /// β₁ and β₂ (a GAN often uses β₁ = 0.5).
@@ -232,25 +232,17 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         let c2 = 1.0 - self.beta2.powi(self.t);
         let step = T::from_f64(self.lr * c2.sqrt() / c1);
         let eps = self.eps * T::from_f64(c2.sqrt());
-        let wd = self.weight_decay;
-        for p in params {
-            let Some(grad) = grads.param(p) else { continue };
-            let m = state(&mut self.m, p.id(), grad.shape());
-            let v = state(&mut self.v, p.id(), grad.shape());
-            for (((w, &g), m), v) in p
-                .value_mut()
-                .data_mut()
-                .iter_mut()
-                .zip(grad.data())
-                .zip(m.data_mut())
-                .zip(v.data_mut())
-            {
-                let g = decayed(g, *w, wd);
+        update_weights(
+            params,
+            grads,
+            self.weight_decay,
+            &mut self.moments,
+            |w, g, [m, v]| {
                 *m = b1 * *m + (T::ONE - b1) * g;
                 *v = b2 * *v + (T::ONE - b2) * g * g;
                 *w -= step * *m / (v.sqrt() + eps);
-            }
-        }
+            },
+        );
     }
     fn learning_rate(&self) -> f64 {
         self.lr

@@ -16,22 +16,22 @@ use unsupervised::autodiff::Graph;
 use unsupervised::datasets;
 use unsupervised::nn::classify::cnn;
 use unsupervised::nn::train::gather_rows;
-use unsupervised::nn::{Activation, Adam, Init, Layer, Linear, Mode, Optimizer as _, Sequential};
+use unsupervised::nn::{perceptron, Activation, Adam, Layer, Mode, Optimizer as _, Sequential};
 use unsupervised::Rng;
 
 const TRAIN: usize = 8000;
 const BATCH: usize = 128;
 
+/// The lecture's autoencoder: 784-128-32-128-784, ReLU inside, sigmoid output.
 fn autoencoder(rng: &mut Rng) -> Sequential<f32> {
-    Sequential::new()
-        .push(Linear::new(784, 128, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(128, 32, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(32, 128, Init::He, rng))
-        .push(Activation::Relu)
-        .push(Linear::new(128, 784, Init::Glorot, rng))
-        .push(Activation::Sigmoid)
+    perceptron(
+        &[784, 128, 32, 128, 784],
+        Activation::Relu,
+        Some(Activation::Sigmoid),
+        0.0,
+        rng,
+    )
+    .unwrap()
 }
 
 /// One epoch of ours; returns the mean loss.
