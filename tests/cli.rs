@@ -81,16 +81,17 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/10] datasets",
-            "[2/10] linalg",
-            "[3/10] eigen",
-            "[4/10] pca",
-            "[5/10] kmeans",
-            "[6/10] hierarchical",
-            "[7/10] mixture",
-            "[8/10] spectral",
-            "[9/10] manifold",
-            "[10/10] tsne"
+            "[1/11] datasets",
+            "[2/11] linalg",
+            "[3/11] eigen",
+            "[4/11] pca",
+            "[5/11] kmeans",
+            "[6/11] hierarchical",
+            "[7/11] mixture",
+            "[8/11] spectral",
+            "[9/11] manifold",
+            "[10/11] tsne",
+            "[11/11] nn"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
