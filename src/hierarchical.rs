@@ -389,6 +389,9 @@ fn prim(d: &Condensed) -> Vec<RawMerge> {
             }
         };
         for (p, &j) in outside[..split].iter().enumerate() {
+            if let Some(&ahead) = outside[..split].get(p + AHEAD) {
+                prefetch(&d.values, d.row_start[ahead].wrapping_add(current));
+            }
             visit(p, j, d.values[d.row_start[j].wrapping_add(current)]);
         }
         for (p, &j) in outside.iter().enumerate().skip(split) {
@@ -433,7 +436,7 @@ fn nn_chain(mut m: Condensed, method: Linkage) -> Vec<RawMerge> {
         // The fused cluster lives on in the larger slot; the smaller slot retires.
         let (lo, hi) = (a.min(b), a.max(b));
         merges.push((lo, hi, h));
-        m.fuse(method, lo, hi, h, &mut size, &active);
+        m.fuse(method, (lo, hi, h), &mut size, &active, |_, _| {});
         if let Ok(pos) = active.binary_search(&lo) {
             active.remove(pos);
         }
@@ -452,6 +455,25 @@ fn working_copy(mut d: Condensed, squared: bool) -> Condensed {
     d
 }
 
+/// How many entries ahead the column scans prefetch.
+const AHEAD: usize = 16;
+
+/// Asks the CPU to start loading `values[i]` (if it exists). The column part of a row of
+/// the condensed matrix jumps a whole row per entry, so without the hint every read waits
+/// for memory.
+#[inline(always)]
+fn prefetch(values: &[f64], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(v) = values.get(i) {
+        // SAFETY: a prefetch is only a hint: it never faults and changes no state.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (v as *const f64).cast::<i8>(),
+            )
+        };
+    }
+}
+
 impl Condensed {
     /// The live cluster nearest to a, as (dissimilarity, index); `start` (if any) is
     /// checked first, so it wins ties, and otherwise the smaller index wins (strict `<` in
@@ -460,7 +482,10 @@ impl Condensed {
     fn nearest_in_row(&self, a: usize, active: &[usize], start: Option<usize>) -> (f64, usize) {
         let (mut bd, mut bx) = start.map_or((f64::INFINITY, usize::MAX), |p| (self.get(a, p), p));
         let split = active.partition_point(|&x| x < a);
-        for &x in &active[..split] {
+        for (t, &x) in active[..split].iter().enumerate() {
+            if let Some(&ahead) = active[..split].get(t + AHEAD) {
+                prefetch(&self.values, self.row_start[ahead].wrapping_add(a));
+            }
             let v = self.values[self.row_start[x].wrapping_add(a)];
             if v < bd {
                 (bd, bx) = (v, x);
@@ -480,15 +505,16 @@ impl Condensed {
 
     /// Fuses cluster `gone` into `kept > gone` at height `h`: the dissimilarities from the
     /// fusion to every other live cluster by Lance–Williams, stored in `kept`'s row and
-    /// column. One copy of the loop per linkage, so the update formula is inlined.
+    /// column, each handed to `visit(k, d(kept, k))` as it is written (the generic
+    /// algorithm updates its neighbour list in the same pass). One copy of the loop per
+    /// linkage, so the update formula is inlined.
     fn fuse(
         &mut self,
         method: Linkage,
-        gone: usize,
-        kept: usize,
-        h: f64,
+        (gone, kept, h): RawMerge,
         size: &mut [usize],
         live: &[usize],
+        mut visit: impl FnMut(usize, f64),
     ) {
         let (ni, nj) = (size[gone] as f64, size[kept] as f64);
         macro_rules! per_linkage {
@@ -496,7 +522,7 @@ impl Condensed {
                 match method {
                     $(Linkage::$l => self.fuse_with(gone, kept, live, size, |dik, djk, nk| {
                         Linkage::$l.update(dik, djk, h, ni, nj, nk)
-                    }),)*
+                    }, &mut visit),)*
                 }
             };
         }
@@ -515,22 +541,38 @@ impl Condensed {
         live: &[usize],
         size: &[usize],
         f: impl Fn(f64, f64, f64) -> f64,
+        visit: &mut impl FnMut(usize, f64),
     ) {
         let (rg, rk) = (self.row_start[gone], self.row_start[kept]);
         let g_at = live.partition_point(|&k| k < gone);
         let k_at = live.partition_point(|&k| k < kept);
-        for &k in &live[..g_at] {
+        for (t, &k) in live[..g_at].iter().enumerate() {
+            if let Some(&ahead) = live[..g_at].get(t + AHEAD) {
+                let r = self.row_start[ahead];
+                prefetch(&self.values, r.wrapping_add(gone));
+                prefetch(&self.values, r.wrapping_add(kept));
+            }
             let r = self.row_start[k];
             let (ig, ik) = (r.wrapping_add(gone), r.wrapping_add(kept));
             self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
+            visit(k, self.values[ik]);
         }
-        for &k in live[g_at..k_at].iter().filter(|&&k| k != gone) {
+        for (t, &k) in live[g_at..k_at]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k != gone)
+        {
+            if let Some(&ahead) = live[g_at..k_at].get(t + AHEAD) {
+                prefetch(&self.values, self.row_start[ahead].wrapping_add(kept));
+            }
             let (ig, ik) = (rg.wrapping_add(k), self.row_start[k].wrapping_add(kept));
             self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
+            visit(k, self.values[ik]);
         }
         for &k in live[k_at..].iter().filter(|&&k| k != kept) {
             let (ig, ik) = (rg.wrapping_add(k), rk.wrapping_add(k));
             self.values[ik] = f(self.values[ig], self.values[ik], size[k] as f64);
+            visit(k, self.values[ik]);
         }
     }
 }
@@ -584,21 +626,23 @@ fn generic(mut d: Condensed, method: Linkage) -> Vec<RawMerge> {
             continue;
         }
         merges.push((i, j, m));
-        // The fused cluster lives on in slot j > i.
-        d.fuse(method, i, j, m, &mut size, &live);
+        // The fused cluster lives on in slot j > i. The clusters before j whose nearest
+        // later neighbour was i now point at j, and any that the fusion brought closer
+        // take j: both in fusion's pass over j's column.
+        d.fuse(method, (i, j, m), &mut size, &live, |k, dkj| {
+            if k < j {
+                if neighbor[k] == i {
+                    neighbor[k] = j;
+                }
+                if dkj < mindist[k] {
+                    (neighbor[k], mindist[k]) = (j, dkj);
+                    queue.push(Reverse((Key(mindist[k]), k)));
+                }
+            }
+        });
         active[i] = false;
         if let Ok(pos) = live.binary_search(&i) {
             live.remove(pos);
-        }
-        for &k in live.iter().take_while(|&&k| k < j) {
-            if neighbor[k] == i {
-                neighbor[k] = j;
-            }
-            let dkj = d.get(k, j);
-            if dkj < mindist[k] {
-                (neighbor[k], mindist[k]) = (j, dkj);
-                queue.push(Reverse((Key(mindist[k]), k)));
-            }
         }
         (neighbor[j], mindist[j]) = nearest_after(&d, &live, j);
         if mindist[j].is_finite() {
