@@ -3,12 +3,14 @@
 //! - `eigen/dense_*`: all eigenpairs of a random symmetric n x n matrix, both dense paths;
 //! - `eigen/lanczos`: the 10 smallest eigenpairs of the normalised Laplacian of a
 //!   10-nearest-neighbour graph on two moons (noise 0.05), the problem spectral clustering
-//!   poses; the graph is built once, outside the timing.
+//!   poses, by plain Lanczos (with and without the multiplicity check) and by shift-invert
+//!   (`smallest_by_shift_invert`, factorisation included); the graph is built once, outside
+//!   the timing.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
 use unsupervised::datasets::two_moons;
-use unsupervised::eigen::lanczos::Lanczos;
+use unsupervised::eigen::lanczos::{smallest_by_shift_invert, Lanczos};
 use unsupervised::eigen::{Eigh, Method};
 use unsupervised::linalg::{Csr, Exec, Matrix};
 use unsupervised::spectral::graph::{laplacian, similarity_graph, Graph, Laplacian};
@@ -51,6 +53,10 @@ fn lanczos(c: &mut Criterion) {
         group.bench_function(
             BenchmarkId::from_parameter(format!("n{n}_k10_smallest")),
             |bench| bench.iter(|| Lanczos::new(10).solve(&l).unwrap()),
+        );
+        group.bench_function(
+            BenchmarkId::from_parameter(format!("n{n}_k10_smallest_shift_invert")),
+            |bench| bench.iter(|| smallest_by_shift_invert(&l, &[], &Lanczos::new(10)).unwrap()),
         );
         group.bench_function(
             BenchmarkId::from_parameter(format!("n{n}_k10_smallest_unchecked")),

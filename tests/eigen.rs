@@ -614,3 +614,56 @@ fn blocked_jacobi_on_larger_matrices_agrees_with_the_tridiagonal_path() {
         );
     }
 }
+
+#[test]
+fn shift_invert_finds_the_smallest_pairs_of_a_laplacian_in_pieces() {
+    use unsupervised::eigen::lanczos::smallest_by_shift_invert;
+    // Two components (0..150 and 150..400): 0 is a double eigenvalue.
+    let mut edges = random_graph(150, 300, 11);
+    edges.extend(
+        random_graph(250, 500, 12)
+            .into_iter()
+            .map(|(i, j, w)| (i + 150, j + 150, w)),
+    );
+    let l = laplacian(400, &edges);
+    let dense = Eigh::new().solve(&l.to_dense()).unwrap();
+    let norm = dense.values.last().unwrap().abs();
+    let r = smallest_by_shift_invert(&l, &[], &Lanczos::new(6)).unwrap();
+    for (i, (x, y)) in r.values.iter().zip(&dense.values).enumerate() {
+        // The same 1e-9·‖L‖ as plain Lanczos above.
+        assert!((x - y).abs() <= 1e-9 * norm, "{i}: {x} vs {y}");
+    }
+    assert!(
+        r.residuals.iter().all(|&res| res <= 1e-8 * norm),
+        "{:?}",
+        r.residuals
+    );
+    // Inverted, the small eigenvalues are far apart: a few dozen products suffice (plain
+    // Lanczos needs hundreds here).
+    assert!(r.matvecs < 200, "{} products", r.matvecs);
+    // Told the null space, it returns the next pairs, orthogonal to it.
+    let z: Vec<Vec<f64>> = (0..2)
+        .map(|c| {
+            let (lo, hi) = if c == 0 { (0, 150) } else { (150, 400) };
+            (0..400)
+                .map(|i| {
+                    if (lo..hi).contains(&i) {
+                        1.0 / ((hi - lo) as f64).sqrt()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let next =
+        smallest_by_shift_invert(&l, &z, &Lanczos::new(3).check_multiplicity(false)).unwrap();
+    for i in 0..3 {
+        assert!((next.values[i] - dense.values[i + 2]).abs() <= 1e-9 * norm);
+        let v = next.vectors.column(i);
+        for zc in &z {
+            assert!(zc.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>().abs() < 1e-8);
+        }
+    }
+    assert!(smallest_by_shift_invert(&l, &[vec![1.0; 3]], &Lanczos::new(2)).is_err());
+}

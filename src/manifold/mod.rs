@@ -29,13 +29,12 @@ pub use local::{FittedLocal, LocalEmbedding, LocalModel};
 pub use mds::{classical_mds, FittedMds, FittedSmacof, Smacof};
 pub use spectral_maps::{DiffusionMap, FittedDiffusion, FittedLaplacian, LaplacianEigenmaps};
 
-use crate::eigen::lanczos::{Lanczos, Operator, Which};
+use crate::eigen::lanczos::{smallest_by_shift_invert, Lanczos, Which};
 use crate::eigen::svd::svd;
 use crate::eigen::{Eigh, Order};
 use crate::error::{Error, Result};
 use crate::linalg::distance::pairwise_sq_dists_self;
 use crate::linalg::kernels::sq_dist;
-use crate::linalg::skyline::Skyline;
 use crate::linalg::{Csr, Exec, Matrix};
 
 /// Every method of the chapter, for the command line and the comparison grid.
@@ -224,8 +223,7 @@ pub(crate) fn top_eigenpairs(
 /// eigenmaps, LTSA). Small eigenvalues of M are tightly clustered next to M's largest,
 /// which makes plain Lanczos crawl; so it runs on `(M + σI)⁻¹` instead (shift-invert),
 /// restricted to the complement of the constant vector, where M's smallest eigenvalues
-/// become the largest, well apart. The inverse is applied through a sparse Cholesky
-/// factor in skyline storage (chapter 1), two triangular solves per product.
+/// become the largest, well apart (chapter 2's [`smallest_by_shift_invert`]).
 pub(crate) fn bottom_eigenvectors(
     m: &Csr<f64>,
     count: usize,
@@ -239,39 +237,9 @@ pub(crate) fn bottom_eigenvectors(
             Matrix::from_fn(n, count, |i, k| e.vectors[(i, k + 1)]),
         ));
     }
-    // σ: well below the eigenvalues wanted, well above M's rounding errors.
-    let scale = (0..n)
-        .map(|i| {
-            let (cols, vals) = m.row(i);
-            cols.iter()
-                .position(|&c| c == i)
-                .map_or(0.0, |p| vals[p].abs())
-        })
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let sigma = 1e-10 * scale;
-    let factor = Skyline::factor(m, sigma)?;
-    let project = |v: &mut [f64]| {
-        let mean = v.iter().sum::<f64>() / n as f64;
-        v.iter_mut().for_each(|x| *x -= mean);
-    };
-    let op = Operator {
-        dim: n,
-        apply: |x: &[f64], y: &mut [f64]| {
-            let mut v = x.to_vec();
-            project(&mut v);
-            if let Ok(s) = factor.solve(&v) {
-                y.copy_from_slice(&s);
-            }
-            project(y);
-        },
-    };
-    let r = Lanczos::new(count)
-        .which(Which::Largest)
-        .seed(seed)
-        .solve(&op)?;
-    let values = r.values.iter().map(|&mu| 1.0 / mu - sigma).collect();
-    Ok((values, r.vectors))
+    let constant = vec![1.0 / (n as f64).sqrt(); n];
+    let r = smallest_by_shift_invert(m, &[constant], &Lanczos::new(count).seed(seed))?;
+    Ok((r.values, r.vectors))
 }
 // ANCHOR_END: bottom_eigenvectors
 

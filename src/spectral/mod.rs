@@ -13,12 +13,11 @@
 
 pub mod graph;
 
-use crate::eigen::lanczos::{Lanczos, Operator, Which};
+use crate::eigen::lanczos::{smallest_by_shift_invert, Lanczos};
 use crate::eigen::Eigh;
 use crate::error::{Error, Result};
 use crate::kmeans::KMeans;
-use crate::linalg::kernels::{dot, sq_norm};
-use crate::linalg::skyline::Skyline;
+use crate::linalg::kernels::sq_norm;
 use crate::linalg::{Csr, Exec, Matrix};
 use graph::{
     components, cut_quality, laplacian, similarity_graph, Components, CutQuality, Graph, Laplacian,
@@ -198,9 +197,9 @@ impl SpectralClustering {
     /// connected component (`1` on it for `L`, `D^{1/2} 1` for `L_sym`). The wanted
     /// eigenvalues are the smallest, and they crowd together next to the largest (2 for
     /// `L_sym`), where plain Lanczos converges slowly. So it runs on `(L + σI)⁻¹` in the
-    /// complement of the null space (shift-invert): there the wanted eigenvalues are the
-    /// largest and far apart. The inverse is applied through a sparse Cholesky factor
-    /// ([`Skyline`], chapter 1), two triangular solves per product.
+    /// complement of the null space (shift-invert, chapter 2's
+    /// [`smallest_by_shift_invert`]): there the wanted eigenvalues are the largest and far
+    /// apart.
     fn deflated_lanczos(
         &self,
         w: &Csr<f64>,
@@ -217,37 +216,15 @@ impl SpectralClustering {
         let mut values = vec![0.0; c.min(m)];
         let mut vectors = null;
         if m > c {
-            // σ: far below the eigenvalues wanted, far above rounding (L_sym's are ≤ 2).
-            let top = match kind {
-                Laplacian::Unnormalized => degrees.iter().fold(0.0, |a: f64, &b| a.max(b)),
-                _ => 1.0,
-            };
-            let sigma = 1e-10 * top;
-            let factor = Skyline::factor(l, sigma)?;
-            let deflate = |v: &mut [f64]| {
-                for z in &zs {
-                    let a = dot(z, v);
-                    v.iter_mut().zip(z).for_each(|(vi, zi)| *vi -= a * zi);
-                }
-            };
-            let inverse = Operator {
-                dim: n,
-                apply: |x: &[f64], y: &mut [f64]| {
-                    let mut v = x.to_vec();
-                    deflate(&mut v);
-                    if let Ok(s) = factor.solve(&v) {
-                        y.copy_from_slice(&s);
-                    }
-                    deflate(y);
-                },
-            };
-            let r = Lanczos::new(m - c)
-                .which(Which::Largest)
-                .tol(1e-8)
-                .check_multiplicity(false)
-                .seed(self.seed)
-                .solve(&inverse)?;
-            values.extend(r.values.iter().map(|&mu| 1.0 / mu - sigma));
+            let r = smallest_by_shift_invert(
+                l,
+                &zs,
+                &Lanczos::new(m - c)
+                    .tol(1e-8)
+                    .check_multiplicity(false)
+                    .seed(self.seed),
+            )?;
+            values.extend(&r.values);
             vectors = Matrix::from_fn(n, m, |i, j| {
                 if j < c {
                     vectors[(i, j)]
