@@ -14,7 +14,8 @@
 //! rotations on the eigenvectors: several times fewer than Jacobi's sweeps.
 
 use crate::error::{Error, Result};
-use crate::linalg::kernels::{axpy, dot, rot};
+use crate::linalg::gemm::{gemm_serial, GemmScalar};
+use crate::linalg::kernels::{axpy, dot, isa, rot};
 use crate::linalg::Matrix;
 
 // ANCHOR: tridiagonalize
@@ -74,24 +75,75 @@ pub fn tridiagonalize(a: &Matrix<f64>) -> (Vec<f64>, Vec<f64>, Matrix<f64>) {
         e[n - 1] = A[(n - 1, n - 2)]; // the lower triangle is the one kept up to date
     }
     d[n - 1] = A[(n - 1, n - 1)];
-    // Q = H_0 (H_1 (⋯ H_last)), accumulated from the last reflector back: when H_k is
-    // applied, the product so far is the identity outside rows and columns k+2.., so H_k
-    // (rows k+1..) only touches columns k+1.. (4n³/3 flops instead of 2n³).
-    let mut Q = Matrix::identity(n);
-    for (k, v, tau) in reflectors.iter().rev() {
-        let cols = k + 1..n;
-        let mut s = vec![0.0; n - k - 1];
-        for (i, r) in cols.clone().enumerate() {
-            axpy(v[i], &Q.row(r)[cols.clone()], &mut s);
-        }
-        for (i, r) in cols.clone().enumerate() {
-            axpy(-tau * v[i], &s, &mut Q.row_mut(r)[cols.clone()]);
-        }
-    }
+    let Q = accumulate(n, &reflectors);
     let W = Q.transpose();
     (d, e, W)
 }
 // ANCHOR_END: tridiagonalize
+
+// ANCHOR: accumulate
+/// Reflectors per block of [`accumulate`]: 32 columns of V keep the products GEMM-shaped.
+const BLOCK: usize = 32;
+
+/// `Q = H_0 (H_1 (⋯ H_last))` from the reflectors `(k, v, τ)` (each acting on rows k+1..),
+/// accumulated from the last block back. A block of b reflectors is `I − V T Vᵀ` (the compact
+/// WY form of Schreiber and Van Loan, 1989), with V the b vectors as columns and T upper
+/// triangular, so applying it is three matrix products instead of 2b passes over Q.
+/// When a block starting at reflector k is applied, the product so far is the identity
+/// outside rows and columns k+1.., so only that trailing square changes.
+#[allow(non_snake_case)]
+fn accumulate(n: usize, reflectors: &[(usize, Vec<f64>, f64)]) -> Matrix<f64> {
+    let mut Q = Matrix::identity(n);
+    let tile = f64::tile(isa());
+    let starts: Vec<usize> = (0..reflectors.len()).step_by(BLOCK).collect();
+    for &start in starts.iter().rev() {
+        let block = &reflectors[start..(start + BLOCK).min(reflectors.len())];
+        let b = block.len();
+        let top = block[0].0 + 1;
+        let rows = n - top;
+        // V: (rows, b), v_j placed from its own first row down.
+        let mut V = Matrix::zeros(rows, b);
+        for (j, (k, v, _)) in block.iter().enumerate() {
+            for (i, &x) in v.iter().enumerate() {
+                V[(k + 1 - top + i, j)] = x;
+            }
+        }
+        // T: T_jj = τ_j and T[..j, j] = −τ_j T[..j, ..j] (V[:, ..j]ᵀ v_j).
+        let Vt = V.transpose(); // (b, rows): row j is v_j
+        let mut T = Matrix::zeros(b, b);
+        for (j, (_, _, tau)) in block.iter().enumerate() {
+            let w: Vec<f64> = (0..j).map(|i| dot(Vt.row(i), Vt.row(j))).collect();
+            for i in 0..j {
+                T[(i, j)] = -tau * (i..j).map(|l| T[(i, l)] * w[l]).sum::<f64>();
+            }
+            T[(j, j)] = *tau;
+        }
+        // Q[top.., top..] ← Q[top.., top..] − V (T (Vᵀ Q[top.., top..])).
+        let mut W = Matrix::zeros(b, rows);
+        gemm_serial(
+            &tile,
+            1.0,
+            Vt.view(),
+            Q.view().block(top, top, rows, rows),
+            0.0,
+            W.as_mut_slice(),
+            rows,
+        );
+        let mut TW = Matrix::zeros(b, rows);
+        gemm_serial(&tile, 1.0, T.view(), W.view(), 0.0, TW.as_mut_slice(), rows);
+        gemm_serial(
+            &tile,
+            -1.0,
+            V.view(),
+            TW.view(),
+            1.0,
+            &mut Q.as_mut_slice()[top * n + top..],
+            n,
+        );
+    }
+    Q
+}
+// ANCHOR_END: accumulate
 
 // ANCHOR: ql_implicit
 /// Diagonalises the tridiagonal `(d, e)` by implicit QL with Wilkinson shifts, applying each
