@@ -20,7 +20,7 @@ pub mod svd;
 pub mod tridiagonal;
 
 use crate::error::{Error, Result};
-use crate::linalg::Matrix;
+use crate::linalg::{Exec, Matrix};
 
 /// Which dense algorithm [`Eigh`] uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,6 +75,7 @@ pub struct Eigh {
     order: Order,
     symmetry_tol: f64,
     max_sweeps: usize,
+    exec: Exec,
 }
 
 impl Default for Eigh {
@@ -84,6 +85,7 @@ impl Default for Eigh {
             order: Order::Ascending,
             symmetry_tol: 1e-10,
             max_sweeps: 100,
+            exec: Exec::default(),
         }
     }
 }
@@ -111,6 +113,12 @@ impl Eigh {
         self.max_sweeps = sweeps;
         self
     }
+    /// Threads and instruction set for the blocked Jacobi path (default: all threads). The
+    /// result is the same for any thread count.
+    pub fn exec(mut self, exec: Exec) -> Self {
+        self.exec = exec;
+        self
+    }
 
     // ANCHOR: solve
     /// All eigenpairs of the symmetric `a`.
@@ -118,7 +126,7 @@ impl Eigh {
         let a = self.checked_symmetric(a)?;
         let n = a.rows();
         let (values, vt, trace) = match self.method {
-            Method::Jacobi => jacobi::jacobi(&a, self.max_sweeps)?,
+            Method::Jacobi => jacobi::jacobi(&a, self.max_sweeps, self.exec)?,
             Method::Tridiagonal | Method::Auto => {
                 let (mut d, mut e, mut vt) = tridiagonal::tridiagonalize(&a);
                 tridiagonal::ql_implicit(&mut d, &mut e, &mut vt, 30 * n.max(1))?;

@@ -89,19 +89,19 @@ pub fn isa() -> Isa {
     })
 }
 
-/// Generates a public kernel that dispatches on an [`Isa`] to three compilations of one
-/// `#[inline(always)]` body `$body::<T, FUSED>`.
+/// Generates a kernel, with the given visibility, that dispatches on an [`Isa`] to three
+/// compilations of one `#[inline(always)]` body `$body::<T, FUSED>`.
 macro_rules! dispatched {
-    ($(#[$doc:meta])* $name:ident, $name_with:ident, $body:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident, $name_with:ident, $body:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$doc])*
         #[inline]
-        pub fn $name<T: Scalar>($($arg: $ty),*) -> $ret {
+        $vis fn $name<T: Scalar>($($arg: $ty),*) -> $ret {
             $name_with(isa(), $($arg),*)
         }
 
         /// The same kernel on an explicit instruction-set path; a path the CPU lacks falls
         /// back to the best one it has.
-        pub fn $name_with<T: Scalar>(isa: Isa, $($arg: $ty),*) -> $ret {
+        $vis fn $name_with<T: Scalar>(isa: Isa, $($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
@@ -124,6 +124,7 @@ macro_rules! dispatched {
         }
     };
 }
+pub(crate) use dispatched;
 
 /// Accumulators per blocked loop: 16 lanes fill two AVX-512 `f64` registers (or one `f32`),
 /// enough independent chains to hide the FMA latency.
@@ -176,7 +177,7 @@ fn dot_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
 
 dispatched!(
     /// The dot product `Σ xᵢ yᵢ` (blocked, dispatched). Panics if the lengths differ.
-    dot, dot_with, dot_body, (x: &[T], y: &[T]) -> T
+    pub dot, dot_with, dot_body, (x: &[T], y: &[T]) -> T
 );
 
 /// `y ← a x + y`, one element at a time: the reference.
@@ -200,7 +201,7 @@ fn axpy_body<T: Scalar, const FUSED: bool>(a: T, x: &[T], y: &mut [T]) {
 
 dispatched!(
     /// `y ← a x + y` (dispatched). Panics if the lengths differ.
-    axpy, axpy_with, axpy_body, (a: T, x: &[T], y: &mut [T]) -> ()
+    pub axpy, axpy_with, axpy_body, (a: T, x: &[T], y: &mut [T]) -> ()
 );
 
 /// Squared Euclidean distance `Σ (xᵢ - yᵢ)²`, term by term: the reference.
@@ -241,7 +242,7 @@ fn sq_dist_body<T: Scalar, const FUSED: bool>(x: &[T], y: &[T]) -> T {
 dispatched!(
     /// Squared Euclidean distance `‖x - y‖²` (blocked, dispatched). Panics if the lengths
     /// differ.
-    sq_dist, sq_dist_with, sq_dist_body, (x: &[T], y: &[T]) -> T
+    pub sq_dist, sq_dist_with, sq_dist_body, (x: &[T], y: &[T]) -> T
 );
 
 #[inline(always)]
@@ -257,7 +258,7 @@ dispatched!(
     /// `x.len()` columns): [`sq_dist`] to many points behind one dispatch, bit-identical to
     /// calling it per row. k-means asks for these with short rows, where a call per pair
     /// would cost more than the arithmetic. Panics if the shapes differ.
-    sq_dists, sq_dists_with, sq_dists_body, (x: &[T], rows: &[T], out: &mut [T]) -> ()
+    pub sq_dists, sq_dists_with, sq_dists_body, (x: &[T], rows: &[T], out: &mut [T]) -> ()
 );
 
 /// The squared Euclidean norm `‖x‖²`.
@@ -279,7 +280,7 @@ pub fn rot_ref<T: Scalar>(x: &mut [T], y: &mut [T], c: T, s: T) {
 
 // ANCHOR: rot
 #[inline(always)]
-fn rot_body<T: Scalar, const FUSED: bool>(x: &mut [T], y: &mut [T], c: T, s: T) {
+pub(crate) fn rot_body<T: Scalar, const FUSED: bool>(x: &mut [T], y: &mut [T], c: T, s: T) {
     assert_eq!(x.len(), y.len(), "rot: lengths differ");
     // Element-wise, like axpy: a plain zipped loop.
     for (xi, yi) in x.iter_mut().zip(y.iter_mut()) {
@@ -293,5 +294,5 @@ fn rot_body<T: Scalar, const FUSED: bool>(x: &mut [T], y: &mut [T], c: T, s: T) 
 dispatched!(
     /// The plane rotation `[x; y] ← [c -s; s c] [x; y]` of two equally long rows (Jacobi
     /// and QL eigensolvers), dispatched. Panics if the lengths differ.
-    rot, rot_with, rot_body, (x: &mut [T], y: &mut [T], c: T, s: T) -> ()
+    pub rot, rot_with, rot_body, (x: &mut [T], y: &mut [T], c: T, s: T) -> ()
 );
