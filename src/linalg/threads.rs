@@ -159,9 +159,9 @@ where
     let threads = threads.max(1);
     let state = TeamState {
         threads,
-        arrived: AtomicUsize::new(0),
-        generation: AtomicUsize::new(0),
-        ticket: AtomicUsize::new(0),
+        arrived: Padded(AtomicUsize::new(0)),
+        generation: Padded(AtomicUsize::new(0)),
+        ticket: Padded(AtomicUsize::new(0)),
     };
     let member = |index| Member {
         index,
@@ -187,12 +187,18 @@ where
     })
 }
 
+/// The team's counters, each on its own cache lines: the waiting members read `generation`
+/// in a loop, and should not lose that line each time another member draws a ticket.
 struct TeamState {
     threads: usize,
-    arrived: AtomicUsize,
-    generation: AtomicUsize,
-    ticket: AtomicUsize,
+    arrived: Padded<AtomicUsize>,
+    generation: Padded<AtomicUsize>,
+    ticket: Padded<AtomicUsize>,
 }
+
+/// Aligned to 128 bytes: two cache lines, since x86 prefetchers fetch lines in pairs.
+#[repr(align(128))]
+struct Padded<T>(T);
 
 /// One thread of a [`team`].
 pub struct Member<'a> {
@@ -210,14 +216,14 @@ impl Member<'_> {
     /// Waits until every member has arrived here.
     pub fn wait(&self) {
         let st = self.state;
-        let generation = st.generation.load(Ordering::Acquire);
-        if st.arrived.fetch_add(1, Ordering::AcqRel) + 1 == st.threads {
-            st.arrived.store(0, Ordering::Relaxed);
-            st.generation.fetch_add(1, Ordering::Release);
+        let generation = st.generation.0.load(Ordering::Acquire);
+        if st.arrived.0.fetch_add(1, Ordering::AcqRel) + 1 == st.threads {
+            st.arrived.0.store(0, Ordering::Relaxed);
+            st.generation.0.fetch_add(1, Ordering::Release);
             return;
         }
         let mut spins = 0u32;
-        while st.generation.load(Ordering::Acquire) == generation {
+        while st.generation.0.load(Ordering::Acquire) == generation {
             // Spin briefly, then give the core away: the machine may have fewer free cores
             // than the team has threads.
             if spins < 1 << 12 {
@@ -236,7 +242,7 @@ impl Member<'_> {
         let st = self.state;
         let base = self.base.get();
         loop {
-            let task = st.ticket.fetch_add(1, Ordering::Relaxed) - base;
+            let task = st.ticket.0.fetch_add(1, Ordering::Relaxed) - base;
             if task >= n_tasks {
                 break;
             }
