@@ -324,8 +324,8 @@ fn sort_diagonal(s: &mut [f64], qt: &mut [f64], m: usize, work: &mut Work) {
 /// Threshold strategy (Demmel and Veselić 1992): `a_pq` is rotated away only while
 /// `|a_pq| > ε sqrt(|a_pp a_qq|)`; smaller entries are set to zero, which changes each
 /// eigenvalue by a tiny fraction of itself. That gives graded matrices (entries of very
-/// different sizes) eigenvalues with high *relative* accuracy. A sweep with no rotation ends
-/// the iteration.
+/// different sizes) eigenvalues with high *relative* accuracy. The iteration ends after the
+/// sweep that leaves no entry above the threshold ([`settle`]).
 pub fn jacobi(
     a: &Matrix<f64>,
     max_sweeps: usize,
@@ -346,9 +346,10 @@ pub fn jacobi(
     } else {
         let mut work = Work::default();
         (0..max_sweeps).any(|_| {
-            let rotations = sweep(a.as_mut_slice(), vt.as_mut_slice(), n, &mut work);
+            sweep(a.as_mut_slice(), vt.as_mut_slice(), n, &mut work);
+            let pending = settle(a.as_mut_slice(), n);
             trace.off_diagonal.push(relative(off_norm(&a)));
-            rotations == 0
+            !pending
         })
     };
     if !converged {
