@@ -594,7 +594,7 @@ fn a_rank_deficient_matrix_has_zero_singular_values() {
 
 #[test]
 fn blocked_jacobi_on_larger_matrices_agrees_with_the_tridiagonal_path() {
-    // n > 64 takes the block-cyclic sweeps (32-row blocks, GEMM updates).
+    // n > 48 takes the blocked sweeps (24-row blocks, GEMM updates).
     for (n, seed) in [(65, 1), (150, 2)] {
         let a = random_symmetric(n, seed);
         let j = Eigh::new().method(Method::Jacobi).solve(&a).unwrap();
@@ -617,7 +617,7 @@ fn blocked_jacobi_on_larger_matrices_agrees_with_the_tridiagonal_path() {
 
 #[test]
 fn blocked_jacobi_gives_the_same_bits_on_any_thread_count() {
-    // 150 rows: five blocks, so each round also has a block on its own.
+    // 150 rows: seven blocks, so each round also has a block on its own.
     let a = random_symmetric(150, 4);
     let solve = |threads| {
         Eigh::new()
