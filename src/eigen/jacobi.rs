@@ -463,6 +463,13 @@ impl Weights {
 /// none does, they are all set to zero, as the sweep that found them would have done.
 fn settle(a: &mut [f64], n: usize) -> bool {
     let diag: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
+    // An entry that fails the test is at most ε max|a_ii| ≤ ε‖A‖_F, so if all n(n-1) of them
+    // failed, off(A) would be at most nε‖A‖_F. Above that, something passes: no need to look.
+    let off = off_norm_of(a, n);
+    let norm = (off * off + diag.iter().map(|d| d * d).sum::<f64>()).sqrt();
+    if off > n as f64 * f64::EPSILON * norm {
+        return true;
+    }
     let pending = (0..n).any(|p| (p + 1..n).any(|q| significant(diag[p], diag[q], a[p * n + q])));
     if !pending {
         for (i, row) in a.chunks_exact_mut(n).enumerate() {
