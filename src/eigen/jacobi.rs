@@ -630,7 +630,6 @@ fn blocked_jacobi(
     let width = nb.div_ceil(2);
     let tile = f64::tile(exec.isa);
     let results: Vec<RwLock<PairResult>> = (0..width).map(|_| RwLock::default()).collect();
-    let pairs = RwLock::new(Vec::new());
     let weights = Weights::new(&block_weights(a.as_slice(), n, &blocks), nb);
     let pending = AtomicBool::new(true);
     let (a, vt) = (Shared::new(a), Shared::new(vt));
@@ -639,12 +638,9 @@ fn blocked_jacobi(
         let mut work = Work::default();
         for _ in 0..max_sweeps {
             for _ in 0..rounds {
-                if me.index() == 0 {
-                    *pairs.write().unwrap_or_else(|e| e.into_inner()) =
-                        heaviest_pairs(&weights.get(), nb);
-                }
-                me.wait();
-                let pairs = pairs.read().unwrap_or_else(|e| e.into_inner()).clone();
+                // Every member makes the same choice from the same weights, which only the
+                // tile phase writes: no barrier needed.
+                let pairs = heaviest_pairs(&weights.get(), nb);
                 me.share(pairs.len(), |k| {
                     let mut result = results[k].write().unwrap_or_else(|e| e.into_inner());
                     sweep_pair(&a, &vt, &members(pairs[k]), &tile, &mut result, &mut work);
