@@ -347,8 +347,8 @@ pub fn jacobi(
         let mut work = Work::default();
         (0..max_sweeps).any(|_| {
             sweep(a.as_mut_slice(), vt.as_mut_slice(), n, &mut work);
-            let pending = settle(a.as_mut_slice(), n);
-            trace.off_diagonal.push(relative(off_norm(&a)));
+            let (pending, off) = settle(a.as_mut_slice(), n);
+            trace.off_diagonal.push(relative(off));
             !pending
         })
     };
@@ -463,27 +463,29 @@ impl Weights {
     }
 }
 
-/// Whether some off-diagonal `a_pq` still passes the threshold test (see [`jacobi`]); if
-/// none does, they are all set to zero, as the sweep that found them would have done.
-fn settle(a: &mut [f64], n: usize) -> bool {
+/// Whether some off-diagonal `a_pq` still passes the threshold test (see [`jacobi`]), and
+/// `off(A)` afterwards: if none passes, they are all set to zero, as the sweep that found
+/// them would have done, and `off(A)` is 0.
+fn settle(a: &mut [f64], n: usize) -> (bool, f64) {
     let diag: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
     // An entry that fails the test is at most ε max|a_ii| ≤ ε‖A‖_F, so if all n(n-1) of them
     // failed, off(A) would be at most nε‖A‖_F. Above that, something passes: no need to look.
     let off = off_norm_of(a, n);
     let norm = (off * off + diag.iter().map(|d| d * d).sum::<f64>()).sqrt();
     if off > n as f64 * f64::EPSILON * norm {
-        return true;
+        return (true, off);
     }
     let pending = (0..n).any(|p| (p + 1..n).any(|q| significant(diag[p], diag[q], a[p * n + q])));
-    if !pending {
-        for (i, row) in a.chunks_exact_mut(n).enumerate() {
-            row.iter_mut()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .for_each(|(_, x)| *x = 0.0);
-        }
+    if pending {
+        return (true, off);
     }
-    pending
+    for (i, row) in a.chunks_exact_mut(n).enumerate() {
+        row.iter_mut()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .for_each(|(_, x)| *x = 0.0);
+    }
+    (false, 0.0)
 }
 
 /// A row-major matrix that the workers of [`blocked_jacobi`] share. Between two barriers
@@ -671,8 +673,9 @@ fn blocked_jacobi(
             if me.index() == 0 {
                 // SAFETY: the others wait below and nobody else touches A meanwhile.
                 let all = unsafe { a.rows(0..n) };
-                pending.store(settle(all, n), Ordering::Relaxed);
-                (on_sweep.lock().unwrap_or_else(|e| e.into_inner()))(off_norm_of(all, n));
+                let (still, off) = settle(all, n);
+                pending.store(still, Ordering::Relaxed);
+                (on_sweep.lock().unwrap_or_else(|e| e.into_inner()))(off);
             }
             me.wait();
             if !pending.load(Ordering::Relaxed) {
