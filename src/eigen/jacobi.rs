@@ -6,7 +6,8 @@
 //! is small. The product of all rotations holds the eigenvectors.
 //!
 //! Rotations in disjoint planes commute, so a sweep runs as rounds of disjoint pairs
-//! ([`round`]) whose updates are whole-row passes. Large matrices are swept in blocks
+//! ([`round`]), with the indices seated so that partners face each other: a round's updates
+//! are then passes over contiguous runs. Large matrices are swept in blocks
 //! ([`blocked_jacobi`]): in each round the heaviest disjoint pairs of 24-row blocks sweep
 //! their 48 x 48 sub-problems and sort them, several pairs at once on separate threads, and
 //! GEMMs carry the rotations to the rest of the matrix.
@@ -66,119 +67,151 @@ fn significant(app: f64, aqq: f64, apq: f64) -> bool {
     apq != 0.0 && apq.abs() > f64::EPSILON * (app * aqq).abs().sqrt()
 }
 
-/// Rotations in planes (p, q), `p < q`, as a structure of arrays.
-#[derive(Clone, Copy)]
-struct Planes<'a, T> {
-    p: &'a [usize],
-    q: &'a [usize],
-    c: &'a [T],
-    s: &'a [T],
-}
-
-/// A round's column pass: each row's pieces `..split` and `split..` are rotated against
-/// their mirror images (see [`rot_mirrored`]), with the cosine and sine of each plane at its
-/// lower index (1 and 0 elsewhere).
-#[derive(Clone, Copy)]
-struct Mirrors<'a, T> {
-    split: usize,
-    c: &'a [T],
-    s: &'a [T],
-}
-
 /// A thread's scratch space, reused across rounds and pairs.
 #[derive(Default)]
 struct Work {
-    /// The planes of a round, their 2 x 2 blocks, and their rotations `(t, c, s)`.
-    p: Vec<usize>,
-    q: Vec<usize>,
+    /// The sub-matrix in slot order, padded to an even size, and the next round's copy.
+    a: Vec<f64>,
+    b: Vec<f64>,
+    /// The player (row of `qt`) in each slot, and the next round's.
+    who: Vec<usize>,
+    next: Vec<usize>,
+    /// A round's 2 x 2 blocks and their rotations `(t, c, s)`.
     app: Vec<f64>,
     aqq: Vec<f64>,
     apq: Vec<f64>,
     t: Vec<f64>,
     c: Vec<f64>,
     s: Vec<f64>,
-    /// The column pass's cosine and sine, at the lower index p of each plane.
-    cc: Vec<f64>,
-    ss: Vec<f64>,
     perm: Vec<f64>,
     tile: Vec<f64>,
     product: Vec<f64>,
     rows: Vec<f64>,
 }
 
+// ANCHOR: schedule
+/// The seat of index `p` in the first round of a sweep of 2h indices. Round r pairs p with
+/// `(r - p) mod 2h`, so each pair meets once in 2h rounds, at `r = p + q mod 2h`. On a
+/// circle of the indices, a round's pairs are mirror images: an even round `r = 2o` pairs
+/// `o - k` with `o + k` and leaves o and `o + h` idle, an odd round `2o + 1` pairs `o - k`
+/// with `o + 1 + k`. The rounds are played in seatings where partners face each other, slot
+/// i (top) against slot `h + i` (bottom); in even rounds the idle two sit in slots `h - 1`
+/// and `2h - 1`. Round 0: 0 in slot `h - 1`, h in slot `2h - 1`, `1..h` along the bottom,
+/// `2h - 1` down to `h + 1` along the top.
+fn first_seat(p: usize, h: usize) -> usize {
+    match p {
+        0 => h - 1,
+        p if p < h => h + p - 1,
+        p if p == h => 2 * h - 1,
+        p => 2 * h - 1 - p,
+    }
+}
+
+/// `dst[k']` = `src[k]` where k' is the seat that the index in slot k takes in the next round.
+/// After an even round the top row turns one place right; after an odd round the bottom row
+/// turns one place left through the slots `h - 1` and `2h - 1`. Rows and columns of the matrix
+/// move alike, and the players' list too.
+#[inline(always)]
+fn move_seats<T: Copy>(dst: &mut [T], src: &[T], h: usize, even: bool) {
+    let w = 2 * h;
+    if even {
+        dst[1..h].copy_from_slice(&src[..h - 1]);
+        dst[0] = src[h - 1];
+        dst[h..w].copy_from_slice(&src[h..w]);
+    } else {
+        dst[..h - 1].copy_from_slice(&src[..h - 1]);
+        dst[h - 1] = src[h];
+        dst[h..w - 1].copy_from_slice(&src[h + 1..w]);
+        dst[w - 1] = src[h - 1];
+    }
+}
+
+/// The slot that the index in slot `k` takes in the next round (see [`move_seats`]).
+fn next_seat(k: usize, h: usize, even: bool) -> usize {
+    match (even, k) {
+        (true, k) if k < h => (k + 1) % h,
+        (true, k) => k,
+        (false, k) if k + 1 < h => k,
+        (false, k) if k + 1 == h => 2 * h - 1,
+        (false, k) if k == h => h - 1,
+        (false, k) => k - 1,
+    }
+}
+// ANCHOR_END: schedule
+
 // ANCHOR: round
-/// Round `r` of a sweep of the m x m symmetric `s` (row-major): index `p` meets
-/// `(r - p) mod m`. Over `r = 0..m` each pair meets once (at `r = p + q mod m`), and inside a
-/// round the pairs are disjoint, so their rotations commute and apply together in two passes:
-/// `Jᵀ` rotates rows p and q (the `rot` kernel), and `J` mixes, in every row, entry `l` with
-/// entry `(r - l) mod m`, which is the row read backwards in two pieces. Both passes are
-/// contiguous. The rotations also go into the rows of `qt`. Returns how many were applied.
-fn round(s: &mut [f64], qt: &mut [f64], m: usize, r: usize, work: &mut Work) -> usize {
-    plan(s, m, r, work);
-    let n_planes = work.p.len();
-    if n_planes == 0 {
-        return 0;
-    }
-    work.cc.clear();
-    work.cc.resize(m, 1.0);
-    work.ss.clear();
-    work.ss.resize(m, 0.0);
-    for k in 0..n_planes {
-        (work.cc[work.p[k]], work.ss[work.p[k]]) = (work.c[k], work.s[k]);
-    }
+/// One round of a sweep of `a` (2h x 2h, row-major, seated as [`first_seat`] describes) into
+/// `b`: the planes (i, h + i) are disjoint, so their rotations `J` commute and apply at once.
+/// Partners sit in the two halves of every row and column, so `Jᵀ` mixes row i with row
+/// h + i, and `J` mixes the left half of each row with its right half: contiguous runs, which
+/// vectorise. The rows are written to the next round's seats, their entries moved alike. The
+/// rotations also turn the rows of `qt` of the indices in the planes (`who` says which index
+/// sits where). Returns how many rotations were significant; the others are identities.
+fn round(
+    a: &[f64],
+    b: &mut [f64],
+    qt: &mut [f64],
+    who: &[usize],
+    even: bool,
+    work: &mut Work,
+) -> usize {
+    let h = who.len() / 2;
+    let rotated = plan(a, h, even, work);
     let planes = Planes {
-        p: &work.p,
-        q: &work.q,
+        even,
+        t: &work.t,
         c: &work.c,
         s: &work.s,
+        app: &work.app,
+        aqq: &work.aqq,
+        apq: &work.apq,
     };
-    let columns = Mirrors {
-        split: r + 1,
-        c: &work.cc,
-        s: &work.ss,
-    };
-    apply_round(s, qt, m, planes, columns);
-    // The 2 x 2 blocks exactly as the rotation formulas give them.
-    for k in 0..n_planes {
-        let (p, q, t, apq) = (work.p[k], work.q[k], work.t[k], work.apq[k]);
-        s[p * m + p] = work.app[k] - t * apq;
-        s[q * m + q] = work.aqq[k] + t * apq;
-        s[p * m + q] = 0.0;
-        s[q * m + p] = 0.0;
-    }
-    n_planes
+    work.rows.resize(4 * h, 0.0);
+    apply_round(a, b, qt, who, planes, &mut work.rows);
+    rotated
 }
 // ANCHOR_END: round
 
-/// Finds the planes of round `r` whose `a_pq` is significant, and their rotations; the
-/// other pairs' entries are set to zero.
-fn plan(s: &mut [f64], m: usize, r: usize, work: &mut Work) {
-    for v in [&mut work.app, &mut work.aqq, &mut work.apq] {
-        v.clear();
-    }
-    work.p.clear();
-    work.q.clear();
-    for p in 0..m {
-        let q = if p <= r { r - p } else { r + m - p };
-        if p < q {
-            let (app, aqq, apq) = (s[p * m + p], s[q * m + q], s[p * m + q]);
-            if significant(app, aqq, apq) {
-                work.p.push(p);
-                work.q.push(q);
-                work.app.push(app);
-                work.aqq.push(aqq);
-                work.apq.push(apq);
-            } else {
-                s[p * m + q] = 0.0;
-                s[q * m + p] = 0.0;
-            }
-        }
-    }
+/// A round's rotations `(t, c, s)` of the planes (i, h + i), their 2 x 2 blocks, and the
+/// round's parity (an even round leaves plane `h - 1` idle and moves the seats differently).
+#[derive(Clone, Copy)]
+struct Planes<'a, T> {
+    even: bool,
+    t: &'a [T],
+    c: &'a [T],
+    s: &'a [T],
+    app: &'a [T],
+    aqq: &'a [T],
+    apq: &'a [T],
+}
+
+/// The rotations of a round's planes (i, h + i): those whose `a_pq` passes the threshold
+/// test, and the identity (`t = 0`, `c = 1`, `s = 0`, which changes nothing exactly) for
+/// the others, whose `a_pq` the round sets to zero, and for the idle pair of an even round.
+/// Returns the count of the first kind.
+fn plan(a: &[f64], h: usize, even: bool, work: &mut Work) -> usize {
+    let w = 2 * h;
+    work.app.clear();
+    work.app.extend((0..h).map(|i| a[i * w + i]));
+    work.aqq.clear();
+    work.aqq.extend((0..h).map(|i| a[(h + i) * w + h + i]));
+    work.apq.clear();
+    work.apq.extend((0..h).map(|i| a[i * w + h + i]));
     for v in [&mut work.t, &mut work.c, &mut work.s] {
-        v.resize(work.p.len(), 0.0);
+        v.resize(h, 0.0);
     }
     let (t, c, s) = (&mut work.t, &mut work.c, &mut work.s);
     rotations(&work.app, &work.aqq, &work.apq, t, c, s);
+    let mut rotated = 0;
+    for i in 0..h {
+        let idle = even && i + 1 == h;
+        if !idle && significant(work.app[i], work.aqq[i], work.apq[i]) {
+            rotated += 1;
+        } else {
+            (t[i], c[i], s[i]) = (0.0, 1.0, 0.0);
+        }
+    }
+    rotated
 }
 
 #[inline(always)]
@@ -206,90 +239,151 @@ dispatched!(
 
 #[inline(always)]
 fn apply_round_body<T: Scalar, const FUSED: bool>(
-    s: &mut [T],
+    a: &[T],
+    b: &mut [T],
     qt: &mut [T],
-    m: usize,
+    who: &[usize],
     planes: Planes<T>,
-    columns: Mirrors<T>,
+    scratch: &mut [T],
 ) {
-    for k in 0..planes.p.len() {
-        let (p, q, c, sn) = (planes.p[k], planes.q[k], planes.c[k], planes.s[k]);
-        for x in [&mut *s, &mut *qt] {
-            let (head, tail) = x.split_at_mut(q * m);
-            rot_body::<T, FUSED>(&mut head[p * m..(p + 1) * m], &mut tail[..m], c, sn);
+    let h = who.len() / 2;
+    // The blocked path's size as a constant: every loop then has a known length.
+    if h == BLOCK {
+        turn_rows::<T, FUSED, BLOCK>(a, b, h, planes, scratch);
+    } else {
+        turn_rows::<T, FUSED, 0>(a, b, h, planes, scratch);
+    }
+    // `qt` is m x m, for the m real indices (an odd m's padding index never rotates).
+    let m = qt.len().isqrt();
+    for i in (0..h).filter(|&i| planes.t[i] != T::ZERO) {
+        let (p, q) = (who[i], who[h + i]);
+        // Two distinct indices: the check never fails.
+        if let Ok([x, y]) = qt.get_disjoint_mut([p * m..(p + 1) * m, q * m..(q + 1) * m]) {
+            let (c, s) = (planes.c[i], planes.s[i]);
+            if m == 2 * BLOCK {
+                rot_body::<T, FUSED>(&mut x[..2 * BLOCK], &mut y[..2 * BLOCK], c, s);
+            } else {
+                rot_body::<T, FUSED>(x, y, c, s);
+            }
         }
     }
+}
+
+/// The rows of [`apply_round`]; `H`, if not 0, is the value of `h` known at compile time.
+#[inline(always)]
+fn turn_rows<T: Scalar, const FUSED: bool, const H: usize>(
+    a: &[T],
+    b: &mut [T],
+    h: usize,
+    planes: Planes<T>,
+    scratch: &mut [T],
+) {
+    let h = if H > 0 { H } else { h };
+    let even = planes.even;
+    let w = 2 * h;
+    // Rows of a known size stay in registers.
+    let (mut fixed_x, mut fixed_y) = ([T::ZERO; 2 * BLOCK], [T::ZERO; 2 * BLOCK]);
+    let (x, y) = scratch.split_at_mut(w);
+    let (x, y) = if H > 0 {
+        (&mut fixed_x[..w], &mut fixed_y[..w])
+    } else {
+        (x, &mut y[..w])
+    };
+    let (cs, sn) = (&planes.c[..h], &planes.s[..h]);
     // Plain loops, not closures: a closure would not inherit the target features.
-    let Mirrors { split, c, s: sn } = columns;
-    for row in s.chunks_exact_mut(m) {
-        let (left, right) = row.split_at_mut(split);
-        rot_mirrored::<T, FUSED>(left, &c[..split], &sn[..split]);
-        rot_mirrored::<T, FUSED>(right, &c[split..], &sn[split..]);
+    for i in 0..h {
+        let (c, s) = (cs[i], sn[i]);
+        // Jᵀ: rows i and h + i.
+        let (u, v) = (&a[i * w..(i + 1) * w], &a[(h + i) * w..(h + i + 1) * w]);
+        for j in 0..w {
+            x[j] = c.madd::<FUSED>(u[j], -(s * v[j]));
+            y[j] = s.madd::<FUSED>(u[j], c * v[j]);
+        }
+        // J: in both rows, the left half against the right half.
+        for row in [&mut *x, &mut *y] {
+            let (left, right) = row.split_at_mut(h);
+            for j in 0..h {
+                let (u, v) = (left[j], right[j]);
+                left[j] = cs[j].madd::<FUSED>(u, -(sn[j] * v));
+                right[j] = sn[j].madd::<FUSED>(u, cs[j] * v);
+            }
+        }
+        let (to_x, to_y) = (next_seat(i, h, even), next_seat(h + i, h, even));
+        move_seats(&mut b[to_x * w..(to_x + 1) * w], x, h, even);
+        move_seats(&mut b[to_y * w..(to_y + 1) * w], y, h, even);
+        if !(even && i + 1 == h) {
+            // The 2 x 2 block exactly as the rotation formulas give it, patched in after the
+            // moves: a vector load of a row just patched by single stores would stall.
+            let (t, apq) = (planes.t[i], planes.apq[i]);
+            (b[to_x * w + to_x], b[to_x * w + to_y]) = (planes.app[i] - t * apq, T::ZERO);
+            (b[to_y * w + to_x], b[to_y * w + to_y]) = (T::ZERO, planes.aqq[i] + t * apq);
+        }
     }
 }
 
 dispatched!(
-    /// The updates of a round (see [`round`]), dispatched as one kernel: rows p and q of `s`
-    /// and `qt` rotated by each plane, then every row of `s` rotated against its mirror
-    /// images.
+    /// The updates of a round (see [`round`]), dispatched as one kernel.
     apply_round, apply_round_with, apply_round_body,
-    (s: &mut [T], qt: &mut [T], m: usize, planes: Planes<T>, columns: Mirrors<T>) -> ()
+    (a: &[T], b: &mut [T], qt: &mut [T], who: &[usize], planes: Planes<T>, scratch: &mut [T]) -> ()
 );
 
-/// Rotates a row's entries against their mirror images, in place: for `i < len/2`,
-/// `[x_i; x_j] ← [c_i -s_i; s_i c_i] [x_i; x_j]` with `j = len - 1 - i` (the middle entry of
-/// an odd row is its own mirror and stays).
-#[inline(always)]
-fn rot_mirrored<T: Scalar, const FUSED: bool>(x: &mut [T], c: &[T], s: &[T]) {
-    let half = x.len() / 2;
-    let (lo, hi) = x.split_at_mut(half);
-    let skip = hi.len() - half;
-    let hi = &mut hi[skip..];
-    // Eight pairs at a time, then four, two, one: fixed-size arrays, which LLVM turns into
-    // vector operations and a reversing shuffle (a reversed zip stayed scalar).
-    let mut done = mirrored_chunks::<T, FUSED, 8>(lo, hi, c, s, 0);
-    done = mirrored_chunks::<T, FUSED, 4>(lo, hi, c, s, done);
-    done = mirrored_chunks::<T, FUSED, 2>(lo, hi, c, s, done);
-    mirrored_chunks::<T, FUSED, 1>(lo, hi, c, s, done);
-}
-
-/// [`rot_mirrored`]'s pairs `from..` in chunks of `W` while whole chunks remain; returns
-/// where it stopped. `hi` is the mirror half, read backwards.
-#[inline(always)]
-fn mirrored_chunks<T: Scalar, const FUSED: bool, const W: usize>(
-    lo: &mut [T],
-    hi: &mut [T],
-    c: &[T],
-    s: &[T],
-    from: usize,
-) -> usize {
-    let half = lo.len();
-    let mut k = from;
-    while k + W <= half {
-        let end = half - k;
-        let mut x = [T::ZERO; W];
-        let mut y = [T::ZERO; W];
-        x.copy_from_slice(&lo[k..k + W]);
-        y.copy_from_slice(&hi[end - W..end]);
-        y.reverse();
-        let (mut u, mut v) = ([T::ZERO; W], [T::ZERO; W]);
-        for l in 0..W {
-            let (cl, sl) = (c[k + l], s[k + l]);
-            u[l] = cl.madd::<FUSED>(x[l], -(sl * y[l]));
-            v[l] = sl.madd::<FUSED>(x[l], cl * y[l]);
-        }
-        v.reverse();
-        lo[k..k + W].copy_from_slice(&u);
-        hi[end - W..end].copy_from_slice(&v);
-        k += W;
-    }
-    k
-}
-
-/// One sweep (`m` rounds) of the m x m `s`, rotations accumulated into the rows of `qt`.
-/// Returns how many rotations it applied.
+/// One sweep (every pair once) of the m x m `s`, rotations accumulated into the rows of
+/// `qt`: 2h rounds on `s` padded to 2h rows (a zero row and column for odd m, which no
+/// threshold test passes). Returns how many rotations it applied.
 fn sweep(s: &mut [f64], qt: &mut [f64], m: usize, work: &mut Work) -> usize {
-    (0..m).map(|r| round(s, qt, m, r, work)).sum()
+    if m < 2 || !pending(s, m) {
+        return 0;
+    }
+    let h = m.div_ceil(2);
+    let w = 2 * h;
+    let (mut who, mut next) = (
+        std::mem::take(&mut work.who),
+        std::mem::take(&mut work.next),
+    );
+    who.resize(w, 0);
+    next.resize(w, 0);
+    for p in 0..w {
+        who[first_seat(p, h)] = p;
+    }
+    let (mut a, mut b) = (std::mem::take(&mut work.a), std::mem::take(&mut work.b));
+    a.resize(w * w, 0.0);
+    b.resize(w * w, 0.0);
+    for (row, &p) in a.chunks_exact_mut(w).zip(&who) {
+        for (x, &q) in row.iter_mut().zip(&who) {
+            *x = if p < m && q < m { s[p * m + q] } else { 0.0 };
+        }
+    }
+    let mut rotated = 0;
+    for r in 0..w {
+        let even = r % 2 == 0;
+        rotated += round(&a, &mut b, qt, &who, even, work);
+        std::mem::swap(&mut a, &mut b);
+        move_seats(&mut next, &who, h, even);
+        std::mem::swap(&mut who, &mut next);
+    }
+    for (row, &p) in a.chunks_exact(w).zip(&who).filter(|&(_, &p)| p < m) {
+        for (&x, &q) in row.iter().zip(&who).filter(|&(_, &q)| q < m) {
+            s[p * m + q] = x;
+        }
+    }
+    (work.a, work.b, work.who, work.next) = (a, b, who, next);
+    rotated
+}
+
+/// Whether some off-diagonal entry of the m x m `s` passes the threshold test. If none
+/// does, they are all set to zero, as a sweep would do.
+fn pending(s: &mut [f64], m: usize) -> bool {
+    let significant_at = |p: usize, q: usize| significant(s[p * m + p], s[q * m + q], s[p * m + q]);
+    if (0..m).any(|p| (p + 1..m).any(|q| significant_at(p, q))) {
+        return true;
+    }
+    for (i, row) in s.chunks_exact_mut(m).enumerate() {
+        row.iter_mut()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .for_each(|(_, x)| *x = 0.0);
+    }
+    false
 }
 
 /// Orders the diagonal of the m x m `s` ascending: a permutation of rows and columns of `s`
@@ -364,9 +458,10 @@ pub fn jacobi(
 }
 // ANCHOR_END: sweep
 
-/// Up to this size, sweeps over the whole matrix beat the blocked ones (best of 50 here:
-/// 0.44 against 0.61 ms at n = 50, 0.88 against 0.92 ms at 64, 1.36 against 1.26 ms at 72).
-const SMALL: usize = 64;
+/// Up to this size (one block pair), sweeps over the whole matrix; above it, blocks. Whole
+/// sweeps and blocks took the same time at n = 56 and 64 (best of 5 here: 0.73 against 0.69
+/// ms, 1.03 against 1.01 ms), and blocks were faster at 72.
+const SMALL: usize = 2 * BLOCK;
 
 /// Rows per block in [`blocked_jacobi`]: a pair of blocks is a 48 x 48 sub-problem. At
 /// n = 200, 400 and 800, 24 was 5–10% faster than 32 (GEMMs on larger tiles run faster, but
