@@ -14,7 +14,7 @@
 
 use super::Trace;
 use crate::error::{Error, Result};
-use crate::linalg::gemm::{gemm_serial, GemmScalar, Tile};
+use crate::linalg::gemm::{gemm_packed, gemm_serial, pack_operand, GemmScalar, Tile};
 use crate::linalg::kernels::{dispatched, isa, rot_body, Isa};
 use crate::linalg::threads::team;
 use crate::linalg::Scalar;
@@ -686,11 +686,12 @@ fn copy_run(dst: &mut [f64], src: &[f64]) {
 }
 
 /// What a block pair's sub-problem produced in a round: the rotated and sorted sub-matrix,
-/// the accumulated `Qᵀ`, and whether anything rotated.
+/// the accumulated `Qᵀ`, `Q` packed for the tiles' GEMMs, and whether anything rotated.
 #[derive(Default)]
 struct PairResult {
     s: Vec<f64>,
     qt: Vec<f64>,
+    q: Vec<f64>,
     rotated: bool,
 }
 
@@ -801,6 +802,8 @@ fn sweep_pair(
     result.rotated = sweep(&mut result.s, &mut result.qt, m, work) > 0;
     if result.rotated {
         sort_diagonal(&mut result.s, &mut result.qt, m, work);
+        let q = MatRef::row_major(&result.qt, m, m).t();
+        pack_operand(tile, q, &mut result.q);
         let n = vt.cols;
         gather(vt, p, &[0..n, 0..0], &mut work.rows);
         let qt = MatRef::row_major(&result.qt, m, m);
@@ -817,7 +820,8 @@ fn sweep_pair(
 
 /// Phase 2 for two block pairs P and R: `A[P, R] ← Q_Pᵀ A[P, R] Q_R`, and the mirror image.
 /// Returns false, and leaves the tile alone, if neither pair rotated; else the new tile is
-/// in `work.tile`.
+/// in `work.tile`. Both products take their left operand as the transpose of a row-major
+/// matrix, the layout that packs fastest: `Uᵀ = Tᵀ Q_P`, then `U Q_R`.
 fn rotate_tile(
     a: &Shared,
     (p, rp): (&Members, &PairResult),
@@ -831,17 +835,19 @@ fn rotate_tile(
     let (mp, mr) = (p[0].len() + p[1].len(), r[0].len() + r[1].len());
     gather(a, p, r, &mut work.tile);
     work.product.resize(mp * mr, 0.0);
-    if rp.rotated {
-        let qt = MatRef::row_major(&rp.qt, mp, mp);
-        let old = MatRef::row_major(&work.tile, mp, mr);
-        gemm_serial(tile, 1.0, qt, old, 0.0, &mut work.product, mr);
+    let t = MatRef::row_major(&work.tile, mp, mr);
+    if !rp.rotated {
+        gemm_packed(tile, t, &rr.q, mr, &mut work.product);
         std::mem::swap(&mut work.tile, &mut work.product);
-    }
-    if rr.rotated {
-        let q = MatRef::row_major(&rr.qt, mr, mr).t();
-        let old = MatRef::row_major(&work.tile, mp, mr);
-        gemm_serial(tile, 1.0, old, q, 0.0, &mut work.product, mr);
-        std::mem::swap(&mut work.tile, &mut work.product);
+    } else if !rr.rotated {
+        // Uᵀ is the new A[R, P]; its mirror, left in `work.tile`, is the new A[P, R].
+        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product);
+        scatter(a, r, p, &work.product, Some(&mut work.tile));
+        return true;
+    } else {
+        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product);
+        let ut = MatRef::row_major(&work.product, mr, mp);
+        gemm_packed(tile, ut.t(), &rr.q, mr, &mut work.tile);
     }
     scatter(a, p, r, &work.tile, Some(&mut work.product));
     true

@@ -143,12 +143,7 @@ pub(crate) fn gemm_serial<T: Scalar>(
         return;
     }
     let Tile {
-        mr,
-        nr,
-        kc,
-        mc,
-        nc,
-        kernel,
+        mr, nr, kc, mc, nc, ..
     } = *tile;
     // Buffers sized for this product, so small products do not pay for full blocks.
     let a_len = mc.min(m.div_ceil(mr) * mr) * kc.min(k);
@@ -167,36 +162,92 @@ pub(crate) fn gemm_serial<T: Scalar>(
                     // loop 3: an mc-tall block of A
                     let mc_eff = mc.min(m - ic);
                     pack(a_pack, a.block(ic, pc, mc_eff, kc_eff), mr);
-                    for jr in (0..nc_eff).step_by(nr) {
-                        // loop 2: one packed strip of B
-                        let nr_eff = nr.min(nc_eff - jr);
-                        let b_strip = &b_pack[jr * kc_eff..(jr + nr) * kc_eff];
-                        for ir in (0..mc_eff).step_by(mr) {
-                            // loop 1: one packed strip of A, one register tile of C
-                            let mr_eff = mr.min(mc_eff - ir);
-                            let a_strip = &a_pack[ir * kc_eff..(ir + mr) * kc_eff];
-                            let at = (ic + ir) * ldc + jc + jr;
-                            let c_tile = &mut c[at..at + (mr_eff - 1) * ldc + nr_eff];
-                            // SAFETY: `tile` came from `T::tile(isa)` with `isa` capped at the
-                            // detected instruction set, so the kernel's features are present.
-                            unsafe {
-                                kernel(
-                                    a_strip,
-                                    b_strip,
-                                    c_tile,
-                                    ldc,
-                                    mr_eff,
-                                    nr_eff,
-                                    &alpha,
-                                    &beta_slice,
-                                )
-                            };
-                        }
-                    }
+                    let c_block = &mut c[ic * ldc + jc..];
+                    let packed = (&a_pack[..], &b_pack[..]);
+                    register_tiles(
+                        tile,
+                        alpha,
+                        packed,
+                        (mc_eff, kc_eff, nc_eff),
+                        beta_slice,
+                        c_block,
+                        ldc,
+                    );
                 }
             }
         }
         // ANCHOR_END: loops
+    });
+}
+
+// ANCHOR: tiles
+/// Loops 2 and 1 of [`gemm_serial`]: the register tiles of one packed `m x k` block of A
+/// against one packed `k x n` panel of B, into C from its top-left entry `c[0]`.
+fn register_tiles<T: Scalar>(
+    tile: &Tile<T>,
+    alpha: T,
+    (a_pack, b_pack): (&[T], &[T]),
+    (m, k, n): (usize, usize, usize),
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    let Tile { mr, nr, kernel, .. } = *tile;
+    for jr in (0..n).step_by(nr) {
+        // loop 2: one packed strip of B
+        let nr_eff = nr.min(n - jr);
+        let b_strip = &b_pack[jr * k..(jr + nr) * k];
+        for ir in (0..m).step_by(mr) {
+            // loop 1: one packed strip of A, one register tile of C
+            let mr_eff = mr.min(m - ir);
+            let a_strip = &a_pack[ir * k..(ir + mr) * k];
+            let at = ir * ldc + jr;
+            let c_tile = &mut c[at..at + (mr_eff - 1) * ldc + nr_eff];
+            // SAFETY: `tile` came from `T::tile(isa)` with `isa` capped at the detected
+            // instruction set, so the kernel's features are present.
+            unsafe { kernel(a_strip, b_strip, c_tile, ldc, mr_eff, nr_eff, &alpha, &beta) };
+        }
+    }
+}
+// ANCHOR_END: tiles
+
+/// A `k x n` operand B packed once for [`gemm_packed`], for products that reuse it (Jacobi's
+/// rotations, each applied to many tiles). `k` and `n` must fit one block of `tile`.
+pub(crate) fn pack_operand<T: Scalar>(tile: &Tile<T>, b: MatRef<'_, T>, out: &mut Vec<T>) {
+    let (k, n) = (b.rows(), b.cols());
+    assert!(
+        k <= tile.kc && n <= tile.nc,
+        "pack_operand: {k} x {n} exceeds one block"
+    );
+    out.resize(k * n.div_ceil(tile.nr) * tile.nr, T::ZERO);
+    pack(out, b.t(), tile.nr);
+}
+
+/// `C ← A B` for a B from [`pack_operand`] (`n` columns), C row-major with `n` entries per
+/// row. A is packed here; a transposed view of a row-major matrix packs fastest.
+pub(crate) fn gemm_packed<T: Scalar>(
+    tile: &Tile<T>,
+    a: MatRef<'_, T>,
+    b: &[T],
+    n: usize,
+    c: &mut [T],
+) {
+    let (m, k) = (a.rows(), a.cols());
+    assert!(
+        m <= tile.mc && k <= tile.kc,
+        "gemm_packed: A is {m} x {k}, over one block"
+    );
+    assert!(
+        b.len() >= k * n && c.len() >= m * n,
+        "gemm_packed: operand sizes"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    let a_len = m.div_ceil(tile.mr) * tile.mr * k;
+    T::with_scratch(a_len, 0, |a_pack, _| {
+        pack(a_pack, a, tile.mr);
+        register_tiles(tile, T::ONE, (a_pack, b), (m, k, n), T::ZERO, c, n);
     });
 }
 
