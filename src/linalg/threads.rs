@@ -224,9 +224,11 @@ impl Member<'_> {
         }
         let mut spins = 0u32;
         while st.generation.0.load(Ordering::Acquire) == generation {
-            // Spin briefly, then give the core away: the machine may have fewer free cores
-            // than the team has threads.
-            if spins < 1 << 12 {
+            // Spin briefly (a microsecond or so), then give the core away: the machine may
+            // have fewer free cores than the team has threads, or the scheduler may have put
+            // two members on one core for a while. With 4096 spins, Jacobi at n = 100 took
+            // 9.5 ms instead of 2.4 in about half the runs here; with 64, at worst 3.2.
+            if spins < 1 << 6 {
                 std::hint::spin_loop();
                 spins += 1;
             } else {
