@@ -14,7 +14,7 @@
 
 use super::Trace;
 use crate::error::{Error, Result};
-use crate::linalg::gemm::{gemm_packed, gemm_serial, pack_operand, GemmScalar, Tile};
+use crate::linalg::gemm::{gemm_packed, pack_operand, GemmScalar, Tile};
 use crate::linalg::kernels::{dispatched, isa, rot_body, Isa};
 use crate::linalg::threads::team;
 use crate::linalg::Scalar;
@@ -70,12 +70,14 @@ fn significant(app: f64, aqq: f64, apq: f64) -> bool {
 /// A thread's scratch space, reused across rounds and pairs.
 #[derive(Default)]
 struct Work {
-    /// The sub-matrix in slot order, padded to an even size, and the next round's copy.
+    /// The sub-matrix in seat order, padded to an even size, and the next round's copy.
     a: Vec<f64>,
     b: Vec<f64>,
-    /// The player (row of `qt`) in each slot, and the next round's.
+    /// Which index (row of `qt`) sits in each seat, now and in the next round.
     who: Vec<usize>,
     next: Vec<usize>,
+    /// Two rows in the making, when their size is not known at compile time.
+    pair: Vec<f64>,
     /// A round's 2 x 2 blocks and their rotations `(t, c, s)`.
     app: Vec<f64>,
     aqq: Vec<f64>,
@@ -94,9 +96,9 @@ struct Work {
 /// `(r - p) mod 2h`, so each pair meets once in 2h rounds, at `r = p + q mod 2h`. On a
 /// circle of the indices, a round's pairs are mirror images: an even round `r = 2o` pairs
 /// `o - k` with `o + k` and leaves o and `o + h` idle, an odd round `2o + 1` pairs `o - k`
-/// with `o + 1 + k`. The rounds are played in seatings where partners face each other, slot
-/// i (top) against slot `h + i` (bottom); in even rounds the idle two sit in slots `h - 1`
-/// and `2h - 1`. Round 0: 0 in slot `h - 1`, h in slot `2h - 1`, `1..h` along the bottom,
+/// with `o + 1 + k`. The rounds are played in seatings where partners face each other, seat
+/// i (top) against seat `h + i` (bottom); in even rounds the idle two sit in seats `h - 1`
+/// and `2h - 1`. Round 0: 0 in seat `h - 1`, h in seat `2h - 1`, `1..h` along the bottom,
 /// `2h - 1` down to `h + 1` along the top.
 fn first_seat(p: usize, h: usize) -> usize {
     match p {
@@ -107,10 +109,10 @@ fn first_seat(p: usize, h: usize) -> usize {
     }
 }
 
-/// `dst[k']` = `src[k]` where k' is the seat that the index in slot k takes in the next round.
+/// `dst[k']` = `src[k]` where k' is the seat that the index in seat k takes in the next round.
 /// After an even round the top row turns one place right; after an odd round the bottom row
-/// turns one place left through the slots `h - 1` and `2h - 1`. Rows and columns of the matrix
-/// move alike, and the players' list too.
+/// turns one place left through the seats `h - 1` and `2h - 1`. Rows and columns of the matrix
+/// move alike, and so does the list of who sits where.
 #[inline(always)]
 fn move_seats<T: Copy>(dst: &mut [T], src: &[T], h: usize, even: bool) {
     let w = 2 * h;
@@ -126,7 +128,7 @@ fn move_seats<T: Copy>(dst: &mut [T], src: &[T], h: usize, even: bool) {
     }
 }
 
-/// The slot that the index in slot `k` takes in the next round (see [`move_seats`]).
+/// The seat that the index in seat `k` takes in the next round (see [`move_seats`]).
 fn next_seat(k: usize, h: usize, even: bool) -> usize {
     match (even, k) {
         (true, k) if k < h => (k + 1) % h,
@@ -166,8 +168,8 @@ fn round(
         aqq: &work.aqq,
         apq: &work.apq,
     };
-    work.rows.resize(4 * h, 0.0);
-    apply_round(a, b, qt, who, planes, &mut work.rows);
+    work.pair.resize(4 * h, 0.0);
+    apply_round(a, b, qt, who, planes, &mut work.pair);
     rotated
 }
 // ANCHOR_END: round
@@ -803,17 +805,31 @@ fn sweep_pair(
     if result.rotated {
         sort_diagonal(&mut result.s, &mut result.qt, m, work);
         let q = MatRef::row_major(&result.qt, m, m).t();
-        pack_operand(tile, q, &mut result.q);
+        pack_operand(tile, &[q], &mut result.q);
         let n = vt.cols;
-        gather(vt, p, &[0..n, 0..0], &mut work.rows);
         let qt = MatRef::row_major(&result.qt, m, m);
-        let old = MatRef::row_major(&work.rows, m, n);
-        let mut top = 0;
-        for r in p.iter().filter(|r| !r.is_empty()) {
-            // SAFETY: rows P of Vᵀ belong to this pair's task.
-            let out = unsafe { vt.rows(r.clone()) };
-            gemm_serial(tile, 1.0, qt.block(top, 0, r.len(), m), old, 0.0, out, n);
-            top += r.len();
+        let members = || p.iter().filter(|r| !r.is_empty());
+        // Column panels of the rows P of Vᵀ, each packed straight from Vᵀ: the products then
+        // write over the rows they read.
+        for cols in (0..n).step_by(tile.nc).map(|c| c..(c + tile.nc).min(n)) {
+            let parts: Vec<MatRef<f64>> = members()
+                .map(|r| {
+                    // SAFETY: rows P of Vᵀ belong to this pair's task; these views end before
+                    // the writes below.
+                    let rows = unsafe { &*vt.rows(r.clone()) };
+                    MatRef::row_major(rows, r.len(), n).block(0, cols.start, r.len(), cols.len())
+                })
+                .collect();
+            pack_operand(tile, &parts, &mut work.rows);
+            drop(parts);
+            let mut top = 0;
+            for r in members() {
+                // SAFETY: as above.
+                let out = unsafe { vt.rows(r.clone()) };
+                let q = qt.block(top, 0, r.len(), m);
+                gemm_packed(tile, q, &work.rows, cols.len(), &mut out[cols.start..], n);
+                top += r.len();
+            }
         }
     }
 }
@@ -837,17 +853,17 @@ fn rotate_tile(
     work.product.resize(mp * mr, 0.0);
     let t = MatRef::row_major(&work.tile, mp, mr);
     if !rp.rotated {
-        gemm_packed(tile, t, &rr.q, mr, &mut work.product);
+        gemm_packed(tile, t, &rr.q, mr, &mut work.product, mr);
         std::mem::swap(&mut work.tile, &mut work.product);
     } else if !rr.rotated {
         // Uᵀ is the new A[R, P]; its mirror, left in `work.tile`, is the new A[P, R].
-        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product);
+        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product, mp);
         scatter(a, r, p, &work.product, Some(&mut work.tile));
         return true;
     } else {
-        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product);
+        gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product, mp);
         let ut = MatRef::row_major(&work.product, mr, mp);
-        gemm_packed(tile, ut.t(), &rr.q, mr, &mut work.tile);
+        gemm_packed(tile, ut.t(), &rr.q, mr, &mut work.tile, mr);
     }
     scatter(a, p, r, &work.tile, Some(&mut work.product));
     true

@@ -211,19 +211,26 @@ fn register_tiles<T: Scalar>(
 }
 // ANCHOR_END: tiles
 
-/// A `k x n` operand B packed once for [`gemm_packed`], for products that reuse it (Jacobi's
-/// rotations, each applied to many tiles). `k` and `n` must fit one block of `tile`.
-pub(crate) fn pack_operand<T: Scalar>(tile: &Tile<T>, b: MatRef<'_, T>, out: &mut Vec<T>) {
-    let (k, n) = (b.rows(), b.cols());
+/// A `k x n` operand B packed once for [`gemm_packed`], from blocks of its rows (`parts`,
+/// stacked top to bottom): for products that reuse it (Jacobi's rotations, each applied to
+/// many tiles), or that overwrite the rows it came from. `k` and `n` must fit one block of
+/// `tile`.
+pub(crate) fn pack_operand<T: Scalar>(tile: &Tile<T>, parts: &[MatRef<'_, T>], out: &mut Vec<T>) {
+    let n = parts.first().map_or(0, |b| b.cols());
+    let k = parts.iter().map(|b| b.rows()).sum();
     assert!(
-        k <= tile.kc && n <= tile.nc,
-        "pack_operand: {k} x {n} exceeds one block"
+        k <= tile.kc && n <= tile.nc && parts.iter().all(|b| b.cols() == n),
+        "pack_operand: {k} x {n} exceeds one block, or the parts differ in width"
     );
     out.resize(k * n.div_ceil(tile.nr) * tile.nr, T::ZERO);
-    pack(out, b.t(), tile.nr);
+    let mut from = 0;
+    for b in parts {
+        pack_steps(out, b.t(), tile.nr, (k, from));
+        from += b.rows();
+    }
 }
 
-/// `C ← A B` for a B from [`pack_operand`] (`n` columns), C row-major with `n` entries per
+/// `C ← A B` for a B from [`pack_operand`] (`n` columns), C row-major with `ldc` entries per
 /// row. A is packed here; a transposed view of a row-major matrix packs fastest.
 pub(crate) fn gemm_packed<T: Scalar>(
     tile: &Tile<T>,
@@ -231,6 +238,7 @@ pub(crate) fn gemm_packed<T: Scalar>(
     b: &[T],
     n: usize,
     c: &mut [T],
+    ldc: usize,
 ) {
     let (m, k) = (a.rows(), a.cols());
     assert!(
@@ -238,7 +246,7 @@ pub(crate) fn gemm_packed<T: Scalar>(
         "gemm_packed: A is {m} x {k}, over one block"
     );
     assert!(
-        b.len() >= k * n && c.len() >= m * n,
+        b.len() >= k * n && n <= ldc && c.len() >= (m.max(1) - 1) * ldc + n,
         "gemm_packed: operand sizes"
     );
     if m == 0 || n == 0 {
@@ -247,7 +255,7 @@ pub(crate) fn gemm_packed<T: Scalar>(
     let a_len = m.div_ceil(tile.mr) * tile.mr * k;
     T::with_scratch(a_len, 0, |a_pack, _| {
         pack(a_pack, a, tile.mr);
-        register_tiles(tile, T::ONE, (a_pack, b), (m, k, n), T::ZERO, c, n);
+        register_tiles(tile, T::ONE, (a_pack, b), (m, k, n), T::ZERO, c, ldc);
     });
 }
 
@@ -279,12 +287,27 @@ fn scale_c<T: Scalar>(c: &mut [T], ldc: usize, m: usize, n: usize, beta: T) {
 /// each operand as one contiguous run. A is packed as it is (strips of mr rows); B is packed
 /// as `Bᵀ` (strips of nr columns), so one function serves both.
 fn pack<T: Scalar>(dst: &mut [T], src: MatRef<'_, T>, w: usize) {
-    let (rows, depth) = (src.rows(), src.cols());
+    pack_steps(dst, src, w, (src.cols(), 0));
+}
+
+/// [`pack`] into strips `depth` steps deep, of which `src` fills `from..from + src.cols()`:
+/// an operand can be packed from pieces.
+fn pack_steps<T: Scalar>(
+    dst: &mut [T],
+    src: MatRef<'_, T>,
+    w: usize,
+    (depth, from): (usize, usize),
+) {
+    let rows = src.rows();
+    let steps = from..from + src.cols();
+    if steps.is_empty() {
+        return;
+    }
     if src.rs == 1 {
         // For each p the source's `rows` values are adjacent (B row-major, or Aᵀ): read each
         // run once, front to back, and deal it out over the strips.
-        for p in 0..depth {
-            let run = &src.data[p * src.cs..p * src.cs + rows];
+        for (i, p) in steps.enumerate() {
+            let run = &src.data[i * src.cs..i * src.cs + rows];
             for (s, piece) in run.chunks(w).enumerate() {
                 let out = &mut dst[(s * depth + p) * w..(s * depth + p + 1) * w];
                 for (o, &x) in out.iter_mut().zip(piece) {
@@ -302,11 +325,16 @@ fn pack<T: Scalar>(dst: &mut [T], src: MatRef<'_, T>, w: usize) {
         let strip = &mut dst[s * depth * w..(s + 1) * depth * w];
         let height = w.min(rows - i0);
         let row_starts: Vec<&[T]> = (0..height)
-            .map(|i| &src.data[(i0 + i) * src.rs..(i0 + i) * src.rs + (depth - 1) * src.cs + 1])
+            .map(|i| {
+                &src.data[(i0 + i) * src.rs..(i0 + i) * src.rs + (steps.len() - 1) * src.cs + 1]
+            })
             .collect();
-        for (p, out) in strip.chunks_exact_mut(w).enumerate() {
+        for (i, out) in strip[from * w..steps.end * w]
+            .chunks_exact_mut(w)
+            .enumerate()
+        {
             for (o, row) in out.iter_mut().zip(&row_starts) {
-                *o = row[p * src.cs];
+                *o = row[i * src.cs];
             }
             out[height..].fill(T::ZERO);
         }
