@@ -642,15 +642,9 @@ fn gather(a: &Shared, rows: &Members, cols: &Members, out: &mut Vec<f64>) {
     }
 }
 
-/// Writes the row-major `tile` to `a[rows, cols]`, and, if `mirror` is given (a scratch
-/// buffer), its transpose to `a[cols, rows]`.
-fn scatter(
-    a: &Shared,
-    rows: &Members,
-    cols: &Members,
-    tile: &[f64],
-    mirror: Option<&mut Vec<f64>>,
-) {
+/// Writes the row-major `tile` to `a[rows, cols]`, and, if `mirror`, its transpose to
+/// `a[cols, rows]`.
+fn scatter(a: &Shared, rows: &Members, cols: &Members, tile: &[f64], mirror: bool) {
     let width = cols[0].len() + cols[1].len();
     for (i, r) in rows.iter().flat_map(|r| r.clone()).enumerate() {
         let mut at = i * width;
@@ -660,15 +654,19 @@ fn scatter(
             at += c.len();
         }
     }
-    if let Some(transposed) = mirror {
-        let height = rows[0].len() + rows[1].len();
-        transposed.resize(width * height, 0.0);
-        for (i, row) in tile.chunks_exact(width).enumerate() {
-            for (j, &x) in row.iter().enumerate() {
-                transposed[j * height + i] = x;
+    if mirror {
+        // Column j of the tile, read down, is row j of the mirror image.
+        for (j, r) in cols.iter().flat_map(|c| c.clone()).enumerate() {
+            let mut top = 0;
+            for c in rows {
+                // SAFETY: as in `gather`.
+                let out = unsafe { a.part(r, c.clone()) };
+                for (k, x) in out.iter_mut().enumerate() {
+                    *x = tile[(top + k) * width + j];
+                }
+                top += c.len();
             }
         }
-        scatter(a, cols, rows, transposed, None);
     }
 }
 
@@ -758,7 +756,7 @@ fn blocked_jacobi(
                     let (pk, pl) = (members(pairs[k]), members(pairs[l]));
                     let rk = results[k].read().unwrap_or_else(|e| e.into_inner());
                     if k == l {
-                        scatter(&a, &pk, &pk, &rk.s, None);
+                        scatter(&a, &pk, &pk, &rk.s, false);
                         weights.record(&rk.s, (&pk, pairs[k]), (&pk, pairs[k]));
                     } else {
                         let rl = results[l].read().unwrap_or_else(|e| e.into_inner());
@@ -856,15 +854,16 @@ fn rotate_tile(
         gemm_packed(tile, t, &rr.q, mr, &mut work.product, mr);
         std::mem::swap(&mut work.tile, &mut work.product);
     } else if !rr.rotated {
-        // Uᵀ is the new A[R, P]; its mirror, left in `work.tile`, is the new A[P, R].
+        // The new tile is U: the transpose of the product.
         gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product, mp);
-        scatter(a, r, p, &work.product, Some(&mut work.tile));
-        return true;
+        for (k, x) in work.tile.iter_mut().enumerate() {
+            *x = work.product[(k % mr) * mp + k / mr];
+        }
     } else {
         gemm_packed(tile, t.t(), &rp.q, mp, &mut work.product, mp);
         let ut = MatRef::row_major(&work.product, mr, mp);
         gemm_packed(tile, ut.t(), &rr.q, mr, &mut work.tile, mr);
     }
-    scatter(a, p, r, &work.tile, Some(&mut work.product));
+    scatter(a, p, r, &work.tile, true);
     true
 }
