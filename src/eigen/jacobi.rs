@@ -565,23 +565,13 @@ impl Weights {
 /// `off(A)` afterwards: if none passes, they are all set to zero, as the sweep that found
 /// them would have done, and `off(A)` is 0.
 fn settle(a: &mut [f64], n: usize) -> (bool, f64) {
-    let diag: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
     // An entry that fails the test is at most ε max|a_ii| ≤ ε‖A‖_F, so if all n(n-1) of them
     // failed, off(A) would be at most nε‖A‖_F. Above that, something passes: no need to look.
     let off = off_norm_of(a, n);
-    let norm = (off * off + diag.iter().map(|d| d * d).sum::<f64>()).sqrt();
-    if off > n as f64 * f64::EPSILON * norm {
+    let diagonal = (0..n).map(|i| a[i * n + i] * a[i * n + i]).sum::<f64>();
+    let norm = (off * off + diagonal).sqrt();
+    if off > n as f64 * f64::EPSILON * norm || pending(a, n) {
         return (true, off);
-    }
-    let pending = (0..n).any(|p| (p + 1..n).any(|q| significant(diag[p], diag[q], a[p * n + q])));
-    if pending {
-        return (true, off);
-    }
-    for (i, row) in a.chunks_exact_mut(n).enumerate() {
-        row.iter_mut()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .for_each(|(_, x)| *x = 0.0);
     }
     (false, 0.0)
 }
