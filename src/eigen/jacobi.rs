@@ -798,27 +798,23 @@ fn sweep_pair(
         let n = vt.cols;
         let qt = MatRef::row_major(&result.qt, m, m);
         let members = || p.iter().filter(|r| !r.is_empty());
-        // Column panels of the rows P of Vᵀ, each packed straight from Vᵀ: the products then
-        // write over the rows they read.
-        for cols in (0..n).step_by(tile.nc).map(|c| c..(c + tile.nc).min(n)) {
-            let parts: Vec<MatRef<f64>> = members()
-                .map(|r| {
-                    // SAFETY: rows P of Vᵀ belong to this pair's task; these views end before
-                    // the writes below.
-                    let rows = unsafe { &*vt.rows(r.clone()) };
-                    MatRef::row_major(rows, r.len(), n).block(0, cols.start, r.len(), cols.len())
-                })
-                .collect();
-            pack_operand(tile, &parts, &mut work.rows);
-            drop(parts);
-            let mut top = 0;
-            for r in members() {
-                // SAFETY: as above.
-                let out = unsafe { vt.rows(r.clone()) };
-                let q = qt.block(top, 0, r.len(), m);
-                gemm_packed(tile, q, &work.rows, cols.len(), &mut out[cols.start..], n);
-                top += r.len();
-            }
+        // The rows P of Vᵀ, packed straight from Vᵀ: the products then write over the rows
+        // they read.
+        let parts: Vec<MatRef<f64>> = members()
+            .map(|r| {
+                // SAFETY: rows P of Vᵀ belong to this pair's task; these views end before the
+                // writes below.
+                MatRef::row_major(unsafe { &*vt.rows(r.clone()) }, r.len(), n)
+            })
+            .collect();
+        pack_operand(tile, &parts, &mut work.rows);
+        drop(parts);
+        let mut top = 0;
+        for r in members() {
+            // SAFETY: as above.
+            let out = unsafe { vt.rows(r.clone()) };
+            gemm_packed(tile, qt.block(top, 0, r.len(), m), &work.rows, n, out, n);
+            top += r.len();
         }
     }
 }

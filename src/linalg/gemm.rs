@@ -213,14 +213,14 @@ fn register_tiles<T: Scalar>(
 
 /// A `k x n` operand B packed once for [`gemm_packed`], from blocks of its rows (`parts`,
 /// stacked top to bottom): for products that reuse it (Jacobi's rotations, each applied to
-/// many tiles), or that overwrite the rows it came from. `k` and `n` must fit one block of
-/// `tile`.
+/// many tiles), or that overwrite the rows it came from. Meant for small k (up to `tile.kc`):
+/// the product runs as one k-slice.
 pub(crate) fn pack_operand<T: Scalar>(tile: &Tile<T>, parts: &[MatRef<'_, T>], out: &mut Vec<T>) {
     let n = parts.first().map_or(0, |b| b.cols());
     let k = parts.iter().map(|b| b.rows()).sum();
     assert!(
-        k <= tile.kc && n <= tile.nc && parts.iter().all(|b| b.cols() == n),
-        "pack_operand: {k} x {n} exceeds one block, or the parts differ in width"
+        parts.iter().all(|b| b.cols() == n),
+        "pack_operand: the parts differ in width"
     );
     out.resize(k * n.div_ceil(tile.nr) * tile.nr, T::ZERO);
     let mut from = 0;
@@ -241,10 +241,6 @@ pub(crate) fn gemm_packed<T: Scalar>(
     ldc: usize,
 ) {
     let (m, k) = (a.rows(), a.cols());
-    assert!(
-        m <= tile.mc && k <= tile.kc,
-        "gemm_packed: A is {m} x {k}, over one block"
-    );
     assert!(
         b.len() >= k * n && n <= ldc && c.len() >= (m.max(1) - 1) * ldc + n,
         "gemm_packed: operand sizes"
