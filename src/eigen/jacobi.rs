@@ -337,7 +337,13 @@ fn sweep(s: &mut [f64], qt: &mut [f64], m: usize, work: &mut Work) -> usize {
     if m < 2 || !pending(s, m) {
         return 0;
     }
-    let h = m.div_ceil(2);
+    // A pair with a short block is padded to a full pair: the rounds' loops then have the
+    // length known at compile time.
+    let h = if (BLOCK..=2 * BLOCK).contains(&m) {
+        BLOCK
+    } else {
+        m.div_ceil(2)
+    };
     let w = 2 * h;
     let (mut who, mut next) = (
         std::mem::take(&mut work.who),
