@@ -594,7 +594,7 @@ fn a_rank_deficient_matrix_has_zero_singular_values() {
 
 #[test]
 fn blocked_jacobi_on_larger_matrices_agrees_with_the_tridiagonal_path() {
-    // n > 64 takes the blocked sweeps (24-row blocks, GEMM updates).
+    // n > 48 takes the blocked sweeps (24-row blocks, GEMM updates).
     for (n, seed) in [(65, 1), (150, 2)] {
         let a = random_symmetric(n, seed);
         let j = Eigh::new().method(Method::Jacobi).solve(&a).unwrap();

@@ -261,12 +261,7 @@ fn apply_round_body<T: Scalar, const FUSED: bool>(
         let (p, q) = (who[i], who[h + i]);
         // Two distinct indices: the check never fails.
         if let Ok([x, y]) = qt.get_disjoint_mut([p * m..(p + 1) * m, q * m..(q + 1) * m]) {
-            let (c, s) = (planes.c[i], planes.s[i]);
-            if m == 2 * BLOCK {
-                rot_body::<T, FUSED>(&mut x[..2 * BLOCK], &mut y[..2 * BLOCK], c, s);
-            } else {
-                rot_body::<T, FUSED>(x, y, c, s);
-            }
+            rot_body::<T, FUSED>(x, y, planes.c[i], planes.s[i]);
         }
     }
 }
