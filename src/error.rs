@@ -2,7 +2,8 @@
 //!
 //! Every public function that takes user input returns `Result<_, Error>`. A message names
 //! the parameter or input, the offending value and the rule it broke, so a reader can fix
-//! the call without opening the source: `k = 0: k must be between 1 and the number of rows (50)`.
+//! the call without opening the source: `n_clusters = 0: must be between 1 and the number
+//! of rows (50)`. [`check_count`] and `Matrix::check_samples` are the shared input checks.
 
 use std::fmt;
 
@@ -195,6 +196,23 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+// ANCHOR: checks
+/// `Ok` when `1 ≤ value ≤ max`, else [`Error::InvalidParameter`] naming the parameter and
+/// what bounds it: `check_count("n_clusters", 0, 50, "the number of rows")` gives
+/// `n_clusters = 0: must be between 1 and the number of rows (50)`.
+pub fn check_count(name: &'static str, value: usize, max: usize, bound: &str) -> Result<()> {
+    if (1..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            name,
+            value,
+            format!("must be between 1 and {bound} ({max})"),
+        ))
+    }
+}
+// ANCHOR_END: checks
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -71,12 +71,7 @@ impl Condensed {
     /// The pairwise dissimilarities of the rows of `x`.
     pub fn from_points(x: &Matrix<f64>, metric: Metric) -> Result<Condensed> {
         let n = x.rows();
-        if n == 0 || x.cols() == 0 {
-            return Err(Error::Empty {
-                input: "hierarchical clustering data",
-            });
-        }
-        x.check_finite("hierarchical clustering data")?;
+        x.check_samples("hierarchical clustering data")?;
         let rows: Vec<Vec<f64>> = match metric {
             Metric::Correlation => x
                 .iter_rows()

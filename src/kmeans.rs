@@ -14,9 +14,9 @@
 //! It stops when the assignments stop changing. J is not convex, so the result depends on
 //! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
 
-use crate::error::{Error, Result};
+use crate::error::{check_count, Error, Result};
 use crate::linalg::kernels::{sq_dist, sq_dists};
-use crate::linalg::threads::{num_threads, par_chunks_mut, par_map};
+use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{nearest, Exec, Matrix};
 use crate::rand::Rng;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,6 +60,7 @@ pub struct KMeans {
     algorithm: Algorithm,
     tol: f64,
     seed: u64,
+    exec: Exec,
 }
 
 /// What k-means learned (the best of the `n_init` runs).
@@ -81,7 +82,7 @@ pub struct FittedKMeans {
 
 impl KMeans {
     /// K clusters, 10 restarts, at most 300 iterations, k-means++, tolerance 0, seed 0,
-    /// [`Algorithm::Auto`].
+    /// [`Algorithm::Auto`], every thread.
     pub fn new(n_clusters: usize) -> Self {
         KMeans {
             n_clusters,
@@ -91,7 +92,14 @@ impl KMeans {
             algorithm: Algorithm::Auto,
             tol: 0.0,
             seed: 0,
+            exec: Exec::default(),
         }
+    }
+    /// Threads for the restarts and the assignment steps (the result is the same for any
+    /// count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
     }
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = algorithm;
@@ -122,20 +130,13 @@ impl KMeans {
     }
 
     fn validate(&self, x: &Matrix<f64>) -> Result<()> {
-        let n = x.rows();
-        if n == 0 || x.cols() == 0 {
-            return Err(Error::Empty {
-                input: "KMeans::fit x",
-            });
-        }
-        x.check_finite("KMeans::fit x")?;
-        if self.n_clusters == 0 || self.n_clusters > n {
-            return Err(Error::invalid(
-                "k",
-                self.n_clusters,
-                format!("k must be between 1 and the number of rows ({n})"),
-            ));
-        }
+        x.check_samples("KMeans::fit x")?;
+        check_count(
+            "n_clusters",
+            self.n_clusters,
+            x.rows(),
+            "the number of rows",
+        )?;
         if self.n_init == 0 {
             return Err(Error::invalid("n_init", 0, "need at least one run"));
         }
@@ -152,9 +153,9 @@ impl KMeans {
         let distinct = distinct_rows(x);
         if distinct < self.n_clusters {
             return Err(Error::invalid(
-                "k",
+                "n_clusters",
                 self.n_clusters,
-                format!("the data have only {distinct} distinct points, fewer than k"),
+                format!("the data have only {distinct} distinct points"),
             ));
         }
         Ok(())
@@ -170,12 +171,15 @@ impl KMeans {
         };
         // Restarts are independent, so they run side by side, one thread each; a single run
         // spreads its assignment step over the threads instead.
-        let threads = num_threads();
-        let inner = if self.n_init > 1 { 1 } else { threads };
-        let runs = par_map(self.n_init, threads, |run| {
+        let inner = if self.n_init > 1 {
+            self.exec.with_threads(1)
+        } else {
+            self.exec
+        };
+        let runs = par_map(self.n_init, self.exec.threads, |run| {
             // Stream `run` of the seed: the same seed gives the same restarts.
             let mut rng = Rng::stream(self.seed, run as u64);
-            let start = seeded_centroids(x, self.n_clusters, self.init, &mut rng, inner)?;
+            let start = initial_centroids(x, self.n_clusters, self.init, &mut rng, inner)?;
             Ok(match self.algorithm {
                 Algorithm::Auto if x.cols() >= 32 => hamerly(x, start, stop, inner),
                 Algorithm::Auto | Algorithm::Lloyd => lloyd(x, start, stop, inner)?,
@@ -235,15 +239,15 @@ fn lloyd(
     x: &Matrix<f64>,
     mut centroids: Matrix<f64>,
     stop: Stop,
-    threads: usize,
+    exec: Exec,
 ) -> Result<FittedKMeans> {
-    let (mut labels, mut dists) = assign_on(x, &centroids, threads)?;
+    let (mut labels, mut dists) = assign_step(x, &centroids, exec)?;
     let mut objective = vec![dists.iter().sum::<f64>()];
     for iter in 1..=stop.max_iter {
         let moved = update_step(x, &labels, centroids.rows(), &dists);
         let shift = total_shift(&centroids, &moved);
         centroids = moved;
-        let (new_labels, new_dists) = assign_on(x, &centroids, threads)?;
+        let (new_labels, new_dists) = assign_step(x, &centroids, exec)?;
         objective.push(new_dists.iter().sum());
         let settled = new_labels == labels || shift <= stop.shift;
         labels = new_labels;
@@ -280,12 +284,8 @@ struct Bounds {
 /// (triangle inequality), and point i is skipped; otherwise its bound is tightened and, if
 /// still needed, all K distances are computed. After the centroids move by `δⱼ`, the bounds
 /// widen: `upper += δ_{a(i)}`, `lower -= max δ`.
-fn hamerly(
-    x: &Matrix<f64>,
-    mut centroids: Matrix<f64>,
-    stop: Stop,
-    threads: usize,
-) -> FittedKMeans {
+fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, stop: Stop, exec: Exec) -> FittedKMeans {
+    let threads = exec.threads;
     let k = centroids.rows();
     let mut points: Vec<Bounds> = vec![
         Bounds {
@@ -390,22 +390,18 @@ fn own_sq_dists(x: &Matrix<f64>, centroids: &Matrix<f64>, labels: &[usize]) -> V
 
 // ANCHOR: assign_step
 /// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared
-/// distance to it. Rows are split over threads in fixed chunks, so the result does not
-/// depend on the thread count.
-pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>) -> Result<Assignment> {
-    assign_on(x, centroids, num_threads())
-}
-
-/// Rows per parallel chunk.
-const CHUNK: usize = 1024;
-
-fn assign_on(x: &Matrix<f64>, centroids: &Matrix<f64>, threads: usize) -> Result<Assignment> {
-    nearest(x, centroids, Exec::default().with_threads(threads))
+/// distance to it. Rows are split over `exec`'s threads in fixed chunks, so the result does
+/// not depend on the thread count.
+pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>, exec: Exec) -> Result<Assignment> {
+    nearest(x, centroids, exec)
 }
 
 /// Each point's cluster and squared distance to its centroid.
 type Assignment = (Vec<usize>, Vec<f64>);
 // ANCHOR_END: assign_step
+
+/// Rows per parallel chunk.
+const CHUNK: usize = 1024;
 
 // ANCHOR: update_step
 /// Step 2: each centroid moves to the mean of its points. A cluster left empty takes the
@@ -448,22 +444,13 @@ pub fn update_step(x: &Matrix<f64>, labels: &[usize], k: usize, dists: &[f64]) -
 // ANCHOR_END: update_step
 
 // ANCHOR: init
-/// The starting centroids for one run.
+/// The starting centroids for one run (k-means++'s distance updates on `exec`'s threads).
 pub fn initial_centroids(
     x: &Matrix<f64>,
     k: usize,
     init: Init,
     rng: &mut Rng,
-) -> Result<Matrix<f64>> {
-    seeded_centroids(x, k, init, rng, num_threads())
-}
-
-fn seeded_centroids(
-    x: &Matrix<f64>,
-    k: usize,
-    init: Init,
-    rng: &mut Rng,
-    threads: usize,
+    exec: Exec,
 ) -> Result<Matrix<f64>> {
     let n = x.rows();
     match init {
@@ -471,7 +458,7 @@ fn seeded_centroids(
             let labels: Vec<usize> = (0..n).map(|_| rng.index(k)).collect::<Result<_>>()?;
             // Empty clusters (possible for small n) take the points farthest from the mean.
             let mean = Matrix::new(1, x.cols(), x.column_means()?)?;
-            let (_, dists) = assign_on(x, &mean, threads)?;
+            let (_, dists) = assign_step(x, &mean, exec)?;
             Ok(update_step(x, &labels, k, &dists))
         }
         Init::Forgy => {
@@ -489,14 +476,14 @@ fn seeded_centroids(
             let trials = 2 + (k as f64).ln().floor() as usize;
             let mut chosen = vec![rng.index(n)?];
             let mut closest = vec![f64::INFINITY; n];
-            nearer_of(x, chosen[0], &mut closest, threads);
+            nearer_of(x, chosen[0], &mut closest, exec.threads);
             while chosen.len() < k {
                 // Draw candidates ∝ D², keep the one that leaves the smallest total.
                 let mut best: Option<(f64, usize, Vec<f64>)> = None;
                 for _ in 0..trials {
                     let c = rng.weighted_index(&closest).unwrap_or(0);
                     let mut after = closest.clone();
-                    nearer_of(x, c, &mut after, threads);
+                    nearer_of(x, c, &mut after, exec.threads);
                     let total: f64 = after.iter().sum();
                     if best.as_ref().is_none_or(|b| total < b.0) {
                         best = Some((total, c, after));
@@ -554,7 +541,8 @@ impl FittedKMeans {
             });
         }
         x.check_finite("FittedKMeans::predict x")?;
-        Ok(assign_step(x, &self.centroids)?.0)
+        // One thread: prediction is a single assignment step, rarely worth a spawn.
+        Ok(assign_step(x, &self.centroids, Exec::serial())?.0)
     }
 }
 

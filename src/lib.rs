@@ -14,6 +14,7 @@ pub mod autodiff;
 pub mod datasets;
 pub mod eigen;
 pub mod error;
+pub mod files;
 pub mod hierarchical;
 pub mod kmeans;
 pub mod linalg;
@@ -27,6 +28,6 @@ pub mod rand;
 pub mod spectral;
 pub mod tsne;
 
-pub use error::{Error, Location, Result};
+pub use error::{check_count, Error, Location, Result};
 pub use linalg::{Exec, Matrix};
 pub use rand::Rng;

@@ -183,10 +183,7 @@ fn check_pair(x: &Matrix<f64>, y: &Matrix<f64>) -> Result<()> {
             actual: y.rows(),
         });
     }
-    if x.is_empty() {
-        return Err(Error::Empty { input: "points" });
-    }
-    x.check_finite("points")?;
+    x.check_samples("points")?;
     y.check_finite("embedding")
 }
 

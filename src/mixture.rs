@@ -12,10 +12,10 @@
 //!
 //! Neither step can lower the log-likelihood, so it rises to a local maximum.
 
-use crate::error::{Error, Result};
+use crate::error::{check_count, Error, Result};
 use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};
 use crate::linalg::kernels::sq_norm;
-use crate::linalg::{Cholesky, Matrix};
+use crate::linalg::{Cholesky, Exec, Matrix};
 use crate::rand::Rng;
 
 /// The general EM of the lecture: any latent-variable model that can compute the posterior
@@ -127,7 +127,7 @@ pub enum Start {
 /// Gaussian mixture hyperparameters; `fit` validates them.
 #[derive(Clone, Debug)]
 pub struct GaussianMixture {
-    k: usize,
+    n_components: usize,
     covariance: Covariance,
     start: Start,
     n_init: usize,
@@ -135,31 +135,36 @@ pub struct GaussianMixture {
     tol: f64,
     reg_covar: f64,
     seed: u64,
+    exec: Exec,
 }
 
 /// A fitted mixture.
 #[derive(Clone, Debug)]
-pub struct FittedGmm {
+pub struct FittedGaussianMixture {
     /// πₖ, summing to 1.
     pub weights: Vec<f64>,
     /// k x d.
     pub means: Matrix<f64>,
     /// One d x d matrix per component (diagonal, spherical and tied ones written out in full).
     pub covariances: Vec<Matrix<f64>>,
-    /// EM's trace for the best run.
-    pub trace: EmTrace,
+    /// The mean log-likelihood per point before each M-step of the best run (never falls).
+    pub log_likelihood: Vec<f64>,
+    /// M-steps taken by the best run.
+    pub n_iter: usize,
+    /// False when `max_iter` stopped the best run before the change fell to `tol`.
+    pub converged: bool,
     covariance: Covariance,
     reg_covar: f64,
     factors: Vec<Cholesky<f64>>,
 }
 
 impl GaussianMixture {
-    /// k full-covariance components, k-means start, one run, at most 100 iterations,
-    /// tolerance 1e-3 on the mean log-likelihood, `reg_covar` 1e-6, seed 0 (scikit-learn's
-    /// defaults).
-    pub fn new(k: usize) -> Self {
+    /// `n_components` full-covariance components, k-means start, one run, at most 100
+    /// iterations, tolerance 1e-3 on the mean log-likelihood, `reg_covar` 1e-6, seed 0
+    /// (scikit-learn's defaults).
+    pub fn new(n_components: usize) -> Self {
         GaussianMixture {
-            k,
+            n_components,
             covariance: Covariance::Full,
             start: Start::KMeans,
             n_init: 1,
@@ -167,7 +172,13 @@ impl GaussianMixture {
             tol: 1e-3,
             reg_covar: 1e-6,
             seed: 0,
+            exec: Exec::default(),
         }
+    }
+    /// Threads for the k-means start (the result is the same for any count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
     }
     pub fn covariance(mut self, covariance: Covariance) -> Self {
         self.covariance = covariance;
@@ -201,19 +212,13 @@ impl GaussianMixture {
     }
 
     fn validate(&self, x: &Matrix<f64>) -> Result<()> {
-        if x.rows() == 0 || x.cols() == 0 {
-            return Err(Error::Empty {
-                input: "GaussianMixture::fit x",
-            });
-        }
-        x.check_finite("GaussianMixture::fit x")?;
-        if self.k == 0 || self.k > x.rows() {
-            return Err(Error::invalid(
-                "k",
-                self.k,
-                format!("k must be between 1 and the number of rows ({})", x.rows()),
-            ));
-        }
+        x.check_samples("GaussianMixture::fit x")?;
+        check_count(
+            "n_components",
+            self.n_components,
+            x.rows(),
+            "the number of rows",
+        )?;
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::invalid(
                 "n_init, max_iter",
@@ -240,28 +245,25 @@ impl GaussianMixture {
 
     // ANCHOR: fit
     /// EM from `n_init` starts; the run with the highest final log-likelihood wins.
-    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedGmm> {
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedGaussianMixture> {
         self.validate(x)?;
-        let mut best: Option<FittedGmm> = None;
+        let mut best: Option<FittedGaussianMixture> = None;
         for run in 0..self.n_init as u64 {
             let resp = self.initial_responsibilities(x, run)?;
-            let mut model = FittedGmm::empty(self.k, x.cols(), self.covariance, self.reg_covar);
+            let mut model = FittedGaussianMixture::empty(
+                self.n_components,
+                x.cols(),
+                self.covariance,
+                self.reg_covar,
+            );
             model.maximization(x, &resp)?;
-            model.trace = expectation_maximization(&mut model, x, self.tol, self.max_iter)?;
-            let score = model
-                .trace
-                .log_likelihood
-                .last()
-                .copied()
-                .unwrap_or(f64::NEG_INFINITY);
-            if best.as_ref().is_none_or(|b| {
-                score
-                    > b.trace
-                        .log_likelihood
-                        .last()
-                        .copied()
-                        .unwrap_or(f64::NEG_INFINITY)
-            }) {
+            let trace = expectation_maximization(&mut model, x, self.tol, self.max_iter)?;
+            (model.log_likelihood, model.n_iter, model.converged) =
+                (trace.log_likelihood, trace.n_iter, trace.converged);
+            if best
+                .as_ref()
+                .is_none_or(|b| model.final_log_likelihood() > b.final_log_likelihood())
+            {
                 best = Some(model);
             }
         }
@@ -270,7 +272,7 @@ impl GaussianMixture {
     // ANCHOR_END: fit
 
     fn initial_responsibilities(&self, x: &Matrix<f64>, run: u64) -> Result<Matrix<f64>> {
-        let (n, k) = (x.rows(), self.k);
+        let (n, k) = (x.rows(), self.n_components);
         let mut rng = Rng::stream(self.seed, run);
         match self.start {
             Start::KMeans => {
@@ -278,6 +280,7 @@ impl GaussianMixture {
                     .n_init(1)
                     .init(Init::KMeansPlusPlus)
                     .seed(rng.next_u64())
+                    .threads(self.exec.threads)
                     .fit(x)?
                     .labels;
                 Ok(Matrix::from_fn(n, k, |i, j| {
@@ -285,8 +288,8 @@ impl GaussianMixture {
                 }))
             }
             Start::KMeansPlusPlus => {
-                let seeds = initial_centroids(x, k, Init::KMeansPlusPlus, &mut rng)?;
-                let (labels, _) = assign_step(x, &seeds)?;
+                let seeds = initial_centroids(x, k, Init::KMeansPlusPlus, &mut rng, self.exec)?;
+                let (labels, _) = assign_step(x, &seeds, self.exec)?;
                 Ok(Matrix::from_fn(n, k, |i, j| {
                     f64::from(u8::from(labels[i] == j))
                 }))
@@ -303,17 +306,15 @@ impl GaussianMixture {
     }
 }
 
-impl FittedGmm {
-    fn empty(k: usize, d: usize, covariance: Covariance, reg_covar: f64) -> FittedGmm {
-        FittedGmm {
+impl FittedGaussianMixture {
+    fn empty(k: usize, d: usize, covariance: Covariance, reg_covar: f64) -> FittedGaussianMixture {
+        FittedGaussianMixture {
             weights: vec![1.0 / k as f64; k],
             means: Matrix::zeros(k, d),
             covariances: vec![Matrix::identity(d); k],
-            trace: EmTrace {
-                log_likelihood: Vec::new(),
-                n_iter: 0,
-                converged: false,
-            },
+            log_likelihood: Vec::new(),
+            n_iter: 0,
+            converged: false,
             covariance,
             reg_covar,
             factors: Vec::new(),
@@ -321,8 +322,16 @@ impl FittedGmm {
     }
 
     /// The number of components.
-    pub fn k(&self) -> usize {
+    pub fn n_components(&self) -> usize {
         self.weights.len()
+    }
+
+    /// The last mean log-likelihood of the fit (−∞ before any).
+    fn final_log_likelihood(&self) -> f64 {
+        self.log_likelihood
+            .last()
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY)
     }
 
     /// The covariance type fitted.
@@ -334,7 +343,7 @@ impl FittedGmm {
     /// `ln πₖ + ln N(x | μₖ, Σₖ)` for every point and component (n x k), through the
     /// Cholesky factor `Σₖ = LLᵀ`: `ln N = -½ (d ln 2π + ln|Σₖ| + ‖L⁻¹(x - μₖ)‖²)`.
     fn weighted_log_densities(&self, x: &Matrix<f64>) -> Result<Matrix<f64>> {
-        let (n, d, k) = (x.rows(), x.cols(), self.k());
+        let (n, d, k) = (x.rows(), x.cols(), self.n_components());
         let mut out = Matrix::zeros(n, k);
         let ln_2pi = (2.0 * std::f64::consts::PI).ln();
         for (c, chol) in self.factors.iter().enumerate() {
@@ -369,7 +378,7 @@ impl FittedGmm {
     pub fn score_samples(&self, x: &Matrix<f64>) -> Result<Vec<f64>> {
         self.check_width(
             x,
-            "FittedGmm::score_samples (columns must match the training data)",
+            "FittedGaussianMixture::score_samples (columns must match the training data)",
         )?;
         let w = self.weighted_log_densities(x)?;
         Ok(w.iter_rows().map(log_sum_exp).collect())
@@ -385,7 +394,7 @@ impl FittedGmm {
     pub fn predict_proba(&self, x: &Matrix<f64>) -> Result<Matrix<f64>> {
         self.check_width(
             x,
-            "FittedGmm::predict_proba (columns must match the training data)",
+            "FittedGaussianMixture::predict_proba (columns must match the training data)",
         )?;
         Ok(self.expectation(x)?.0)
     }
@@ -408,7 +417,7 @@ impl FittedGmm {
 
     /// The number of free parameters: means, covariances and k - 1 weights.
     pub fn n_parameters(&self) -> usize {
-        let (k, d) = (self.k(), self.means.cols());
+        let (k, d) = (self.n_components(), self.means.cols());
         let cov = match self.covariance {
             Covariance::Full => k * d * (d + 1) / 2,
             Covariance::Diagonal => k * d,
@@ -460,7 +469,7 @@ fn log_sum_exp(v: &[f64]) -> f64 {
     m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
-impl ExpectationMaximization for FittedGmm {
+impl ExpectationMaximization for FittedGaussianMixture {
     // ANCHOR: e_step
     /// Responsibilities by Bayes' rule, normalised in logs (log-sum-exp), so a point far
     /// from every component does not underflow to 0/0.

@@ -97,6 +97,13 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
         .all(|c| stderr.contains(c)),
         "{stderr}"
     );
+    // A line per figure as it is written, and the chapters still to come named.
+    assert!(
+        stderr.contains("wrote mnist-grid.png")
+            && stderr.contains("not built yet: 12 · Autoencoders"),
+        "{stderr}"
+    );
+    assert!(page.contains("Not built yet"));
     assert!(
         run.stdout.is_empty(),
         "the tour prints progress on stderr only"
@@ -180,9 +187,25 @@ fn bad_flags_fail_with_a_message_naming_them() {
         ),
         (vec!["tour", "--quick=yes"], "--quick takes no value"),
         (vec!["datasets", "--data", "nowhere.csv"], "nowhere.csv"),
-        (vec!["datasets", "--data", "iris"], "data = iris"),
+        (vec!["datasets", "--data", "iris"], "--data iris"),
         (vec!["datasets", "--noise", "loud"], "--noise loud"),
         (vec!["frobnicate"], "unknown command `frobnicate`"),
+        // A library parameter is reported as the flag that sets it, as typed or defaulted.
+        (vec!["kmeans", "--k", "0"], "--k 0: must be between 1"),
+        (vec!["kmeans", "--n-init", "0"], "--n-init 0:"),
+        (vec!["gmm", "--k", "0"], "--k 0:"),
+        (
+            vec!["kmeans", "--data", "usarrests", "--k", "51"],
+            "--k 51: must be between 1 and the number of rows (50)",
+        ),
+        (
+            vec!["spectral", "--data", "usarrests", "--k", "60"],
+            "--k 60:",
+        ),
+        (
+            vec!["manifold", "--data", "usarrests", "--dims", "0"],
+            "--dims 0:",
+        ),
     ] {
         let out = bin().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -276,7 +299,7 @@ fn pca_json_reproduces_islr_table_10_1() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("n_components = 9"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--n-components 9"));
 }
 
 #[test]
@@ -310,7 +333,7 @@ fn kmeans_json_has_the_contracted_keys() {
         .args(["kmeans", "--data", "blobs", "--k", "0"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("k = 0"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--k 0: must be between 1"));
 }
 
 #[test]
@@ -369,7 +392,7 @@ fn spectral_json_has_the_contracted_keys() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("neighbors = 0"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--neighbors 0"));
 }
 
 #[test]
@@ -407,7 +430,7 @@ fn hclust_json_has_the_contracted_keys() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("linkage = wards"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--linkage wards"));
 }
 
 #[test]
@@ -443,7 +466,7 @@ fn gmm_json_has_the_contracted_keys() {
         .args(["gmm", "--covariance", "banded"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("covariance = banded"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--covariance banded"));
 }
 
 #[test]
@@ -494,7 +517,7 @@ fn tsne_json_has_the_contracted_keys_and_out_writes_the_map() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("perplexity = 0"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--perplexity 0"));
 }
 
 #[test]
@@ -531,7 +554,7 @@ fn manifold_json_has_the_contracted_keys() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("n_neighbors = 4"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--neighbors 4"));
 }
 
 #[test]
@@ -625,11 +648,11 @@ fn classify_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         ),
         (
             &["classify", "--data", "digits", "--learning-rate", "0"][..],
-            "learning_rate = 0",
+            "--learning-rate 0",
         ),
         (
             &["classify", "--data", "digits", "--batch-size", "0"][..],
-            "batch_size = 0",
+            "--batch-size 0",
         ),
     ] {
         let bad = bin().args(args).output().unwrap();

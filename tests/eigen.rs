@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_close, random_matrix};
 use proptest::prelude::*;
-use unsupervised::eigen::{Eigen, Eigh, Method, Order};
+use unsupervised::eigen::{Eigh, FittedEigh, Method, Order};
 use unsupervised::linalg::{Cholesky, Exec, Matrix};
 use unsupervised::{Error, Rng};
 
@@ -21,7 +21,7 @@ fn max_abs(m: &Matrix<f64>) -> f64 {
 }
 
 #[track_caller]
-fn check_decomposition(a: &Matrix<f64>, e: &Eigen) {
+fn check_decomposition(a: &Matrix<f64>, e: &FittedEigh) {
     let n = a.rows();
     let norm = max_abs(a).max(f64::MIN_POSITIVE) * n as f64;
     let tol = C * n as f64 * f64::EPSILON;
@@ -651,7 +651,7 @@ fn blocked_jacobi_keeps_the_relative_accuracy_of_graded_matrices() {
     let a = Matrix::from_fn(n, n, |i, j| d[i] * h[(i, j)] * d[j]);
     let log_det =
         Cholesky::factor(&h).unwrap().log_det() + 2.0 * d.iter().map(|x| x.ln()).sum::<f64>();
-    let log_product = |e: &Eigen| e.values.iter().map(|x| x.abs().ln()).sum::<f64>();
+    let log_product = |e: &FittedEigh| e.values.iter().map(|x| x.abs().ln()).sum::<f64>();
     let jacobi = Eigh::new().method(Method::Jacobi).solve(&a).unwrap();
     assert!(jacobi.values.iter().all(|&x| x > 0.0));
     let error = (log_product(&jacobi) - log_det).abs();

@@ -6,7 +6,7 @@ use unsupervised::datasets;
 use unsupervised::kmeans::{assign_step, Init, KMeans};
 use unsupervised::linalg::kernels::sq_dist_ref;
 use unsupervised::linalg::Matrix;
-use unsupervised::{Error, Rng};
+use unsupervised::{Error, Exec, Rng};
 
 fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
     let mut rng = Rng::seed_from_u64(seed);
@@ -37,7 +37,7 @@ proptest! {
     fn assignment_is_the_voronoi_partition(n in 1usize..80, k in 1usize..8, seed in any::<u64>()) {
         let x = random_points(n, 3, seed);
         let c = random_points(k, 3, seed ^ 1);
-        let (labels, dists) = assign_step(&x, &c).unwrap();
+        let (labels, dists) = assign_step(&x, &c, Exec::default()).unwrap();
         for i in 0..n {
             let d: Vec<f64> = (0..k).map(|j| sq_dist_ref(x.row(i), c.row(j))).collect();
             let best = (0..k).fold(0, |b, j| if d[j] < d[b] { j } else { b });
@@ -113,7 +113,10 @@ fn empty_clusters_are_refilled() {
 fn bad_input_gets_a_clear_error() {
     let x = random_points(10, 2, 1);
     let err = KMeans::new(0).fit(&x).unwrap_err().to_string();
-    assert!(err.contains("k = 0") && err.contains("(10)"), "{err}");
+    assert!(
+        err.contains("n_clusters = 0") && err.contains("(10)"),
+        "{err}"
+    );
     assert!(KMeans::new(11).fit(&x).is_err());
     assert!(KMeans::new(2).n_init(0).fit(&x).is_err());
     assert!(KMeans::new(2).max_iter(0).fit(&x).is_err());

@@ -360,14 +360,14 @@ fn lanczos_and_dense_give_the_same_spectrum() {
 fn bad_input_gets_a_clear_error() {
     let x = random_points(20, 2, 3);
     let msg = |r: Result<_, Error>| {
-        r.map(|_: unsupervised::spectral::FittedSpectral| ())
+        r.map(|_: unsupervised::spectral::FittedSpectralClustering| ())
             .unwrap_err()
             .to_string()
     };
-    assert!(msg(SpectralClustering::new(0).fit(&x)).contains("k = 0"));
-    assert!(msg(SpectralClustering::new(21).fit(&x)).contains("k = 21"));
+    assert!(msg(SpectralClustering::new(0).fit(&x)).contains("n_clusters = 0"));
+    assert!(msg(SpectralClustering::new(21).fit(&x)).contains("n_clusters = 21"));
     let e = msg(SpectralClustering::new(2).graph(Graph::knn(20)).fit(&x));
-    assert!(e.contains("neighbors = 20"), "{e}");
+    assert!(e.contains("n_neighbors = 20"), "{e}");
     let e = msg(SpectralClustering::new(2)
         .graph(Graph::Full { sigma: 0.0 })
         .fit(&x));

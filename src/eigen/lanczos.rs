@@ -116,7 +116,7 @@ pub struct Lanczos {
 
 /// What Lanczos found: the k eigenpairs, nearest the requested end first.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LanczosResult {
+pub struct FittedLanczos {
     pub values: Vec<f64>,
     /// n x k; column i is the unit eigenvector of `values[i]` (largest component positive).
     pub vectors: Matrix<f64>,
@@ -183,7 +183,7 @@ impl Lanczos {
     /// eigenvalue (0 for a graph in several pieces) can be missed. After the first run the
     /// found eigenvectors are locked and Lanczos runs again in their orthogonal complement;
     /// an eigenvalue there that beats the k-th found one was missed, and joins the result.
-    pub fn solve(&self, op: &dyn LinearOperator) -> Result<LanczosResult> {
+    pub fn solve(&self, op: &dyn LinearOperator) -> Result<FittedLanczos> {
         let n = op.dim();
         if self.k == 0 || self.k > n {
             return Err(Error::invalid(
@@ -247,7 +247,7 @@ impl Lanczos {
     // ANCHOR_END: solve
 
     /// Adds `extra`'s pair to `found`, keeping the k nearest the requested end.
-    fn merged(&self, found: LanczosResult, extra: LanczosResult) -> LanczosResult {
+    fn merged(&self, found: FittedLanczos, extra: FittedLanczos) -> FittedLanczos {
         let n = found.vectors.rows();
         let mut pairs: Vec<(f64, Vec<f64>, f64)> = (0..found.values.len())
             .map(|c| (found.values[c], found.vectors.column(c), found.residuals[c]))
@@ -262,7 +262,7 @@ impl Lanczos {
             Which::Largest => b.0.total_cmp(&a.0),
         });
         pairs.truncate(self.k);
-        LanczosResult {
+        FittedLanczos {
             values: pairs.iter().map(|p| p.0).collect(),
             vectors: Matrix::from_fn(n, pairs.len(), |r, c| pairs[c].1[r]),
             residuals: pairs.iter().map(|p| p.2).collect(),
@@ -282,7 +282,7 @@ impl Lanczos {
         m: usize,
         tol: f64,
         seed: u64,
-    ) -> Result<LanczosResult> {
+    ) -> Result<FittedLanczos> {
         let n = op.dim();
         let free = n - locked.rows();
         let mut rng = Rng::seed_from_u64(seed);
@@ -342,7 +342,7 @@ impl Lanczos {
         y: &Matrix<f64>,
         wanted: &[usize],
         restarts: usize,
-    ) -> LanczosResult {
+    ) -> FittedLanczos {
         let n = op.dim();
         let ritz_vectors = basis.combine(y, wanted);
         let mut vectors = Matrix::zeros(n, wanted.len());
@@ -365,7 +365,7 @@ impl Lanczos {
                 vectors[(r, c)] = v;
             }
         }
-        LanczosResult {
+        FittedLanczos {
             values: wanted.iter().map(|&i| theta[i]).collect(),
             vectors,
             residuals,
@@ -580,7 +580,7 @@ pub fn smallest_by_shift_invert(
     a: &Csr<f64>,
     known: &[Vec<f64>],
     lanczos: &Lanczos,
-) -> Result<LanczosResult> {
+) -> Result<FittedLanczos> {
     let n = a.rows();
     if let Some(z) = known.iter().find(|z| z.len() != n) {
         return Err(Error::BadLength {
@@ -601,7 +601,7 @@ pub fn smallest_by_shift_invert(
     let sigma = 1e-10 * diagonal;
     let factor = Skyline::factor(a, sigma)?;
     // Lanczos on the inverse in the complement of `basis`: eigenvalues back as λ = 1/μ − σ.
-    let run = |basis: &[Vec<f64>], lanczos: Lanczos| -> Result<LanczosResult> {
+    let run = |basis: &[Vec<f64>], lanczos: Lanczos| -> Result<FittedLanczos> {
         let project = |v: &mut [f64]| {
             for z in basis {
                 let c = dot(z, v);
@@ -638,7 +638,7 @@ pub fn smallest_by_shift_invert(
         basis.extend(zeros.iter().map(|&i| r.vectors.column(i)));
         let rest = run(&basis, lanczos.clone_with_k(lanczos.k - zeros.len()))?;
         let z = zeros.len();
-        r = LanczosResult {
+        r = FittedLanczos {
             values: zeros
                 .iter()
                 .map(|&i| r.values[i])

@@ -51,7 +51,7 @@ pub struct Trace {
 
 /// Eigenvalues and eigenvectors of a symmetric matrix: `A = V diag(values) Vᵀ`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Eigen {
+pub struct FittedEigh {
     /// In the requested order.
     pub values: Vec<f64>,
     /// Column k is the unit eigenvector of `values[k]`; its largest-magnitude component is
@@ -61,7 +61,7 @@ pub struct Eigen {
     pub trace: Trace,
 }
 
-impl Eigen {
+impl FittedEigh {
     /// Eigenvector k, copied out of its column.
     pub fn vector(&self, k: usize) -> Vec<f64> {
         self.vectors.column(k)
@@ -122,7 +122,7 @@ impl Eigh {
 
     // ANCHOR: solve
     /// All eigenpairs of the symmetric `a`.
-    pub fn solve(&self, a: &Matrix<f64>) -> Result<Eigen> {
+    pub fn solve(&self, a: &Matrix<f64>) -> Result<FittedEigh> {
         let a = self.checked_symmetric(a)?;
         let n = a.rows();
         let (values, vt, trace) = match self.method {
@@ -214,7 +214,7 @@ pub(crate) fn sign_convention(v: &[f64]) -> f64 {
 
 /// Sorts the pairs (ties keep their index order) and makes each eigenvector's
 /// largest-magnitude component positive (the first one, if several tie).
-fn sorted_with_signs(values: Vec<f64>, vt: &Matrix<f64>, order: Order, trace: Trace) -> Eigen {
+fn sorted_with_signs(values: Vec<f64>, vt: &Matrix<f64>, order: Order, trace: Trace) -> FittedEigh {
     let n = values.len();
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&i, &j| {
@@ -233,7 +233,7 @@ fn sorted_with_signs(values: Vec<f64>, vt: &Matrix<f64>, order: Order, trace: Tr
             vectors[(r, k)] = sign * x;
         }
     }
-    Eigen {
+    FittedEigh {
         values: idx.iter().map(|&i| values[i]).collect(),
         vectors,
         trace,

@@ -13,13 +13,6 @@ use super::threads::{par_chunks_mut, par_map};
 use super::{Matrix, Scalar};
 use crate::error::{Error, Result};
 
-fn check_points<T: Scalar>(x: &Matrix<T>, input: &'static str) -> Result<()> {
-    if x.rows() == 0 || x.cols() == 0 {
-        return Err(Error::Empty { input });
-    }
-    x.check_finite(input)
-}
-
 fn check_same_width<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, op: &'static str) -> Result<()> {
     if x.cols() != y.cols() {
         return Err(Error::ShapeMismatch {
@@ -38,8 +31,8 @@ const ROW_BLOCK: usize = 64;
 /// `D[i, j] = ‖xᵢ - yⱼ‖²` for every row `xᵢ` of `x` and `yⱼ` of `y`: one GEMM for the
 /// cross terms, then the norms added row by row.
 pub fn pairwise_sq_dists<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, exec: Exec) -> Result<Matrix<T>> {
-    check_points(x, "pairwise_sq_dists x")?;
-    check_points(y, "pairwise_sq_dists y")?;
+    x.check_samples("pairwise_sq_dists x")?;
+    y.check_samples("pairwise_sq_dists y")?;
     check_same_width(x, y, "pairwise_sq_dists")?;
     let x_norms: Vec<T> = x.iter_rows().map(sq_norm).collect();
     let y_norms: Vec<T> = y.iter_rows().map(sq_norm).collect();
@@ -171,7 +164,7 @@ pub fn knn<T: Scalar>(
     k: usize,
     exec: Exec,
 ) -> Result<Neighbors<T>> {
-    check_points(queries, "knn queries")?;
+    queries.check_samples("knn queries")?;
     check_same_width(data, queries, "knn")?;
     knn_impl(data, queries, k, false, exec)
 }
@@ -188,7 +181,7 @@ fn knn_impl<T: Scalar>(
     exclude_self: bool,
     exec: Exec,
 ) -> Result<Neighbors<T>> {
-    check_points(data, "knn data")?;
+    data.check_samples("knn data")?;
     let candidates = data.rows() - usize::from(exclude_self);
     if k == 0 || k > candidates {
         return Err(Error::invalid(

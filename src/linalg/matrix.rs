@@ -338,6 +338,15 @@ impl<T: Scalar> Matrix<T> {
         }
     }
 
+    /// The check every estimator's `fit` starts with: at least one sample (row) and one
+    /// feature (column), every entry finite. `input` names the argument in the error.
+    pub fn check_samples(&self, input: &'static str) -> Result<()> {
+        if self.rows == 0 || self.cols == 0 {
+            return Err(Error::Empty { input });
+        }
+        self.check_finite(input)
+    }
+
     /// The mean of each column, `x̄ⱼ = (1/n) Σᵢ xᵢⱼ`.
     pub fn column_means(&self) -> Result<Vec<T>> {
         if self.rows == 0 {

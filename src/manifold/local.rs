@@ -37,7 +37,7 @@ pub struct LocalEmbedding {
 
 /// What a local-model embedding found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FittedLocal {
+pub struct FittedLocalEmbedding {
     /// n x d: the eigenvectors of M's smallest eigenvalues after the constant one.
     pub embedding: Matrix<f64>,
     /// Those eigenvalues (the reconstruction error of the map, for LLE).
@@ -83,7 +83,7 @@ impl LocalEmbedding {
     /// 1. the k nearest neighbours of every point;
     /// 2. the local model's block of M for each neighbourhood, added into M;
     /// 3. M's bottom eigenvectors.
-    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedLocal> {
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedLocalEmbedding> {
         check_points(x, self.n_components, self.n_neighbors, self.min_neighbors())?;
         if !matches!(self.model, LocalModel::Lle { .. }) && self.n_components >= x.cols() {
             return Err(Error::invalid(
@@ -116,7 +116,7 @@ impl LocalEmbedding {
         }
         let m = Csr::from_triplets(n, n, &m)?;
         let (eigenvalues, embedding) = bottom_eigenvectors(&m, self.n_components, self.seed)?;
-        Ok(FittedLocal {
+        Ok(FittedLocalEmbedding {
             embedding,
             eigenvalues,
         })

@@ -25,9 +25,11 @@ pub mod sdp;
 pub mod spectral_maps;
 
 pub use isomap::{geodesic_distances, FittedIsomap, Isomap};
-pub use local::{FittedLocal, LocalEmbedding, LocalModel};
+pub use local::{FittedLocalEmbedding, LocalEmbedding, LocalModel};
 pub use mds::{classical_mds, FittedMds, FittedSmacof, Smacof};
-pub use spectral_maps::{DiffusionMap, FittedDiffusion, FittedLaplacian, LaplacianEigenmaps};
+pub use spectral_maps::{
+    DiffusionMap, FittedDiffusionMap, FittedLaplacianEigenmaps, LaplacianEigenmaps,
+};
 
 use crate::eigen::lanczos::{smallest_by_shift_invert, Lanczos, Which};
 use crate::eigen::svd::svd;

@@ -124,7 +124,7 @@ pub struct SdpLocalization {
 
 /// What the localisation found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FittedLocalization {
+pub struct FittedSdpLocalization {
     /// n x 2 positions after the gradient refinement.
     pub positions: Matrix<f64>,
     /// n x 2 positions read off the SDP solution (X), before refinement.
@@ -188,7 +188,7 @@ impl SdpLocalization {
         anchors: &Matrix<f64>,
         n: usize,
         ranges: &[Range],
-    ) -> Result<FittedLocalization> {
+    ) -> Result<FittedSdpLocalization> {
         let problem = Problem::new(anchors, n, ranges)?;
         let size = n + 2;
         let mut z = Matrix::identity(size);
@@ -216,7 +216,7 @@ impl SdpLocalization {
         let positions = refine(&sdp_positions, anchors, ranges, self.refine_iter);
         let mut eigenvalues = Eigh::new().solve(&w)?.values;
         eigenvalues.reverse();
-        Ok(FittedLocalization {
+        Ok(FittedSdpLocalization {
             positions,
             sdp_positions,
             eigenvalues,

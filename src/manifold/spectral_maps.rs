@@ -19,7 +19,7 @@ pub struct LaplacianEigenmaps {
 
 /// What Laplacian eigenmaps found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FittedLaplacian {
+pub struct FittedLaplacianEigenmaps {
     /// n x d: the generalised eigenvectors `L y = λ D y` after the constant one.
     pub embedding: Matrix<f64>,
     pub eigenvalues: Vec<f64>,
@@ -50,7 +50,7 @@ impl LaplacianEigenmaps {
     /// problem `L y = λ D y`. With `y = D^{-1/2} u` it is `L_sym u = λ u`, which chapter 7
     /// solves: the random-walk embedding of [`SpectralClustering::spectrum`] is exactly
     /// these y. The first (λ = 0, y constant) is dropped.
-    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedLaplacian> {
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedLaplacianEigenmaps> {
         check_points(x, self.n_components, self.n_neighbors, 1)?;
         let weighting = self
             .sigma
@@ -77,7 +77,7 @@ impl LaplacianEigenmaps {
             .laplacian(Laplacian::RandomWalk)
             .seed(self.seed)
             .spectrum(&w, &parts)?;
-        Ok(FittedLaplacian {
+        Ok(FittedLaplacianEigenmaps {
             embedding: Matrix::from_fn(x.rows(), d, |i, k| y[(i, k + 1)]),
             eigenvalues: values[1..=d].to_vec(),
         })
@@ -98,7 +98,7 @@ pub struct DiffusionMap {
 
 /// What a diffusion map found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FittedDiffusion {
+pub struct FittedDiffusionMap {
     /// n x d: `λₖᵗ ψₖ` for k = 1 … d.
     pub embedding: Matrix<f64>,
     /// The Markov matrix's eigenvalues λ₁ … λ_d (λ₀ = 1 is left out).
@@ -153,7 +153,7 @@ impl DiffusionMap {
     /// 3. the Markov matrix `P = D⁻¹ K⁽ᵅ⁾` (D its row sums), whose eigenvectors come from
     ///    the symmetric `S = D^{-1/2} K⁽ᵅ⁾ D^{-1/2}` as `ψ = D^{-1/2} v`;
     /// 4. coordinates `λᵗ ψ`, skipping the constant ψ₀.
-    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedDiffusion> {
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedDiffusionMap> {
         check_points(x, self.n_components, self.n_neighbors, 1)?;
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(Error::invalid("alpha", self.alpha, "must be in [0, 1]"));
@@ -188,7 +188,7 @@ impl DiffusionMap {
             let psi = v[(i, c + 1)] / deg[i].sqrt() * total.sqrt();
             values[c + 1].powf(self.time) * psi
         });
-        Ok(FittedDiffusion {
+        Ok(FittedDiffusionMap {
             embedding,
             eigenvalues: values[1..].to_vec(),
             epsilon,

@@ -12,11 +12,12 @@
 //! ```
 //!
 //! Tensors are matched to the model by name and shape, so a file of another architecture
-//! is refused with the first name or shape that differs. Writing goes to a temporary file
-//! that is then renamed over the target, so a crash never leaves half a model behind.
+//! is refused with the first name or shape that differs. Saving goes through
+//! [`crate::files::write_atomically`], so a crash never leaves half a model behind.
 
 use super::Layer;
 use crate::error::{Error, Location, Result};
+use crate::files::write_atomically;
 use crate::linalg::Scalar;
 use std::path::Path;
 
@@ -59,13 +60,9 @@ pub fn to_bytes<T: Scalar>(model: &impl Layer<T>) -> Vec<u8> {
     out
 }
 
-/// Writes the model to `path` atomically (a temporary file beside it, then a rename).
+/// Writes the model to `path` atomically ([`write_atomically`]).
 pub fn save<T: Scalar>(model: &impl Layer<T>, path: &Path) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, to_bytes(model)).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    write_atomically(path, &to_bytes(model))
 }
 
 /// A cursor over the file that turns running off the end into an error with the offset.

@@ -61,12 +61,7 @@ impl Graph {
 /// The similarity graph of the rows of `x`.
 pub fn similarity_graph(x: &Matrix<f64>, graph: Graph, exec: Exec) -> Result<Csr<f64>> {
     let n = x.rows();
-    if n == 0 || x.cols() == 0 {
-        return Err(Error::Empty {
-            input: "similarity_graph x",
-        });
-    }
-    x.check_finite("similarity_graph x")?;
+    x.check_samples("similarity_graph x")?;
     match graph {
         Graph::Full { sigma } => {
             check_sigma(sigma)?;
@@ -141,7 +136,7 @@ fn neighbors_of(x: &Matrix<f64>, k: usize, exec: Exec) -> Result<Neighbors<f64>>
     let n = x.rows();
     if k == 0 || k >= n {
         return Err(Error::invalid(
-            "neighbors",
+            "n_neighbors",
             k,
             format!("must be between 1 and n - 1 = {}", n.saturating_sub(1)),
         ));

@@ -15,7 +15,7 @@ pub mod graph;
 
 use crate::eigen::lanczos::{smallest_by_shift_invert, Lanczos};
 use crate::eigen::Eigh;
-use crate::error::{Error, Result};
+use crate::error::{check_count, Error, Result};
 use crate::kmeans::KMeans;
 use crate::linalg::kernels::sq_norm;
 use crate::linalg::{Csr, Exec, Matrix};
@@ -41,18 +41,19 @@ pub const DENSE_MAX: usize = 300;
 /// Spectral clustering hyperparameters; `fit` validates them.
 #[derive(Clone, Debug)]
 pub struct SpectralClustering {
-    k: usize,
+    n_clusters: usize,
     graph: Graph,
     laplacian: Laplacian,
     solver: Solver,
     n_eigenvalues: Option<usize>,
     n_init: usize,
     seed: u64,
+    exec: Exec,
 }
 
 /// What spectral clustering found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FittedSpectral {
+pub struct FittedSpectralClustering {
     /// The cluster of each point.
     pub labels: Vec<usize>,
     /// The smallest eigenvalues of the Laplacian, ascending (at least k + 1 when n allows,
@@ -69,17 +70,18 @@ pub struct FittedSpectral {
 }
 
 impl SpectralClustering {
-    /// k clusters on the symmetric 10-NN graph with the symmetric normalised Laplacian
-    /// (Ng, Jordan and Weiss), k-means with 10 restarts, seed 0.
-    pub fn new(k: usize) -> Self {
+    /// `n_clusters` clusters on the symmetric 10-NN graph with the symmetric normalised
+    /// Laplacian (Ng, Jordan and Weiss), k-means with 10 restarts, seed 0, every thread.
+    pub fn new(n_clusters: usize) -> Self {
         SpectralClustering {
-            k,
+            n_clusters,
             graph: Graph::knn(10),
             laplacian: Laplacian::Symmetric,
             solver: Solver::Auto,
             n_eigenvalues: None,
             n_init: 10,
             seed: 0,
+            exec: Exec::default(),
         }
     }
     pub fn graph(mut self, graph: Graph) -> Self {
@@ -107,31 +109,37 @@ impl SpectralClustering {
         self.seed = seed;
         self
     }
+    /// Threads for the graph and k-means (the result is the same for any count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
+    }
 
     // ANCHOR: fit
     /// Graph, Laplacian, its k smallest eigenvectors, k-means on their rows.
-    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedSpectral> {
-        self.check_k(x.rows())?;
-        let w = similarity_graph(x, self.graph, Exec::default())?;
+    pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedSpectralClustering> {
+        self.check_n_clusters(x.rows())?;
+        let w = similarity_graph(x, self.graph, self.exec)?;
         let parts = components(&w);
-        if parts.count > self.k {
+        if parts.count > self.n_clusters {
             return Err(Error::invalid(
-                "k",
-                self.k,
+                "n_clusters",
+                self.n_clusters,
                 format!(
-                    "the graph falls apart into {} connected components, more than k; \
+                    "the graph falls apart into {} connected components, more than that; \
                      join them with more neighbours or a wider kernel",
                     parts.count
                 ),
             ));
         }
         let (eigenvalues, embedding) = self.spectrum(&w, &parts)?;
-        let labels = KMeans::new(self.k)
+        let labels = KMeans::new(self.n_clusters)
             .n_init(self.n_init)
             .seed(self.seed)
+            .threads(self.exec.threads)
             .fit(&embedding)?
             .labels;
-        Ok(FittedSpectral {
+        Ok(FittedSpectralClustering {
             cut: cut_quality(&w, &labels)?,
             labels,
             eigenvalues,
@@ -146,21 +154,17 @@ impl SpectralClustering {
     /// (`n_eigenvalues` of them) and the n x k rows k-means will cluster.
     pub fn spectrum(&self, w: &Csr<f64>, parts: &Components) -> Result<(Vec<f64>, Matrix<f64>)> {
         let n = w.rows();
-        self.check_k(n)?;
-        let m = self.n_eigenvalues.unwrap_or(self.k + 1).clamp(self.k, n);
+        self.check_n_clusters(n)?;
+        let m = self
+            .n_eigenvalues
+            .unwrap_or(self.n_clusters + 1)
+            .clamp(self.n_clusters, n);
         let (eigenvalues, vectors) = self.smallest_eigenpairs(w, parts, m)?;
         Ok((eigenvalues, self.embed(w, &vectors)))
     }
 
-    fn check_k(&self, n: usize) -> Result<()> {
-        if self.k == 0 || self.k > n {
-            return Err(Error::invalid(
-                "k",
-                self.k,
-                format!("k must be between 1 and the number of points ({n})"),
-            ));
-        }
-        Ok(())
+    fn check_n_clusters(&self, n: usize) -> Result<()> {
+        check_count("n_clusters", self.n_clusters, n, "the number of points")
     }
 
     // ANCHOR: eigenpairs
@@ -190,7 +194,10 @@ impl SpectralClustering {
         } else {
             self.deflated_lanczos(w, &l, kind, parts, m)?
         };
-        Ok((values, Matrix::from_fn(n, self.k, |i, j| vectors[(i, j)])))
+        Ok((
+            values,
+            Matrix::from_fn(n, self.n_clusters, |i, j| vectors[(i, j)]),
+        ))
     }
 
     /// Lanczos after removing the null space, which is known exactly: one vector per

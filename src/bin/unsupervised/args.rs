@@ -1,0 +1,241 @@
+//! The argument parser: each command declares its flags in a [`Command`]; one function
+//! ([`parse`]) reads any command's arguments against that declaration, so `--help`, unknown
+//! flags, missing and bad values behave the same everywhere. A library error about a
+//! parameter is reworded in terms of the flag the user typed ([`in_flag_terms`]).
+
+use crate::Result;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use unsupervised::datasets::LoadOptions;
+use unsupervised::Error;
+
+// ANCHOR: command
+/// A flag a command accepts: `--name VALUE` when `value` names the value, else a switch.
+/// `param` is the library parameter it sets, so an error about that parameter can name
+/// the flag instead.
+pub struct Flag {
+    pub name: &'static str,
+    pub value: Option<&'static str>,
+    pub help: &'static str,
+    pub param: Option<&'static str>,
+}
+
+impl Flag {
+    /// `--name VALUE`; it sets the library parameter of the same name (`--n-init` sets
+    /// `n_init`) unless [`Flag::sets`] says otherwise.
+    pub const fn value(name: &'static str, value: &'static str, help: &'static str) -> Flag {
+        Flag {
+            name,
+            value: Some(value),
+            help,
+            param: None,
+        }
+    }
+    /// A switch: present or not.
+    pub const fn switch(name: &'static str, help: &'static str) -> Flag {
+        Flag {
+            name,
+            value: None,
+            help,
+            param: None,
+        }
+    }
+    /// The library parameter this flag sets, where its name differs (`--k` sets `n_clusters`).
+    pub const fn sets(mut self, param: &'static str) -> Flag {
+        self.param = Some(param);
+        self
+    }
+    /// Whether this flag sets the library parameter `param`.
+    fn names(&self, param: &str) -> bool {
+        match self.param {
+            Some(p) => p == param,
+            None => self.name.trim_start_matches("--").replace('-', "_") == param,
+        }
+    }
+}
+
+/// A command: its name, a one-line description, its flags (`--help` is implicit) and the
+/// function that runs it.
+pub struct Command {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub flags: &'static [Flag],
+    pub run: fn(&Args) -> Result,
+}
+
+pub const SEED: Flag = Flag::value("--seed", "N", "seed of every random choice (default 0)");
+pub const OUT: Flag = Flag::value(
+    "--out",
+    "DIR",
+    "directory for figures and files (created if missing)",
+);
+pub const JSON: Flag = Flag::switch(
+    "--json",
+    "print one JSON document on stdout and nothing else",
+);
+pub const DATA: Flag = Flag::value(
+    "--data",
+    "NAME|PATH",
+    "a data set name (see `unsupervised datasets`), or a .csv or .npy file",
+);
+pub const N: Flag = Flag::value("--n", "N", "number of points for generated data");
+pub const NOISE: Flag = Flag::value("--noise", "X", "noise level for generated data");
+pub const LABEL: Flag = Flag::value("--label", "COLUMN", "a CSV file's label column");
+// ANCHOR_END: command
+
+/// Parsed flags: values by flag name, and the switches that were given.
+pub struct Args {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Args {
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+    /// The value of `name` parsed as `T`, or an error naming the flag and the value.
+    pub fn get<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
+        match self.values.get(name) {
+            None => Ok(None),
+            Some(v) => match v.parse() {
+                Ok(t) => Ok(Some(t)),
+                Err(_) => Err(format!("{name} {v}: expected {expected}").into()),
+            },
+        }
+    }
+    /// The value named by `flag` (or `default` when absent) among `options`; aliases follow
+    /// their canonical name with the same value. Anything else is an error listing the
+    /// canonical names: `--init x: expected pca or random`.
+    pub fn choice<T: Copy + PartialEq>(
+        &self,
+        flag: &str,
+        default: &str,
+        options: &[(&str, T)],
+    ) -> Result<T> {
+        let given = self.text(flag).unwrap_or(default);
+        if let Some(&(_, v)) = options.iter().find(|(name, _)| *name == given) {
+            return Ok(v);
+        }
+        let names: Vec<&str> = options
+            .iter()
+            .enumerate()
+            .filter(|&(i, (_, v))| !options[..i].iter().any(|(_, w)| w == v))
+            .map(|(_, (name, _))| *name)
+            .collect();
+        let expected = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        Err(format!("{flag} {given}: expected {expected}").into())
+    }
+    pub fn seed(&self) -> Result<u64> {
+        Ok(self.get("--seed", "a whole number")?.unwrap_or(0))
+    }
+    /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
+    pub fn data_options(&self) -> Result<LoadOptions> {
+        Ok(LoadOptions {
+            n: self.get("--n", "a whole number")?,
+            noise: self.get("--noise", "a number")?,
+            seed: self.seed()?,
+            label: self.text("--label").map(str::to_string),
+        })
+    }
+}
+
+// ANCHOR: parse
+/// Parses a command's arguments; `Ok(None)` means `--help` was asked for (and printed).
+pub fn parse(cmd: &Command, args: &[String]) -> Result<Option<Args>> {
+    let mut values = BTreeMap::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--help" || arg == "-h" {
+            say!("{}", command_help(cmd));
+            return Ok(None);
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let Some(flag) = cmd.flags.iter().find(|f| f.name == name) else {
+            return Err(format!(
+                "{}: unknown option `{arg}`; see `unsupervised {} --help`",
+                cmd.name, cmd.name
+            )
+            .into());
+        };
+        let value = match (flag.value, inline) {
+            (Some(_), Some(v)) => v,
+            (Some(meta), None) => match it.next() {
+                Some(v) if !v.starts_with("--") => v.clone(),
+                _ => return Err(format!("{} needs a value ({meta})", flag.name).into()),
+            },
+            (None, Some(_)) => return Err(format!("{} takes no value", flag.name).into()),
+            (None, None) => String::new(),
+        };
+        values.insert(flag.name, value);
+    }
+    Ok(Some(Args { values }))
+}
+// ANCHOR_END: parse
+
+// ANCHOR: in_flag_terms
+/// A library error about a parameter that one of `cmd`'s flags sets, reworded to name that
+/// flag as the user typed it: `n_clusters = 0: ...` becomes `--k 0: ...` (or
+/// `--k 3 (default): ...` when the flag was not given). Every other error passes unchanged.
+pub fn in_flag_terms(
+    cmd: &Command,
+    args: &Args,
+    err: Box<dyn std::error::Error>,
+) -> Box<dyn std::error::Error> {
+    let Some(Error::InvalidParameter {
+        name,
+        value,
+        reason,
+    }) = err.downcast_ref::<Error>()
+    else {
+        return err;
+    };
+    let Some(flag) = cmd.flags.iter().find(|f| f.names(name)) else {
+        return err;
+    };
+    match args.text(flag.name) {
+        Some(typed) => format!("{} {typed}: {reason}", flag.name).into(),
+        None => format!("{} {value} (default): {reason}", flag.name).into(),
+    }
+}
+// ANCHOR_END: in_flag_terms
+
+/// `unsupervised CMD --help`.
+pub fn command_help(cmd: &Command) -> String {
+    let mut s = format!(
+        "unsupervised {} — {}\n\nUSAGE:\n    unsupervised {} [OPTIONS]\n\nOPTIONS:\n",
+        cmd.name, cmd.about, cmd.name
+    );
+    for f in cmd.flags {
+        let left = match f.value {
+            Some(v) => format!("{} {v}", f.name),
+            None => f.name.to_string(),
+        };
+        let _ = writeln!(s, "    {left:<22}{}", f.help);
+    }
+    let _ = write!(s, "    {:<22}print this help", "-h, --help");
+    s
+}
+
+/// `unsupervised --help`: every command, one line each.
+pub fn program_help<'a>(commands: impl Iterator<Item = &'a Command>) -> String {
+    let mut s = String::from(
+        "unsupervised — unsupervised learning from scratch, the code of the book\n\n\
+         USAGE:\n    unsupervised <COMMAND> [OPTIONS]\n\nCOMMANDS:\n",
+    );
+    for c in commands {
+        let _ = writeln!(s, "    {:<12}{}", c.name, c.about);
+    }
+    s.push_str(
+        "\nOPTIONS:\n    -h, --help  print this help\n    --version   print the version\n\n",
+    );
+    s.push_str("Run `unsupervised <COMMAND> --help` for a command's options.");
+    s
+}

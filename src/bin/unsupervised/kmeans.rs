@@ -1,0 +1,256 @@
+//! Chapter 4 on the command line: `unsupervised kmeans` and the tour's k-means figures.
+
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED};
+use crate::json::Json;
+use crate::tour::{Chapter, Section, TourContext};
+use crate::Result;
+use std::fmt::Write as _;
+use std::time::Instant;
+use unsupervised::datasets;
+use unsupervised::linalg::{Exec, Matrix};
+use unsupervised::plot::{self, Figure, Plot};
+use unsupervised::Rng;
+
+pub const CHAPTER: Chapter = Chapter {
+    name: "kmeans",
+    title: "4 · k-means and vector quantization",
+    book_page: "04-kmeans.html",
+    commands: &[COMMAND],
+    tour: tour_kmeans,
+};
+
+pub const COMMAND: Command = Command {
+    name: "kmeans",
+    about: "k-means clustering (chapter 4)",
+    flags: &[
+        DATA,
+        N,
+        NOISE,
+        LABEL,
+        Flag::value("--k", "K", "number of clusters (default 3)").sets("n_clusters"),
+        Flag::value(
+            "--n-init",
+            "N",
+            "restarts; the lowest objective wins (default 10)",
+        ),
+        Flag::value("--max-iter", "N", "iterations per run (default 300)"),
+        Flag::value("--init", "NAME", "k-means++ (default), forgy or random"),
+        Flag::value(
+            "--algorithm",
+            "NAME",
+            "auto (default), lloyd or hamerly: the same result; hamerly skips distances",
+        ),
+        Flag::value(
+            "--tol",
+            "T",
+            "also stop when the centroids move less than T (relative; default 0)",
+        ),
+        SEED,
+        OUT,
+        JSON,
+    ],
+    run: kmeans_command,
+};
+
+// `kmeans`
+
+/// `unsupervised kmeans --data digits --k 10 --n-init 10 --seed 0 --json`: `{"inertia": J,
+/// "labels": [...], "centroids": [[...]], "iterations": n, "converged": bool}`.
+pub fn kmeans_command(args: &Args) -> Result {
+    use unsupervised::kmeans::{Algorithm, Init, KMeans};
+    let options = args.data_options()?;
+    let name = args.text("--data").unwrap_or("blobs");
+    let d = datasets::load(name, &options)?;
+    let init = args.choice(
+        "--init",
+        "k-means++",
+        &[
+            ("k-means++", Init::KMeansPlusPlus),
+            ("kmeans++", Init::KMeansPlusPlus),
+            ("forgy", Init::Forgy),
+            ("random", Init::RandomAssignment),
+        ],
+    )?;
+    let k = args.get("--k", "a whole number")?.unwrap_or(3);
+    let mut km = KMeans::new(k).init(init).seed(options.seed);
+    if let Some(n) = args.get("--n-init", "a whole number")? {
+        km = km.n_init(n);
+    }
+    if let Some(n) = args.get("--max-iter", "a whole number")? {
+        km = km.max_iter(n);
+    }
+    if let Some(t) = args.get("--tol", "a number")? {
+        km = km.tol(t);
+    }
+    km = km.algorithm(args.choice(
+        "--algorithm",
+        "auto",
+        &[
+            ("auto", Algorithm::Auto),
+            ("lloyd", Algorithm::Lloyd),
+            ("hamerly", Algorithm::Hamerly),
+        ],
+    )?);
+    let started = Instant::now();
+    let fit = km.fit(&d.x)?;
+    eprintln!(
+        "kmeans: k = {k} on {} ({} x {}): J = {:.6e} after {} iterations in {:.3} s",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        fit.inertia,
+        fit.n_iter,
+        started.elapsed().as_secs_f64()
+    );
+    if !fit.converged {
+        eprintln!("warning: kmeans stopped at --max-iter before the assignments settled");
+    }
+    if let Some(out) = TourContext::for_out(args)? {
+        let labels = fit.labels.iter().map(|&l| l as f64).collect();
+        let labels = Matrix::new(fit.labels.len(), 1, labels)?;
+        out.save_npy("centroids.npy", &fit.centroids)?;
+        out.save_npy("labels.npy", &labels)?;
+    }
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("inertia", Json::Num(fit.inertia)),
+            ("labels", Json::ints(fit.labels.iter().copied())),
+            ("centroids", Json::rows(&fit.centroids)),
+            ("iterations", Json::Int(fit.n_iter as i64)),
+            ("converged", Json::Bool(fit.converged)),
+        ]);
+        say!("{}", doc.render());
+    } else {
+        say!("J = {:.6e}, {} iterations", fit.inertia, fit.n_iter);
+        for c in 0..k {
+            say!(
+                "cluster {c}: {} points",
+                fit.labels.iter().filter(|&&l| l == c).count()
+            );
+        }
+    }
+    Ok(())
+}
+
+// tour: chapter 4
+
+/// Chapter 4: Lloyd's algorithm step by step (ISLR Figure 10.6) with the public step
+/// functions, and vector quantization of the grey and colour photos.
+pub fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>> {
+    use unsupervised::kmeans::{assign_step, gap_statistic, quantize_image, update_step};
+    let data = datasets::blobs(150, 2, 3, 1.6, ctx.seed + 4)?;
+    let x = &data.x;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let k = 3;
+    let mut rng = Rng::seed_from_u64(ctx.seed);
+    // Step 1 (ISLR Algorithm 10.1): a random cluster for every point.
+    let mut labels: Vec<usize> = (0..x.rows())
+        .map(|_| rng.index(k))
+        .collect::<unsupervised::Result<_>>()?;
+    let panel =
+        |title: String, labels: &[usize], centroids: Option<&Matrix<f64>>| -> Result<Plot> {
+            let mut p = Plot::new(title).scatter_classes(&xs, &ys, labels, &[])?;
+            if let Some(c) = centroids {
+                for j in 0..k {
+                    p = p.markers(&[c[(j, 0)]], &[c[(j, 1)]], plot::class_color(j), 7.0)?;
+                }
+            }
+            Ok(p.equal_aspect())
+        };
+    let mut fig = Figure::new(
+        "Lloyd's algorithm, K = 3 (after ISLR Figure 10.6)",
+        3,
+        300.0,
+        300.0,
+    );
+    fig.push(Plot::new("data").points(&xs, &ys, "#999")?.equal_aspect());
+    fig.push(panel("step 1: random assignment".into(), &labels, None)?);
+    let mut dists = vec![0.0; x.rows()];
+    for iter in 1..=20 {
+        let centroids = update_step(x, &labels, k, &dists);
+        if iter <= 2 {
+            fig.push(panel(
+                format!("iteration {iter}, step 2a: centroids"),
+                &labels,
+                Some(&centroids),
+            )?);
+        }
+        let (new_labels, new_dists) = assign_step(x, &centroids, Exec::default())?;
+        if iter == 1 {
+            fig.push(panel(
+                "iteration 1, step 2b: reassign".into(),
+                &new_labels,
+                Some(&centroids),
+            )?);
+        }
+        let settled = new_labels == labels;
+        labels = new_labels;
+        dists = new_dists;
+        if settled {
+            fig.push(panel(
+                format!("final, after {iter} iterations"),
+                &labels,
+                Some(&centroids),
+            )?);
+            break;
+        }
+    }
+    let steps = ctx.save_svg("kmeans-steps.svg", &fig)?;
+
+    let gray = datasets::china_gray()?;
+    let mut tiles = vec![gray.pixels.clone()];
+    let mut caption = String::from("K = ");
+    for k in if ctx.quick {
+        vec![2, 4]
+    } else {
+        vec![2, 4, 8, 16]
+    } {
+        let q = quantize_image(&gray, k, ctx.seed)?;
+        let _ = write!(
+            caption,
+            "{k}: {} bits ({:.1}x smaller), PSNR {:.1} dB; ",
+            q.bits,
+            q.raw_bits as f64 / q.bits as f64,
+            q.psnr
+        );
+        tiles.push(q.image.pixels);
+    }
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    let grid = plot::image_grid(&refs, 256, 256, 1, refs.len(), 4)?;
+    let vq = ctx.save_png("kmeans-vq.png", &grid)?;
+
+    let rgb = datasets::china_rgb()?;
+    let mut tiles = vec![rgb.pixels.clone()];
+    for k in [4, 16] {
+        tiles.push(quantize_image(&rgb, k, ctx.seed)?.image.pixels);
+    }
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    let grid = plot::image_grid(&refs, 128, 128, 3, 3, 4)?;
+    let vq_rgb = ctx.save_png("kmeans-vq-rgb.png", &plot::upscale(&grid, 2))?;
+    // The gap statistic on Old Faithful (raw minutes) and on three blobs.
+    let faithful = datasets::faithful()?;
+    let blobs = datasets::blobs(300, 2, 3, 0.6, ctx.seed + 7)?;
+    let b = if ctx.quick { 5 } else { 20 };
+    let mut gap_fig = Figure::new("", 2, 380.0, 300.0);
+    let mut chosen = Vec::new();
+    for (title, x) in [("Old Faithful", &faithful.x), ("three blobs", &blobs.x)] {
+        let g = gap_statistic(x, 6, b, ctx.seed)?;
+        let ks: Vec<f64> = (1..=6).map(|k| k as f64).collect();
+        let lo: Vec<f64> = g.gap.iter().zip(&g.s).map(|(v, s)| v - s).collect();
+        let hi: Vec<f64> = g.gap.iter().zip(&g.s).map(|(v, s)| v + s).collect();
+        let p = Plot::new(format!("gap statistic, {title}: K = {}", g.k))
+            .x_label("K")
+            .y_label("Gap(K)")
+            .line(&ks, &g.gap, plot::class_color(0), "")?
+            .error_bars(&ks, &lo, &hi, plot::class_color(0))?;
+        gap_fig.push(p);
+        chosen.push(format!("{title}: K = {}", g.k));
+    }
+    let gap = ctx.save_svg("kmeans-gap.svg", &gap_fig)?;
+    Ok(vec![
+        Section::figure(gap, "The gap statistic with ±1 standard-error bars", &format!("the chosen K is the first whose gap is within one standard error of the next one's ({}).", chosen.join("; "))),
+        Section::figure(steps, "Lloyd's algorithm step by step", "from a random assignment, the centroids (large dots) move to their clusters' means and the points follow their nearest centroid; a few iterations settle it."),
+        Section::figure(vq, "Vector quantization of the 256 x 256 grey photo: the original, then K = 2, 4, 8, 16 grey levels", &format!("every pixel is stored as a log₂K-bit code plus a K-entry codebook: {caption}K = 4 is the lecture's factor of four.")),
+        Section::figure(vq_rgb, "The colour photo quantized to 4 and 16 colours", "k-means on RGB triples picks the 4 or 16 colours that best cover the image."),
+    ])
+}

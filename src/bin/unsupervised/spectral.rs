@@ -1,0 +1,339 @@
+//! Chapter 7 on the command line: `unsupervised spectral` and the tour's graph and clustering figures.
+
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED};
+use crate::json::Json;
+use crate::tour::{Chapter, Section, TourContext};
+use crate::Result;
+use std::time::Instant;
+use unsupervised::datasets;
+use unsupervised::linalg::{Exec, Matrix};
+use unsupervised::plot::{self, Figure, Plot};
+
+pub const CHAPTER: Chapter = Chapter {
+    name: "spectral",
+    title: "7 · Spectral clustering",
+    book_page: "07-spectral.html",
+    commands: &[COMMAND],
+    tour: tour_spectral,
+};
+
+pub const COMMAND: Command = Command {
+    name: "spectral",
+    about: "spectral clustering on a similarity graph (chapter 7)",
+    flags: &[
+        DATA,
+        N,
+        NOISE,
+        LABEL,
+        Flag::value("--k", "K", "number of clusters (default 2)").sets("n_clusters"),
+        Flag::value(
+            "--graph",
+            "KIND",
+            "knn (default), mutual, self-tuning, full or epsilon",
+        ),
+        Flag::value(
+            "--neighbors",
+            "M",
+            "neighbours per point of the kNN graphs (default 10)",
+        )
+        .sets("n_neighbors"),
+        Flag::value(
+            "--sigma",
+            "S",
+            "Gaussian weights exp(-d²/σ²) (kNN graphs: binary if absent; full: default 1)",
+        ),
+        Flag::value("--radius", "R", "the epsilon graph's radius (default 0.3)"),
+        Flag::value(
+            "--laplacian",
+            "KIND",
+            "symmetric (default, Ng-Jordan-Weiss), random-walk (Shi-Malik) or unnormalized",
+        ),
+        Flag::value("--solver", "NAME", "auto (default), dense or lanczos"),
+        SEED,
+        OUT,
+        JSON,
+    ],
+    run: spectral_command,
+};
+
+// `spectral`
+
+/// `unsupervised spectral --data moons --n 1000 --k 2 --graph knn --neighbors 10 --json`:
+/// `{"labels": [...], "eigenvalues": [...], "ari": x, "nmi": x, "components": c, "cut": {...}}`
+/// (ari and nmi when the data set has true labels).
+pub fn spectral_command(args: &Args) -> Result {
+    use unsupervised::metrics::{adjusted_rand_index, normalized_mutual_information};
+    use unsupervised::spectral::graph::{Graph, Laplacian, Weighting};
+    use unsupervised::spectral::{Solver, SpectralClustering};
+    let options = args.data_options()?;
+    let d = datasets::load(args.text("--data").unwrap_or("moons"), &options)?;
+    let k = args.get("--k", "a whole number")?.unwrap_or(2);
+    let neighbors = args.get("--neighbors", "a whole number")?.unwrap_or(10);
+    let sigma: Option<f64> = args.get("--sigma", "a number")?;
+    let weighting = sigma.map_or(Weighting::Binary, |sigma| Weighting::Gaussian { sigma });
+    let graph = match args.text("--graph").unwrap_or("knn") {
+        "knn" => Graph::Knn {
+            neighbors,
+            weighting,
+        },
+        "mutual" => Graph::MutualKnn {
+            neighbors,
+            weighting,
+        },
+        "self-tuning" => Graph::SelfTuning {
+            neighbors,
+            scale: 7.min(neighbors),
+        },
+        "full" => Graph::Full {
+            sigma: sigma.unwrap_or(1.0),
+        },
+        "epsilon" => Graph::Epsilon {
+            radius: args.get("--radius", "a number")?.unwrap_or(0.3),
+        },
+        other => {
+            return Err(format!(
+                "--graph {other}: expected knn, mutual, self-tuning, full or epsilon"
+            )
+            .into())
+        }
+    };
+    let laplacian = args.choice(
+        "--laplacian",
+        "symmetric",
+        &[
+            ("symmetric", Laplacian::Symmetric),
+            ("random-walk", Laplacian::RandomWalk),
+            ("unnormalized", Laplacian::Unnormalized),
+        ],
+    )?;
+    let solver = args.choice(
+        "--solver",
+        "auto",
+        &[
+            ("auto", Solver::Auto),
+            ("dense", Solver::Dense),
+            ("lanczos", Solver::Lanczos),
+        ],
+    )?;
+    let started = Instant::now();
+    let fit = SpectralClustering::new(k)
+        .graph(graph)
+        .laplacian(laplacian)
+        .solver(solver)
+        .n_eigenvalues((k + 1).max(10).min(d.x.rows()))
+        .seed(options.seed)
+        .fit(&d.x)?;
+    let scores = match &d.labels {
+        Some(truth) => Some((
+            adjusted_rand_index(truth, &fit.labels)?,
+            normalized_mutual_information(truth, &fit.labels)?,
+        )),
+        None => None,
+    };
+    eprintln!(
+        "spectral: k = {k} on {} ({} x {}), {} edges, {} component(s), in {:.3} s{}",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        fit.graph.nnz() / 2,
+        fit.components,
+        started.elapsed().as_secs_f64(),
+        scores.map_or(String::new(), |(ari, nmi)| format!(
+            "; ARI {ari:.4}, NMI {nmi:.4}"
+        ))
+    );
+    if let Some(out) = TourContext::for_out(args)? {
+        let labels = fit.labels.iter().map(|&l| l as f64).collect();
+        let labels = Matrix::new(fit.labels.len(), 1, labels)?;
+        out.save_npy("labels.npy", &labels)?;
+        out.save_npy("embedding.npy", &fit.embedding)?;
+    }
+    if args.has("--json") {
+        let mut doc = vec![
+            ("labels", Json::ints(fit.labels.iter().copied())),
+            ("eigenvalues", Json::nums(&fit.eigenvalues)),
+            ("components", Json::Int(fit.components as i64)),
+            (
+                "cut",
+                Json::Obj(vec![
+                    ("cut", Json::Num(fit.cut.cut)),
+                    ("ratio_cut", Json::Num(fit.cut.ratio_cut)),
+                    ("normalized_cut", Json::Num(fit.cut.normalized_cut)),
+                ]),
+            ),
+        ];
+        if let Some((ari, nmi)) = scores {
+            doc.push(("ari", Json::Num(ari)));
+            doc.push(("nmi", Json::Num(nmi)));
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!("eigenvalues: {:?}", fit.eigenvalues);
+        for c in 0..k {
+            say!(
+                "cluster {c}: {} points",
+                fit.labels.iter().filter(|&&l| l == c).count()
+            );
+        }
+    }
+    Ok(())
+}
+
+// tour: chapter 7
+
+/// Chapter 7: k-means against spectral clustering on three shapes; the graph, the sorted
+/// Fiedler vector and the eigengap; why the plain minimum cut fails.
+pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
+    use unsupervised::kmeans::KMeans;
+    use unsupervised::metrics::adjusted_rand_index;
+    use unsupervised::spectral::graph::{components, cut_quality, similarity_graph, Graph};
+    use unsupervised::spectral::{fiedler, SpectralClustering};
+    let n = if ctx.quick { 300 } else { 1000 };
+    let shapes = [
+        ("two moons", datasets::two_moons(n, 0.06, ctx.seed)?),
+        ("circles", datasets::circles(n, 0.04, 0.5, ctx.seed)?),
+        (
+            "two spirals",
+            datasets::two_spirals(n, 0.05, 1.5, ctx.seed)?,
+        ),
+    ];
+    let mut fig = Figure::new(
+        "k-means (left) against spectral clustering (right)",
+        2,
+        320.0,
+        300.0,
+    );
+    let mut scores = Vec::new();
+    for (name, d) in &shapes {
+        let truth = d.labels.clone().unwrap_or_default();
+        let (xs, ys) = (d.x.column(0), d.x.column(1));
+        let km = KMeans::new(2).seed(ctx.seed).fit(&d.x)?;
+        let sp = SpectralClustering::new(2).seed(ctx.seed).fit(&d.x)?;
+        let (a, b) = (
+            adjusted_rand_index(&truth, &km.labels)?,
+            adjusted_rand_index(&truth, &sp.labels)?,
+        );
+        scores.push(format!("{name}: {a:.2} against {b:.2}"));
+        for (method, labels, ari) in [("k-means", &km.labels, a), ("spectral", &sp.labels, b)] {
+            fig.push(
+                Plot::new(format!("{name}, {method}: ARI {ari:.2}"))
+                    .scatter_classes(&xs, &ys, labels, &[])?
+                    .equal_aspect(),
+            );
+        }
+    }
+    let versus = ctx.save_svg("spectral-vs-kmeans.svg", &fig)?;
+
+    // The graph over the points, the Fiedler vector sorted, and the eigengap.
+    let moons = datasets::two_moons(300, 0.08, ctx.seed + 1)?;
+    let w = similarity_graph(&moons.x, Graph::knn(8), Exec::default())?;
+    let mut segments = Vec::new();
+    for i in 0..w.rows() {
+        let (cols, _) = w.row(i);
+        for &j in cols.iter().filter(|&&j| j > i) {
+            segments.push([
+                moons.x[(i, 0)],
+                moons.x[(i, 1)],
+                moons.x[(j, 0)],
+                moons.x[(j, 1)],
+            ]);
+        }
+    }
+    let f = fiedler(&w)?;
+    let (xs, ys) = (moons.x.column(0), moons.x.column(1));
+    let graph_plot = Plot::new(format!("8-NN graph, {} edges", segments.len()))
+        .segments(&segments, "#bbb")
+        .scatter_values(&xs, &ys, &f.vector)?
+        .equal_aspect();
+    let mut sorted = f.vector.clone();
+    sorted.sort_by(f64::total_cmp);
+    let idx: Vec<f64> = (0..sorted.len()).map(|i| i as f64).collect();
+    let fiedler_plot = Plot::new(format!("Fiedler vector, sorted (λ₂ = {:.2e})", f.value))
+        .x_label("rank")
+        .y_label("entry")
+        .line(&idx, &sorted, plot::class_color(0), "")?;
+    let mut gaps = Plot::new("smallest eigenvalues of L_sym")
+        .x_label("index")
+        .y_label("eigenvalue");
+    for (c, (name, k)) in [("two moons", 2), ("four blobs", 4)]
+        .into_iter()
+        .enumerate()
+    {
+        let x = if k == 2 {
+            moons.x.clone()
+        } else {
+            datasets::blobs(300, 2, 4, 0.5, ctx.seed + 2)?.x
+        };
+        let fit = SpectralClustering::new(k)
+            .graph(Graph::Knn {
+                neighbors: 8,
+                weighting: unsupervised::spectral::graph::Weighting::Gaussian { sigma: 1.0 },
+            })
+            .n_eigenvalues(8)
+            .fit(&x)?;
+        let ix: Vec<f64> = (1..=fit.eigenvalues.len()).map(|i| i as f64).collect();
+        gaps = gaps
+            .line(
+                &ix,
+                &fit.eigenvalues,
+                plot::class_color(c),
+                &format!("{name} (k = {k})"),
+            )?
+            .points(&ix, &fit.eigenvalues, plot::class_color(c))?;
+    }
+    let spectrum = ctx.save_svg(
+        "spectral-fiedler.svg",
+        &Figure::new("", 3, 330.0, 300.0)
+            .with(graph_plot)
+            .with(fiedler_plot)
+            .with(gaps),
+    )?;
+
+    // Minimum cut against the balanced cuts: the weakest vertex alone is the cheapest cut.
+    let x = datasets::two_moons(300, 0.08, ctx.seed + 3)?.x;
+    let sigma = 1.0;
+    let graph = Graph::Knn {
+        neighbors: 10,
+        weighting: unsupervised::spectral::graph::Weighting::Gaussian { sigma },
+    };
+    let w = similarity_graph(&x, graph, Exec::default())?;
+    let degrees = w.row_sums();
+    let weakest = (0..degrees.len())
+        .min_by(|&a, &b| degrees[a].total_cmp(&degrees[b]))
+        .unwrap_or(0);
+    let mut alone = vec![0usize; x.rows()];
+    alone[weakest] = 1;
+    let single = cut_quality(&w, &alone)?;
+    let sp = SpectralClustering::new(2).graph(graph).fit(&x)?;
+    let (xs, ys) = (x.column(0), x.column(1));
+    let cut_fig = Figure::new("", 2, 340.0, 300.0)
+        .with(
+            Plot::new(format!(
+                "cut off one point: cut {:.3}, RatioCut {:.3}, Ncut {:.2}",
+                single.cut, single.ratio_cut, single.normalized_cut
+            ))
+            .scatter_classes(&xs, &ys, &alone, &[])?
+            .markers(
+                &[x[(weakest, 0)]],
+                &[x[(weakest, 1)]],
+                plot::class_color(1),
+                6.0,
+            )?
+            .equal_aspect(),
+        )
+        .with(
+            Plot::new(format!(
+                "spectral: cut {:.3}, RatioCut {:.4}, Ncut {:.3}",
+                sp.cut.cut, sp.cut.ratio_cut, sp.cut.normalized_cut
+            ))
+            .scatter_classes(&xs, &ys, &sp.labels, &[])?
+            .equal_aspect(),
+        );
+    let mincut = ctx.save_svg("spectral-mincut.svg", &cut_fig)?;
+    let parts = components(&w).count;
+    Ok(vec![
+        Section::figure(versus, "k-means against spectral clustering on two moons, circles and two spirals (10-NN graph, symmetric Laplacian)", &format!("k-means cuts each shape with a straight line; spectral clustering follows the shapes, except where two shapes touch: the spirals meet at their common centre, and the graph joins them there. ARI, k-means against spectral: {}.", scores.join("; "))),
+        Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; the Fiedler vector sorted; the smallest eigenvalues", "the Fiedler vector is nearly constant on each moon and changes sign between them (the sorted entries form two plateaus); the eigenvalues stay near zero up to the number of clusters, then jump (the eigengap)."),
+        Section::figure(mincut, "Minimum cut against the balanced cuts, on two moons", &format!("cutting off the most weakly joined point costs less (cut) than separating the moons, so plain min cut prefers it; dividing by the part's size (RatioCut) or volume (Ncut) makes that tiny part expensive. Graph: Gaussian 8-NN, σ = {sigma}, {parts} component(s).")),
+    ])
+}

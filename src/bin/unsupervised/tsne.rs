@@ -1,0 +1,339 @@
+//! Chapter 9 on the command line: `unsupervised tsne` and the tour's maps of the digits.
+
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED};
+use crate::json::Json;
+use crate::tour::{Chapter, Section, TourContext};
+use crate::Result;
+use std::time::Instant;
+use unsupervised::datasets;
+use unsupervised::linalg::Matrix;
+use unsupervised::plot::{self, Figure, Plot};
+
+pub const CHAPTER: Chapter = Chapter {
+    name: "tsne",
+    title: "9 · SNE and t-SNE",
+    book_page: "09-tsne.html",
+    commands: &[COMMAND],
+    tour: tour_tsne,
+};
+
+pub const COMMAND: Command = Command {
+    name: "tsne",
+    about: "SNE and t-SNE maps of a data set, exact or Barnes-Hut (chapter 9)",
+    flags: &[
+        DATA,
+        N,
+        NOISE,
+        LABEL,
+        Flag::value(
+            "--perplexity",
+            "P",
+            "effective number of neighbours per point (default 30)",
+        ),
+        Flag::value("--method", "NAME", "barnes-hut (default), exact or sne"),
+        Flag::value(
+            "--theta",
+            "T",
+            "Barnes-Hut accuracy: 0 exact, larger faster (default 0.5)",
+        ),
+        Flag::value("--iterations", "N", "gradient steps (default 1000)").sets("max_iter"),
+        Flag::value(
+            "--learning-rate",
+            "R",
+            "step size (default: max(n / 48, 50); SNE: 1)",
+        ),
+        Flag::value("--init", "NAME", "pca (default) or random"),
+        Flag::value(
+            "--pca-dims",
+            "D",
+            "project to D principal components first when wider (default 50; 0: never)",
+        ),
+        Flag::switch(
+            "--score",
+            "also report trustworthiness(5) and 5-fold 1-NN accuracy",
+        ),
+        SEED,
+        OUT,
+        JSON,
+    ],
+    run: tsne_command,
+};
+
+// `tsne`
+
+/// `unsupervised tsne --data digits --perplexity 30 --method barnes-hut --json`: `{"kl": ...,
+/// "embedding": [[x, y], ...], "iterations": n, "seconds": ...}`, plus "trustworthiness"
+/// and "knn_accuracy" with `--score`; `--out DIR` writes `embedding.npy` and `tsne.svg`.
+pub fn tsne_command(args: &Args) -> Result {
+    use unsupervised::tsne::{Init, Method, Tsne};
+    let options = args.data_options()?;
+    let d = datasets::load(args.text("--data").unwrap_or("digits"), &options)?;
+    let method = args.choice(
+        "--method",
+        "barnes-hut",
+        &[
+            ("barnes-hut", Method::BarnesHut),
+            ("exact", Method::Exact),
+            ("sne", Method::Sne),
+        ],
+    )?;
+    let init = args.choice(
+        "--init",
+        "pca",
+        &[("pca", Init::Pca), ("random", Init::Random)],
+    )?;
+    let mut tsne = Tsne::new()
+        .method(method)
+        .init(init)
+        .perplexity(args.get("--perplexity", "a number")?.unwrap_or(30.0))
+        .theta(args.get("--theta", "a number")?.unwrap_or(0.5))
+        .max_iter(args.get("--iterations", "a whole number")?.unwrap_or(1000))
+        .seed(options.seed)
+        .verbose(true);
+    if let Some(rate) = args.get("--learning-rate", "a number")? {
+        tsne = tsne.learning_rate(rate);
+    }
+    let pca_dims: usize = args.get("--pca-dims", "a whole number")?.unwrap_or(50);
+    let started = Instant::now();
+    let x = reduce_for_tsne(&d.x, pca_dims, options.seed)?;
+    let fit = tsne.fit(&x)?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "t-SNE: {} ({} x {}{}), {} iterations in {seconds:.2} s, KL {:.4}",
+        d.name,
+        d.x.rows(),
+        d.x.cols(),
+        if x.cols() < d.x.cols() {
+            format!(", PCA to {}", x.cols())
+        } else {
+            String::new()
+        },
+        fit.n_iter,
+        fit.kl
+    );
+    let scores = if args.has("--score") {
+        let t = unsupervised::metrics::trustworthiness(&d.x, &fit.embedding, 5)?;
+        let acc = match &d.labels {
+            Some(l) => Some(unsupervised::metrics::knn_accuracy(
+                &fit.embedding,
+                l,
+                1,
+                5,
+                options.seed,
+            )?),
+            None => None,
+        };
+        eprintln!(
+            "trustworthiness(5) {t:.4}{}",
+            acc.map_or(String::new(), |a| format!(
+                ", 1-NN accuracy (5-fold) {a:.4}"
+            ))
+        );
+        Some((t, acc))
+    } else {
+        None
+    };
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_npy("embedding.npy", &fit.embedding)?;
+        let (xs, ys) = (
+            fit.embedding.column(0),
+            fit.embedding.column(1.min(fit.embedding.cols() - 1)),
+        );
+        let title = format!(
+            "t-SNE of {} (perplexity {}, KL {:.3})",
+            d.name,
+            args.text("--perplexity").unwrap_or("30"),
+            fit.kl
+        );
+        let plot = match &d.labels {
+            Some(l) => Plot::new(title).scatter_classes(&xs, &ys, l, &d.class_names)?,
+            None => Plot::new(title).points(&xs, &ys, plot::class_color(0))?,
+        };
+        out.save_svg(
+            "tsne.svg",
+            &Figure::new("", 1, 560.0, 520.0).with(plot.equal_aspect()),
+        )?;
+    }
+    if args.has("--json") {
+        let mut doc = vec![
+            ("kl", Json::Num(fit.kl)),
+            ("embedding", Json::rows(&fit.embedding)),
+            ("iterations", Json::Int(fit.n_iter as i64)),
+            ("seconds", Json::Num(seconds)),
+            ("learning_rate", Json::Num(fit.learning_rate)),
+            (
+                "trace",
+                Json::Arr(
+                    fit.trace
+                        .iter()
+                        .map(|t| {
+                            Json::Obj(vec![
+                                ("iteration", Json::Int(t.iteration as i64)),
+                                ("kl", Json::Num(t.kl)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ];
+        if let Some((t, acc)) = scores {
+            doc.push(("trustworthiness", Json::Num(t)));
+            if let Some(a) = acc {
+                doc.push(("knn_accuracy", Json::Num(a)));
+            }
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!(
+            "KL divergence {:.6} after {} iterations",
+            fit.kl,
+            fit.n_iter
+        );
+    }
+    Ok(())
+}
+
+/// The standard first step of t-SNE on wide data: the first `dims` principal components
+/// (distances there are nearly those of the full data, at a fraction of the cost); `dims =
+/// 0` or narrow data: unchanged.
+pub fn reduce_for_tsne(
+    x: &Matrix<f64>,
+    dims: usize,
+    seed: u64,
+) -> unsupervised::Result<Matrix<f64>> {
+    if dims == 0 || x.cols() <= dims || x.rows() <= dims {
+        return Ok(x.clone());
+    }
+    use unsupervised::pca::{Pca, Solver};
+    Pca::new()
+        .n_components(dims)
+        .solver(Solver::Randomized)
+        .seed(seed)
+        .fit(x)?
+        .transform(x)
+}
+
+// tour: t-SNE
+
+/// A labelled map of `y` (the first two columns), titled.
+pub fn map_plot(
+    title: String,
+    y: &Matrix<f64>,
+    labels: &[usize],
+    names: &[String],
+) -> Result<Plot> {
+    Ok(Plot::new(title)
+        .scatter_classes(&y.column(0), &y.column(1), labels, names)?
+        .equal_aspect()
+        .no_axes())
+}
+
+pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
+    use unsupervised::metrics::{knn_accuracy, trustworthiness};
+    use unsupervised::tsne::{Method, Tsne};
+    let mut digits = datasets::digits()?;
+    // Quick mode (the debug-build test of the tour): 300 digits, 250 iterations.
+    let (n, iterations) = if ctx.quick {
+        (300, 250)
+    } else {
+        (digits.x.rows(), 1000)
+    };
+    digits.x = Matrix::new(n, 64, digits.x.as_slice()[..n * 64].to_vec())?;
+    let labels = digits.labels.clone().unwrap_or_default()[..n].to_vec();
+    let tsne = || {
+        Tsne::new()
+            .seed(ctx.seed)
+            .max_iter(iterations)
+            .exaggeration_iter(iterations / 4)
+    };
+    let score = |x: &Matrix<f64>, y: &Matrix<f64>, l: &[usize]| -> Result<String> {
+        Ok(format!(
+            "T(5) {:.3}, 1-NN {:.3}",
+            trustworthiness(x, y, 5)?,
+            knn_accuracy(y, l, 1, 5, ctx.seed)?
+        ))
+    };
+
+    // 1. Digits and MNIST, Barnes–Hut with the defaults; the KL trace of the digits run.
+    let t = Instant::now();
+    let fit = tsne().log_every(10).fit(&digits.x)?;
+    let digits_time = t.elapsed().as_secs_f64();
+    let mut maps = Figure::new("", 2, 460.0, 440.0).with(map_plot(
+        format!(
+            "digits, {n} x 64: {digits_time:.1} s; {}",
+            score(&digits.x, &fit.embedding, &labels)?
+        ),
+        &fit.embedding,
+        &labels,
+        &digits.class_names,
+    )?);
+    if !ctx.quick {
+        let mnist = datasets::mnist()?;
+        let mnist_labels = mnist.labels.clone().unwrap_or_default();
+        let t = Instant::now();
+        let x50 = reduce_for_tsne(&mnist.x, 50, ctx.seed)?;
+        let m = Tsne::new().seed(ctx.seed).fit(&x50)?;
+        let mnist_time = t.elapsed().as_secs_f64();
+        maps.push(map_plot(
+            format!(
+                "MNIST, 10,000 x 784 (PCA to 50): {mnist_time:.1} s; 1-NN {:.3}",
+                knn_accuracy(&m.embedding, &mnist_labels, 1, 5, ctx.seed)?
+            ),
+            &m.embedding,
+            &mnist_labels,
+            &[],
+        )?);
+    }
+    let maps = ctx.save_svg("tsne-maps.svg", &maps)?;
+    let its: Vec<f64> = fit.trace.iter().map(|p| p.iteration as f64).collect();
+    let kls: Vec<f64> = fit.trace.iter().map(|p| p.kl).collect();
+    let top = kls.iter().copied().fold(0.0, f64::max);
+    let end = fit.exaggeration_end as f64;
+    let curve = Plot::new("KL(P ‖ Q) of the digits map, every 10 iterations")
+        .x_label("iteration")
+        .y_label("KL divergence")
+        .line(&its, &kls, plot::class_color(0), "")?
+        .dashed_line(&[end, end], &[0.0, top], "#888")?
+        .text(end, top, " early exaggeration ends", "#444");
+    let curve = ctx.save_svg("tsne-kl.svg", &Figure::new("", 1, 620.0, 320.0).with(curve))?;
+
+    // 2. SNE against t-SNE on the same 500 digits: the crowding problem.
+    let m = n.min(500);
+    let sub = Matrix::new(m, 64, digits.x.as_slice()[..m * 64].to_vec())?;
+    let sub_labels = &labels[..m];
+    let mut crowd = Figure::new("", 2, 420.0, 400.0);
+    for (name, method) in [("SNE", Method::Sne), ("t-SNE (exact)", Method::Exact)] {
+        let f = tsne().method(method).fit(&sub)?;
+        crowd.push(map_plot(
+            format!("{name}: {}", score(&sub, &f.embedding, sub_labels)?),
+            &f.embedding,
+            sub_labels,
+            &[],
+        )?);
+    }
+    let crowd = ctx.save_svg("tsne-crowding.svg", &crowd)?;
+
+    // 3. Perplexity 5, 30 and 100.
+    let mut perp = Figure::new("", 3, 340.0, 330.0);
+    for perplexity in [5.0f64, 30.0, 100.0] {
+        let f = tsne()
+            .perplexity(perplexity.min((n - 1) as f64))
+            .fit(&digits.x)?;
+        perp.push(map_plot(
+            format!(
+                "perplexity {perplexity}: {}",
+                score(&digits.x, &f.embedding, &labels)?
+            ),
+            &f.embedding,
+            &labels,
+            &[],
+        )?);
+    }
+    let perp = ctx.save_svg("tsne-perplexity.svg", &perp)?;
+    Ok(vec![
+        Section::figure(maps, &format!("Barnes–Hut t-SNE (perplexity 30, θ = 0.5, {iterations} iterations) of the digits and of MNIST, coloured by the true digit"), "the labels were never shown to t-SNE, yet each digit forms its own island; the islands that touch are digits that look alike (4 and 9, 3, 5 and 8). Distances between islands and island sizes carry little meaning. T(5) is trustworthiness with 5 neighbours; 1-NN is the 5-fold cross-validated accuracy of a 1-nearest-neighbour classifier on the map."),
+        Section::figure(curve, "The cost during the digits run", "the cost stays high while P is exaggerated 12-fold (the map forms tight, well-separated clusters), drops sharply when exaggeration ends, then creeps down as the clusters relax."),
+        Section::figure(crowd, &format!("SNE against t-SNE on the first {m} digits"), "SNE's Gaussian map squeezes everything into one disc (the crowding problem: a 2-D map has too little room for the moderately far points of 64 dimensions); the Student-t's heavy tail lets t-SNE push them apart, and the classes separate."),
+        Section::figure(perp, "Perplexity 5, 30 and 100 on the digits", "a small perplexity looks at a handful of neighbours and breaks the map into many small clumps; a large one keeps more of the global arrangement and gives rounder, more even islands."),
+    ])
+}
