@@ -15,6 +15,7 @@
 //! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
 
 use crate::error::{check_count, Error, Result};
+use crate::image::Image;
 use crate::linalg::kernels::{sq_dist, sq_dists};
 use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{nearest, Exec, Matrix};
@@ -550,7 +551,7 @@ impl FittedKMeans {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Quantized {
     /// The image with every pixel replaced by its codeword.
-    pub image: crate::datasets::Image,
+    pub image: Image,
     /// The K codewords (one row of `channels` values each).
     pub codebook: Matrix<f64>,
     /// `N ⌈log₂ K⌉ + K C`: one code per pixel plus the codebook, C = 8 bits per channel.
@@ -566,7 +567,7 @@ pub struct Quantized {
 // ANCHOR: quantize
 /// Vector quantization (the lecture's image compression): k-means on the pixels (grey
 /// levels, or RGB triples), then every pixel is stored as the index of its centroid.
-pub fn quantize_image(image: &crate::datasets::Image, k: usize, seed: u64) -> Result<Quantized> {
+pub fn quantize_image(image: &Image, k: usize, seed: u64) -> Result<Quantized> {
     let (n, c) = (image.width * image.height, image.channels);
     let x = Matrix::new(n, c, image.pixels.iter().map(|&p| f64::from(p)).collect())?;
     let fit = KMeans::new(k).n_init(3).seed(seed).fit(&x)?;
@@ -584,7 +585,7 @@ pub fn quantize_image(image: &crate::datasets::Image, k: usize, seed: u64) -> Re
         / (n * c) as f64;
     let code_bits = (usize::BITS - (k - 1).leading_zeros()) as usize; // ⌈log₂ K⌉
     Ok(Quantized {
-        image: crate::datasets::Image::new(image.width, image.height, c, pixels)?,
+        image: Image::new(image.width, image.height, c, pixels)?,
         codebook,
         bits: n * code_bits + k * 8 * c,
         raw_bits: n * 8 * c,
@@ -679,38 +680,3 @@ pub fn gap_statistic(x: &Matrix<f64>, k_max: usize, b: usize, seed: u64) -> Resu
     Ok(Gap { gap, s, log_w, k })
 }
 // ANCHOR_END: gap
-
-// ANCHOR: knn_classify
-/// k-nearest-neighbour classification (the lectures' kNN background): each query gets the
-/// most common label among its `k` nearest training points (chapter 1's exact search); a
-/// tie goes to the tied class whose member is nearest.
-pub fn knn_classify(
-    train: &Matrix<f64>,
-    labels: &[usize],
-    queries: &Matrix<f64>,
-    k: usize,
-) -> Result<Vec<usize>> {
-    if labels.len() != train.rows() {
-        return Err(Error::BadLength {
-            what: "knn_classify labels (one per training row)",
-            expected: train.rows(),
-            actual: labels.len(),
-        });
-    }
-    let nb = crate::linalg::knn(train, queries, k, crate::linalg::Exec::default())?;
-    let classes = labels.iter().max().map_or(0, |m| m + 1);
-    Ok((0..queries.rows())
-        .map(|q| {
-            let mut votes = vec![0usize; classes];
-            let near = nb.indices_of(q);
-            near.iter().for_each(|&j| votes[labels[j]] += 1);
-            let top = votes.iter().copied().max().unwrap_or(0);
-            // Neighbours come nearest first, so the first with a top vote count wins ties.
-            near.iter()
-                .map(|&j| labels[j])
-                .find(|&l| votes[l] == top)
-                .unwrap_or(0)
-        })
-        .collect())
-}
-// ANCHOR_END: knn_classify

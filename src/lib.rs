@@ -16,6 +16,7 @@ pub mod eigen;
 pub mod error;
 pub mod files;
 pub mod hierarchical;
+pub mod image;
 pub mod kmeans;
 pub mod linalg;
 pub mod manifold;

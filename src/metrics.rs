@@ -7,9 +7,8 @@
 //!   correlation with a known coordinate (chapters 8 and 9; book `09-tsne.md`).
 
 use crate::error::{Error, Result};
-use crate::kmeans::knn_classify;
 use crate::linalg::threads::par_map;
-use crate::linalg::{knn_self, pairwise_sq_dists, Exec, Matrix};
+use crate::linalg::{knn, knn_self, pairwise_sq_dists, Exec, Matrix};
 use crate::rand::Rng;
 
 /// `table[a][b]`: how many points are in class a of the first labelling and b of the second.
@@ -113,20 +112,25 @@ const RANK_BLOCK: usize = 256;
 /// where `Uₖ(i)` holds the embedding's k neighbours of i that are not among its k nearest
 /// in `x`. 1 means no intruders; the normalisation puts the worst case at 0. Ties in
 /// distance are ranked by the smaller index, as everywhere in the crate. Needs `k < n / 2`.
-pub fn trustworthiness(x: &Matrix<f64>, y: &Matrix<f64>, k: usize) -> Result<f64> {
-    neighbourhood_score(x, y, k)
+pub fn trustworthiness(x: &Matrix<f64>, y: &Matrix<f64>, k: usize, exec: Exec) -> Result<f64> {
+    neighbourhood_score(x, y, k, exec)
 }
 
 /// Continuity (Venna and Kaski 2001): trustworthiness with the roles swapped, so it
 /// penalises the original neighbours that the embedding tore away (ranked in `y`).
-pub fn continuity(x: &Matrix<f64>, y: &Matrix<f64>, k: usize) -> Result<f64> {
+pub fn continuity(x: &Matrix<f64>, y: &Matrix<f64>, k: usize, exec: Exec) -> Result<f64> {
     check_pair(x, y)?;
-    neighbourhood_score(y, x, k)
+    neighbourhood_score(y, x, k, exec)
 }
 
 /// `1 - 2/(nk(2n-3k-1)) Σ (rank in `rank_space` - k)` over the k nearest neighbours in
 /// `other` that are not among the k nearest in `rank_space`.
-fn neighbourhood_score(rank_space: &Matrix<f64>, other: &Matrix<f64>, k: usize) -> Result<f64> {
+fn neighbourhood_score(
+    rank_space: &Matrix<f64>,
+    other: &Matrix<f64>,
+    k: usize,
+    exec: Exec,
+) -> Result<f64> {
     check_pair(rank_space, other)?;
     let n = rank_space.rows();
     if k == 0 || 2 * k >= n {
@@ -139,9 +143,9 @@ fn neighbourhood_score(rank_space: &Matrix<f64>, other: &Matrix<f64>, k: usize) 
             ),
         ));
     }
-    let near = knn_self(other, k, Exec::default())?;
+    let near = knn_self(other, k, exec)?;
     let n_blocks = n.div_ceil(RANK_BLOCK);
-    let penalties = par_map(n_blocks, Exec::default().threads, |b| -> Result<f64> {
+    let penalties = par_map(n_blocks, exec.threads, |b| -> Result<f64> {
         let i0 = b * RANK_BLOCK;
         let rows = RANK_BLOCK.min(n - i0);
         let cols = rank_space.cols();
@@ -187,6 +191,42 @@ fn check_pair(x: &Matrix<f64>, y: &Matrix<f64>) -> Result<()> {
     y.check_finite("embedding")
 }
 
+// ANCHOR: knn_classify
+/// k-nearest-neighbour classification (the lectures' kNN background): each query gets the
+/// most common label among its `k` nearest training points (chapter 1's exact search); a
+/// tie goes to the tied class whose member is nearest.
+pub fn knn_classify(
+    train: &Matrix<f64>,
+    labels: &[usize],
+    queries: &Matrix<f64>,
+    k: usize,
+    exec: Exec,
+) -> Result<Vec<usize>> {
+    if labels.len() != train.rows() {
+        return Err(Error::BadLength {
+            what: "knn_classify labels (one per training row)",
+            expected: train.rows(),
+            actual: labels.len(),
+        });
+    }
+    let nb = knn(train, queries, k, exec)?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    Ok((0..queries.rows())
+        .map(|q| {
+            let mut votes = vec![0usize; classes];
+            let near = nb.indices_of(q);
+            near.iter().for_each(|&j| votes[labels[j]] += 1);
+            let top = votes.iter().copied().max().unwrap_or(0);
+            // Neighbours come nearest first, so the first with a top vote count wins ties.
+            near.iter()
+                .map(|&j| labels[j])
+                .find(|&l| votes[l] == top)
+                .unwrap_or(0)
+        })
+        .collect())
+}
+// ANCHOR_END: knn_classify
+
 // ANCHOR: knn_accuracy
 /// k-nearest-neighbour classification accuracy of `x` with `folds`-fold cross-validation:
 /// the points are shuffled (by `seed`) and dealt into `folds` folds; each fold is classified
@@ -198,6 +238,7 @@ pub fn knn_accuracy(
     k: usize,
     folds: usize,
     seed: u64,
+    exec: Exec,
 ) -> Result<f64> {
     let n = x.rows();
     if labels.len() != n {
@@ -228,7 +269,7 @@ pub fn knn_accuracy(
             Matrix::new(idx.len(), x.cols(), data)
         };
         let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-        let predicted = knn_classify(&pick(&train)?, &train_labels, &pick(&test)?, k)?;
+        let predicted = knn_classify(&pick(&train)?, &train_labels, &pick(&test)?, k, exec)?;
         correct += test
             .iter()
             .zip(&predicted)

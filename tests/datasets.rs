@@ -4,8 +4,9 @@ use proptest::prelude::*;
 use unsupervised::datasets::csv::Table;
 use unsupervised::datasets::idx::{parse_idx, write_idx, Idx};
 use unsupervised::datasets::npy::{parse_npy, write_npy, Npy, NpyData};
-use unsupervised::datasets::pnm::{parse_pnm, write_pnm, Image};
+use unsupervised::datasets::pnm::{parse_pnm, write_pnm};
 use unsupervised::datasets::{self, dataset_from_csv, CsvSpec};
+use unsupervised::image::Image;
 use unsupervised::linalg::Matrix;
 use unsupervised::{Error, Location};
 

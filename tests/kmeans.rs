@@ -191,13 +191,13 @@ fn the_gap_statistic_counts_separated_clusters() {
 
 #[test]
 fn nearest_neighbour_classification_reads_digits() {
-    use unsupervised::kmeans::knn_classify;
+    use unsupervised::metrics::knn_classify;
     let d = datasets::digits().unwrap();
     let labels = d.labels.unwrap();
     // First 1500 digits to train, the other 297 to test.
     let train = Matrix::from_fn(1500, 64, |i, j| d.x[(i, j)]);
     let test = Matrix::from_fn(297, 64, |i, j| d.x[(1500 + i, j)]);
-    let predicted = knn_classify(&train, &labels[..1500], &test, 3).unwrap();
+    let predicted = knn_classify(&train, &labels[..1500], &test, 3, Exec::default()).unwrap();
     let correct = predicted
         .iter()
         .zip(&labels[1500..])
@@ -207,14 +207,17 @@ fn nearest_neighbour_classification_reads_digits() {
     assert!(accuracy > 0.95, "3-NN accuracy {accuracy}");
     // 1-NN of the training points themselves is exact.
     assert_eq!(
-        knn_classify(&train, &labels[..1500], &train, 1).unwrap(),
+        knn_classify(&train, &labels[..1500], &train, 1, Exec::default()).unwrap(),
         labels[..1500].to_vec()
     );
     // A tie (one vote each) goes to the nearer neighbour's class.
     let x = Matrix::from_rows(vec![vec![0.0], vec![3.0]]).unwrap();
     let q = Matrix::from_rows(vec![vec![1.0]]).unwrap();
-    assert_eq!(knn_classify(&x, &[7, 2], &q, 2).unwrap(), vec![7]);
-    assert!(knn_classify(&x, &[1], &q, 1).is_err());
+    assert_eq!(
+        knn_classify(&x, &[7, 2], &q, 2, Exec::default()).unwrap(),
+        vec![7]
+    );
+    assert!(knn_classify(&x, &[1], &q, 1, Exec::default()).is_err());
 }
 
 proptest! {

@@ -1,7 +1,7 @@
 //! Pictures: PNG bytes checked by a decoder written here, SVG structure, ticks, geometry.
 
 use proptest::prelude::*;
-use unsupervised::datasets::Image;
+use unsupervised::image::Image;
 use unsupervised::plot::png::{adler32, crc32, encode};
 use unsupervised::plot::{
     class_color, ellipse_points, image_grid, nice_ticks, ramp_color, to_bytes, Figure, Plot,
@@ -227,4 +227,31 @@ fn image_grid_places_tiles_and_checks_sizes() {
     assert_eq!(to_bytes(&[0.0, 1.0], 0.0, 1.0, true), vec![255, 0]);
     assert_eq!(ramp_color(0.0), "#440154");
     assert_eq!(ramp_color(1.0), "#fde725");
+}
+
+#[test]
+fn dendrogram_draws_every_leaf_and_refuses_a_malformed_tree() {
+    use unsupervised::plot::{dendrogram, Figure};
+    // Leaves 0..4; merge 0 makes cluster 4 = {0, 1}, merge 1 makes 5 = {2, 3}, merge 2 joins.
+    let merges = [(0, 1, 1.0), (2, 3, 2.0), (4, 5, 5.0)];
+    let names: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+    let plot = dendrogram("t".into(), &merges, &[0, 1, 2, 3], &[0, 0, 1, 1], &names).unwrap();
+    let svg = Figure::new("", 1, 300.0, 300.0).with(plot).to_svg();
+    for name in ["a", "b", "c", "d"] {
+        assert!(svg.contains(&format!(">{name}<")), "leaf {name} missing");
+    }
+    // A merge that names a cluster not made yet, and an order with a leaf too many.
+    let bad = [(0, 1, 1.0), (2, 5, 2.0), (4, 5, 5.0)];
+    assert!(dendrogram("t".into(), &bad, &[0, 1, 2, 3], &[0, 0, 1, 1], &names).is_err());
+    assert!(dendrogram("t".into(), &merges, &[0, 1, 2], &[0, 0, 1, 1], &names).is_err());
+}
+
+#[test]
+fn class_map_needs_two_columns() {
+    use unsupervised::linalg::Matrix;
+    use unsupervised::plot::class_map;
+    let one = Matrix::zeros(3, 1);
+    assert!(class_map("t", &one, &[0, 0, 0], &[]).is_err());
+    let two = Matrix::from_fn(3, 2, |i, j| (i + j) as f64);
+    assert!(class_map("t", &two, &[0, 1, 0], &[]).is_ok());
 }

@@ -262,8 +262,8 @@ fn fit_is_deterministic_for_a_seed() {
 fn a_small_digits_map_keeps_neighbours_and_classes() {
     let (x, labels) = digits(400);
     let fit = Tsne::new().perplexity(20.0).max_iter(400).fit(&x).unwrap();
-    let t = trustworthiness(&x, &fit.embedding, 5).unwrap();
-    let acc = knn_accuracy(&fit.embedding, &labels, 1, 5, 0).unwrap();
+    let t = trustworthiness(&x, &fit.embedding, 5, Exec::default()).unwrap();
+    let acc = knn_accuracy(&fit.embedding, &labels, 1, 5, 0, Exec::default()).unwrap();
     assert!(t >= 0.97, "trustworthiness {t}");
     assert!(acc >= 0.93, "1-NN accuracy {acc}");
     // The cost after exaggeration only falls (momentum makes the odd wiggle; allow 1%).
@@ -291,8 +291,8 @@ fn sne_crowds_the_map_where_t_sne_separates_it() {
         .max_iter(300)
         .fit(&x)
         .unwrap();
-    let sne_acc = knn_accuracy(&sne.embedding, &labels, 1, 5, 0).unwrap();
-    let tsne_acc = knn_accuracy(&tsne.embedding, &labels, 1, 5, 0).unwrap();
+    let sne_acc = knn_accuracy(&sne.embedding, &labels, 1, 5, 0, Exec::default()).unwrap();
+    let tsne_acc = knn_accuracy(&tsne.embedding, &labels, 1, 5, 0, Exec::default()).unwrap();
     assert!(tsne_acc > sne_acc, "t-SNE {tsne_acc} against SNE {sne_acc}");
 }
 
@@ -375,15 +375,15 @@ fn trustworthiness_of_a_hand_checked_swap() {
     let mut y = x.clone();
     y[(2, 0)] = 7.0;
     y[(7, 0)] = 2.0;
-    let t = trustworthiness(&x, &y, 2).unwrap();
+    let t = trustworthiness(&x, &y, 2, Exec::default()).unwrap();
     assert!((t - (1.0 - 50.0 / 130.0)).abs() < 1e-15, "{t}");
-    assert_eq!(trustworthiness(&x, &x, 2).unwrap(), 1.0);
+    assert_eq!(trustworthiness(&x, &x, 2, Exec::default()).unwrap(), 1.0);
     assert_eq!(
-        continuity(&x, &y, 2).unwrap(),
-        trustworthiness(&y, &x, 2).unwrap()
+        continuity(&x, &y, 2, Exec::default()).unwrap(),
+        trustworthiness(&y, &x, 2, Exec::default()).unwrap()
     );
     assert!(
-        trustworthiness(&x, &y, 5).is_err(),
+        trustworthiness(&x, &y, 5, Exec::default()).is_err(),
         "k must stay below n / 2"
     );
 }
@@ -393,10 +393,16 @@ fn knn_accuracy_of_a_hand_checked_line() {
     // Leave-one-out (5 folds of one point) with 1-NN: points 5 and 5.1 carry each other's
     // wrong label and 10 borrows 5.1's, so 2 of 5 are right.
     let x = Matrix::from_fn(5, 1, |i, _| [0.0, 0.1, 5.0, 5.1, 10.0][i]);
-    assert_eq!(knn_accuracy(&x, &[0, 0, 1, 1, 1], 1, 5, 0).unwrap(), 1.0);
-    assert_eq!(knn_accuracy(&x, &[0, 0, 1, 0, 1], 1, 5, 0).unwrap(), 0.4);
-    assert!(knn_accuracy(&x, &[0, 0, 1], 1, 5, 0).is_err());
-    assert!(knn_accuracy(&x, &[0, 0, 1, 0, 1], 1, 1, 0).is_err());
+    assert_eq!(
+        knn_accuracy(&x, &[0, 0, 1, 1, 1], 1, 5, 0, Exec::default()).unwrap(),
+        1.0
+    );
+    assert_eq!(
+        knn_accuracy(&x, &[0, 0, 1, 0, 1], 1, 5, 0, Exec::default()).unwrap(),
+        0.4
+    );
+    assert!(knn_accuracy(&x, &[0, 0, 1], 1, 5, 0, Exec::default()).is_err());
+    assert!(knn_accuracy(&x, &[0, 0, 1, 0, 1], 1, 1, 0, Exec::default()).is_err());
 }
 
 #[test]
@@ -422,8 +428,8 @@ fn check_digits(method: Method) {
     let d = datasets::digits().unwrap();
     let labels = d.labels.unwrap();
     let fit = Tsne::new().method(method).fit(&d.x).unwrap();
-    let t = trustworthiness(&d.x, &fit.embedding, 5).unwrap();
-    let acc = knn_accuracy(&fit.embedding, &labels, 1, 5, 0).unwrap();
+    let t = trustworthiness(&d.x, &fit.embedding, 5, Exec::default()).unwrap();
+    let acc = knn_accuracy(&fit.embedding, &labels, 1, 5, 0, Exec::default()).unwrap();
     eprintln!(
         "{method:?}: KL {:.4}, trustworthiness {t:.4}, 1-NN {acc:.4}",
         fit.kl

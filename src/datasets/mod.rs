@@ -19,13 +19,13 @@ pub mod npy;
 pub mod pnm;
 
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::linalg::Matrix;
 pub use csv::{dataset_from_csv, CsvSpec};
 pub use generators::{
     blobs, circles, cocktail_party, grid_of_gaussians, ring_of_gaussians, s_curve, swiss_roll,
     two_moons, two_spirals, CocktailParty, ManifoldSample,
 };
-pub use pnm::Image;
 
 /// A data matrix with what is known about its rows and columns.
 #[derive(Clone, Debug, PartialEq)]

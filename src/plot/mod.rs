@@ -4,11 +4,16 @@
 //! A [`Plot`] is one panel with axes: layers of points, lines, text, arrows, ellipses, line
 //! segments, heatmap cells and error bars, in data coordinates. A [`Figure`] lays plots out
 //! in a grid and renders one SVG document. [`image_grid`] tiles small images (digits) into
-//! one [`Image`] that [`png::encode`] writes.
+//! one [`Image`](crate::image::Image) that [`png::encode`] writes; [`class_map`] and
+//! [`dendrogram`] are the charts several chapters draw.
 
+mod charts;
+mod images;
 pub mod png;
 
-use crate::datasets::Image;
+pub use charts::{class_map, dendrogram};
+pub use images::{image_grid, rows_as_images, to_bytes, upscale};
+
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
 
@@ -764,83 +769,4 @@ impl Figure {
         out.push_str("</svg>\n");
         out
     }
-}
-
-// ANCHOR: image_grid
-/// Tiles `images` (each `height x width x channels` bytes, row-major) into a grid of `cols`
-/// columns with `pad` pixels of white between them: a page of digits.
-pub fn image_grid(
-    images: &[&[u8]],
-    height: usize,
-    width: usize,
-    channels: usize,
-    cols: usize,
-    pad: usize,
-) -> Result<Image> {
-    if images.is_empty() || cols == 0 {
-        return Err(Error::invalid(
-            "images",
-            images.len(),
-            "need at least one image and one column",
-        ));
-    }
-    let size = height * width * channels;
-    if let Some(i) = images.iter().position(|im| im.len() != size) {
-        return Err(Error::invalid(
-            "images",
-            format!("[{i}] has {} bytes", images[i].len()),
-            format!("every image must have {height} x {width} x {channels} = {size}"),
-        ));
-    }
-    let rows = images.len().div_ceil(cols);
-    let (gw, gh) = (cols * (width + pad) + pad, rows * (height + pad) + pad);
-    let mut pixels = vec![255u8; gw * gh * channels];
-    for (k, im) in images.iter().enumerate() {
-        let (top, left) = (
-            pad + (k / cols) * (height + pad),
-            pad + (k % cols) * (width + pad),
-        );
-        for y in 0..height {
-            let dst = ((top + y) * gw + left) * channels;
-            pixels[dst..dst + width * channels]
-                .copy_from_slice(&im[y * width * channels..(y + 1) * width * channels]);
-        }
-    }
-    Image::new(gw, gh, channels, pixels)
-}
-// ANCHOR_END: image_grid
-
-/// The image enlarged `factor` times by repeating pixels (8 x 8 digits become visible).
-pub fn upscale(image: &Image, factor: usize) -> Image {
-    let f = factor.max(1);
-    let (w, h, c) = (image.width * f, image.height * f, image.channels);
-    let mut pixels = Vec::with_capacity(w * h * c);
-    for y in 0..h {
-        for x in 0..w {
-            pixels.extend_from_slice(image.pixel(x / f, y / f));
-        }
-    }
-    Image {
-        width: w,
-        height: h,
-        channels: c,
-        pixels,
-    }
-}
-
-/// Scales values in [lo, hi] to bytes 0..=255 (clamping outside), for showing a data row as
-/// an image; `invert` maps lo to white (ink on paper, as digits are usually drawn).
-pub fn to_bytes(values: &[f64], lo: f64, hi: f64, invert: bool) -> Vec<u8> {
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    values
-        .iter()
-        .map(|&v| {
-            let g = (((v - lo) / span).clamp(0.0, 1.0) * 255.0).round() as u8;
-            if invert {
-                255 - g
-            } else {
-                g
-            }
-        })
-        .collect()
 }

@@ -6,7 +6,7 @@
 //! the row's samples. The zlib stream (RFC 1950) uses deflate's *stored* blocks (RFC 1951
 //! §3.2.4): no compression, which keeps the encoder a page long; our images are small.
 
-use crate::datasets::Image;
+use crate::image::Image;
 
 /// The CRC-32 of PNG and zlib (polynomial 0xEDB88320, reflected), bit by bit through a
 /// 256-entry table.

@@ -4,7 +4,7 @@
 //! step (bhtsne's gradient leaves out t-SNE's factor 4, so it gets 4 x our learning rate).
 //!
 //! Both maps are scored here the same way: the exact KL(P ‖ Q) (our sparse P, Z over all
-//! pairs), trustworthiness(5) in the original space, and 5-fold 1-NN accuracy. Seconds are
+//! pairs), trustworthiness(5, Exec::default()) in the original space, and 5-fold 1-NN accuracy. Seconds are
 //! the median of `VERSUS_ROUNDS` (default 3) round-robin rounds, on all threads by default
 //! (bhtsne uses rayon: `RAYON_NUM_THREADS=1 UNSUPERVISED_THREADS=1` for one thread).
 
@@ -62,7 +62,7 @@ fn pca_start(x: &Matrix<f64>) -> Vec<f64> {
 pub fn run() {
     let rounds = list_env("VERSUS_ROUNDS", &[3])[0];
     let wanted = std::env::var("VERSUS_DATA").unwrap_or_else(|_| "digits,mnist".into());
-    println!("| data | library | seconds | KL (exact) | trustworthiness(5) | 1-NN (5-fold) |");
+    println!("| data | library | seconds | KL (exact) | trustworthiness(5, Exec::default()) | 1-NN (5-fold) |");
     println!("|---|---|---|---|---|---|");
     for name in wanted.split(',') {
         let d = match name.trim() {
@@ -122,8 +122,8 @@ pub fn run() {
                 d.x.cols(),
                 median(t),
                 exact_kl(&x, y),
-                trustworthiness(&d.x, &map, 5).unwrap(),
-                knn_accuracy(&map, &labels, 1, 5, 0).unwrap()
+                trustworthiness(&d.x, &map, 5, Exec::default()).unwrap(),
+                knn_accuracy(&map, &labels, 1, 5, 0, Exec::default()).unwrap()
             );
         }
     }

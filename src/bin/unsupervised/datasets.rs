@@ -6,7 +6,7 @@ use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::path::Path;
-use unsupervised::datasets::{self, Dataset, Image};
+use unsupervised::datasets::{self, Dataset};
 use unsupervised::plot::{self, Figure, Plot};
 
 pub const CHAPTER: Chapter = Chapter {
@@ -146,73 +146,32 @@ pub fn file_stem(name: &str) -> String {
 
 // tour: data sets
 
-/// The first `count` rows of `d` as images of `side x side`, values from `lo` to `hi`.
-pub fn rows_as_images(
-    d: &Dataset,
-    count: usize,
-    side: usize,
-    lo: f64,
-    hi: f64,
-    invert: bool,
-    factor: usize,
-) -> Result<Image> {
-    let images: Vec<Vec<u8>> = (0..count.min(d.x.rows()))
-        .map(|i| {
-            let small = Image {
-                width: side,
-                height: side,
-                channels: 1,
-                pixels: plot::to_bytes(d.x.row(i), lo, hi, invert),
-            };
-            plot::upscale(&small, factor).pixels
-        })
-        .collect();
-    let refs: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
-    Ok(plot::image_grid(
-        &refs,
-        side * factor,
-        side * factor,
-        1,
-        20,
-        2,
-    )?)
-}
-
-pub fn labelled_scatter(title: &str, d: &Dataset, legend: bool) -> Result<Plot> {
-    let (xs, ys) = (d.x.column(0), d.x.column(1));
+/// A generated data set's points coloured by class, on equal axes.
+fn scatter_of(title: &str, d: &Dataset) -> Result<Plot> {
     let labels = d.labels.clone().unwrap_or_else(|| vec![0; d.x.rows()]);
-    let names = if legend {
-        d.class_names.clone()
-    } else {
-        Vec::new()
-    };
-    Ok(Plot::new(title)
-        .scatter_classes(&xs, &ys, &labels, &names)?
-        .equal_aspect())
+    Ok(plot::class_map(title, &d.x, &labels, &[])?)
 }
 
 pub fn tour_datasets(ctx: &TourContext) -> Result<Vec<Section>> {
     let mut out = Vec::new();
 
     let mnist = datasets::mnist()?;
-    let grid = rows_as_images(
-        &mnist,
+    let grid = plot::rows_as_images(
+        &mnist.x,
         if ctx.quick { 40 } else { 200 },
         28,
-        0.0,
-        1.0,
+        (0.0, 1.0),
         false,
         1,
     )?;
     out.push(Section::figure(ctx.save_png("mnist-grid.png", &grid)?, "MNIST: the first embedded digits", "white strokes on black, 28 x 28 pixels each; the order is random, so every row mixes the ten classes."));
 
     let digits = datasets::digits()?;
-    let grid = rows_as_images(
-        &digits,
+    let grid = plot::rows_as_images(
+        &digits.x,
         if ctx.quick { 40 } else { 100 },
         8,
-        0.0,
-        16.0,
+        (0.0, 16.0),
         true,
         4,
     )?;
@@ -250,35 +209,26 @@ pub fn tour_datasets(ctx: &TourContext) -> Result<Vec<Section>> {
         300.0,
         300.0,
     );
-    fig.push(labelled_scatter(
-        "blobs",
-        &datasets::blobs(n, 2, 3, 1.0, seed)?,
-        false,
-    )?);
-    fig.push(labelled_scatter(
+    fig.push(scatter_of("blobs", &datasets::blobs(n, 2, 3, 1.0, seed)?)?);
+    fig.push(scatter_of(
         "two moons",
         &datasets::two_moons(n, 0.05, seed)?,
-        false,
     )?);
-    fig.push(labelled_scatter(
+    fig.push(scatter_of(
         "circles",
         &datasets::circles(n, 0.05, 0.5, seed)?,
-        false,
     )?);
-    fig.push(labelled_scatter(
+    fig.push(scatter_of(
         "two spirals",
         &datasets::two_spirals(n, 0.2, 1.5, seed)?,
-        false,
     )?);
-    fig.push(labelled_scatter(
+    fig.push(scatter_of(
         "ring of 8",
         &datasets::ring_of_gaussians(n, 8, 2.0, 0.02, seed)?,
-        false,
     )?);
-    fig.push(labelled_scatter(
+    fig.push(scatter_of(
         "grid of 25",
         &datasets::grid_of_gaussians(n, 5, 0.05, seed)?,
-        false,
     )?);
     for (title, sample) in [
         ("Swiss roll (x, z)", datasets::swiss_roll(n, 0.0, seed)?),

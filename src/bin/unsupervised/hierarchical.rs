@@ -120,69 +120,6 @@ pub fn hclust_command(args: &Args) -> Result {
 
 // tour: chapter 5
 
-/// A horizontal dendrogram: the root on the left, leaves on the right with their names, the
-/// subtrees of a cut into `k` clusters coloured (no axes; a scale bar gives the height).
-pub fn dendrogram_plot(
-    tree: &unsupervised::hierarchical::Dendrogram,
-    names: &[String],
-    k: usize,
-    title: String,
-) -> Result<Plot> {
-    let n = tree.n;
-    let labels = tree.cut_k(k)?;
-    let order = tree.leaf_order();
-    let (mut pos, mut height, mut colour) = (
-        vec![0.0; 2 * n - 1],
-        vec![0.0; 2 * n - 1],
-        vec![None; 2 * n - 1],
-    );
-    for (p, &leaf) in order.iter().enumerate() {
-        pos[leaf] = (n - 1 - p) as f64;
-        colour[leaf] = Some(labels[leaf]);
-    }
-    let mut by_colour: Vec<Vec<[f64; 4]>> = vec![Vec::new(); k + 1];
-    for (r, m) in tree.merges.iter().enumerate() {
-        let c = n + r;
-        height[c] = m.height;
-        pos[c] = 0.5 * (pos[m.a] + pos[m.b]);
-        // A fusion below the cut stays inside one cluster and takes its colour.
-        colour[c] = (r < n - k).then(|| colour[m.a]).flatten();
-        let slot = colour[c].unwrap_or(k);
-        for child in [m.a, m.b] {
-            by_colour[slot].push([-height[child], pos[child], -m.height, pos[child]]);
-        }
-        by_colour[slot].push([-m.height, pos[m.a], -m.height, pos[m.b]]);
-    }
-    let top = tree.merges.last().map_or(1.0, |m| m.height);
-    let mut plot = Plot::new(title)
-        .no_axes()
-        .x_range(-1.02 * top, 0.42 * top)
-        .y_range(-3.0, n as f64);
-    for (slot, segs) in by_colour.iter().enumerate() {
-        let colour = if slot == k {
-            "#777"
-        } else {
-            plot::class_color(slot)
-        };
-        plot = plot.segments(segs, colour);
-    }
-    for (p, &leaf) in order.iter().enumerate() {
-        let name = names.get(leaf).cloned().unwrap_or_else(|| leaf.to_string());
-        plot = plot.text(
-            0.02 * top,
-            (n - 1 - p) as f64 - 0.35,
-            name,
-            plot::class_color(labels[leaf]),
-        );
-    }
-    // Scale bar: one unit of height.
-    let unit = plot::nice_ticks(0.0, top, 4).get(1).copied().unwrap_or(1.0);
-    plot = plot
-        .segments(&[[-top, -2.0, -top + unit, -2.0]], "#000")
-        .text(-top, -1.6, format!("height {unit}"), "#000");
-    Ok(plot)
-}
-
 /// Chapter 5: USArrests dendrograms for three linkages with the cut at k = 4, and single
 /// linkage's chaining.
 pub fn tour_hierarchical(ctx: &TourContext) -> Result<Vec<Section>> {
@@ -202,11 +139,14 @@ pub fn tour_hierarchical(ctx: &TourContext) -> Result<Vec<Section>> {
         let tree = linkage(&d, method)?;
         let ccc = cophenetic_correlation(&d, &tree)?;
         notes.push(format!("{method:?}: {ccc:.3}"));
-        fig.push(dendrogram_plot(
-            &tree,
-            &names,
-            4,
+        let merges: Vec<(usize, usize, f64)> =
+            tree.merges.iter().map(|m| (m.a, m.b, m.height)).collect();
+        fig.push(plot::dendrogram(
             format!("{method:?} linkage"),
+            &merges,
+            &tree.leaf_order(),
+            &tree.cut_k(4)?,
+            &names,
         )?);
     }
     let trees = ctx.save_svg("hierarchical-usarrests.svg", &fig)?;

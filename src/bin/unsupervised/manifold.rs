@@ -8,6 +8,7 @@ use std::time::Instant;
 use unsupervised::datasets;
 use unsupervised::linalg::Matrix;
 use unsupervised::plot::{self, Figure, Plot};
+use unsupervised::Exec;
 use unsupervised::Rng;
 
 pub const CHAPTER: Chapter = Chapter {
@@ -158,7 +159,8 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
     let mut dfig = Figure::new("", 2, 420.0, 400.0);
     for method in [Method::Isomap, Method::Laplacian] {
         let y = embed(&x, method, 2, k, ctx.seed)?;
-        let acc = unsupervised::metrics::knn_accuracy(&y, &labels, 1, 5, ctx.seed)?;
+        let acc =
+            unsupervised::metrics::knn_accuracy(&y, &labels, 1, 5, ctx.seed, Exec::default())?;
         dfig.push(
             Plot::new(format!("{} of the digits: 1-NN {acc:.3}", method.name()))
                 .scatter_classes(&y.column(0), &y.column(1), &labels, &digits.class_names)?

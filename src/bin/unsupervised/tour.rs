@@ -6,8 +6,9 @@ use crate::{Result, CHAPTERS};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
-use unsupervised::datasets::{npy, Image};
+use unsupervised::datasets::npy;
 use unsupervised::files::write_atomically;
+use unsupervised::image::Image;
 use unsupervised::linalg::Matrix;
 use unsupervised::plot::{png, Figure};
 

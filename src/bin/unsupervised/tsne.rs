@@ -8,6 +8,7 @@ use std::time::Instant;
 use unsupervised::datasets;
 use unsupervised::linalg::Matrix;
 use unsupervised::plot::{self, Figure, Plot};
+use unsupervised::Exec;
 
 pub const CHAPTER: Chapter = Chapter {
     name: "tsne",
@@ -50,7 +51,7 @@ pub const COMMAND: Command = Command {
         ),
         Flag::switch(
             "--score",
-            "also report trustworthiness(5) and 5-fold 1-NN accuracy",
+            "also report trustworthiness(5, Exec::default()) and 5-fold 1-NN accuracy",
         ),
         SEED,
         OUT,
@@ -112,7 +113,7 @@ pub fn tsne_command(args: &Args) -> Result {
         fit.kl
     );
     let scores = if args.has("--score") {
-        let t = unsupervised::metrics::trustworthiness(&d.x, &fit.embedding, 5)?;
+        let t = unsupervised::metrics::trustworthiness(&d.x, &fit.embedding, 5, Exec::default())?;
         let acc = match &d.labels {
             Some(l) => Some(unsupervised::metrics::knn_accuracy(
                 &fit.embedding,
@@ -120,11 +121,12 @@ pub fn tsne_command(args: &Args) -> Result {
                 1,
                 5,
                 options.seed,
+                Exec::default(),
             )?),
             None => None,
         };
         eprintln!(
-            "trustworthiness(5) {t:.4}{}",
+            "trustworthiness(5, Exec::default()) {t:.4}{}",
             acc.map_or(String::new(), |a| format!(
                 ", 1-NN accuracy (5-fold) {a:.4}"
             ))
@@ -215,17 +217,9 @@ pub fn reduce_for_tsne(
 
 // tour: t-SNE
 
-/// A labelled map of `y` (the first two columns), titled.
-pub fn map_plot(
-    title: String,
-    y: &Matrix<f64>,
-    labels: &[usize],
-    names: &[String],
-) -> Result<Plot> {
-    Ok(Plot::new(title)
-        .scatter_classes(&y.column(0), &y.column(1), labels, names)?
-        .equal_aspect()
-        .no_axes())
+/// A labelled map without axes (t-SNE's coordinates mean nothing in themselves).
+fn map(title: String, y: &Matrix<f64>, labels: &[usize], names: &[String]) -> Result<Plot> {
+    Ok(plot::class_map(title, y, labels, names)?.no_axes())
 }
 
 pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
@@ -249,8 +243,8 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
     let score = |x: &Matrix<f64>, y: &Matrix<f64>, l: &[usize]| -> Result<String> {
         Ok(format!(
             "T(5) {:.3}, 1-NN {:.3}",
-            trustworthiness(x, y, 5)?,
-            knn_accuracy(y, l, 1, 5, ctx.seed)?
+            trustworthiness(x, y, 5, Exec::default())?,
+            knn_accuracy(y, l, 1, 5, ctx.seed, Exec::default())?
         ))
     };
 
@@ -258,7 +252,7 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
     let t = Instant::now();
     let fit = tsne().log_every(10).fit(&digits.x)?;
     let digits_time = t.elapsed().as_secs_f64();
-    let mut maps = Figure::new("", 2, 460.0, 440.0).with(map_plot(
+    let mut maps = Figure::new("", 2, 460.0, 440.0).with(map(
         format!(
             "digits, {n} x 64: {digits_time:.1} s; {}",
             score(&digits.x, &fit.embedding, &labels)?
@@ -274,10 +268,10 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
         let x50 = reduce_for_tsne(&mnist.x, 50, ctx.seed)?;
         let m = Tsne::new().seed(ctx.seed).fit(&x50)?;
         let mnist_time = t.elapsed().as_secs_f64();
-        maps.push(map_plot(
+        maps.push(map(
             format!(
                 "MNIST, 10,000 x 784 (PCA to 50): {mnist_time:.1} s; 1-NN {:.3}",
-                knn_accuracy(&m.embedding, &mnist_labels, 1, 5, ctx.seed)?
+                knn_accuracy(&m.embedding, &mnist_labels, 1, 5, ctx.seed, Exec::default())?
             ),
             &m.embedding,
             &mnist_labels,
@@ -304,7 +298,7 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
     let mut crowd = Figure::new("", 2, 420.0, 400.0);
     for (name, method) in [("SNE", Method::Sne), ("t-SNE (exact)", Method::Exact)] {
         let f = tsne().method(method).fit(&sub)?;
-        crowd.push(map_plot(
+        crowd.push(map(
             format!("{name}: {}", score(&sub, &f.embedding, sub_labels)?),
             &f.embedding,
             sub_labels,
@@ -319,7 +313,7 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
         let f = tsne()
             .perplexity(perplexity.min((n - 1) as f64))
             .fit(&digits.x)?;
-        perp.push(map_plot(
+        perp.push(map(
             format!(
                 "perplexity {perplexity}: {}",
                 score(&digits.x, &f.embedding, &labels)?
