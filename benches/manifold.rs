@@ -47,7 +47,7 @@ fn stages(c: &mut Criterion) {
                 continue;
             }
             group.bench_function(BenchmarkId::new(method.name(), n), |b| {
-                b.iter(|| embed(&x, method, 2, NEIGHBORS, 0).unwrap())
+                b.iter(|| embed(&x, method, 2, NEIGHBORS, 0, Exec::default()).unwrap())
             });
         }
     }

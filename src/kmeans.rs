@@ -666,7 +666,7 @@ pub fn gap_statistic(x: &Matrix<f64>, k_max: usize, b: usize, seed: u64) -> Resu
         let star: Vec<f64> = refs
             .iter()
             .enumerate()
-            .map(|(i, r)| log_w_of(r, k, seed + 1 + i as u64))
+            .map(|(i, r)| log_w_of(r, k, Rng::child_seed(seed, 1 + i as u64)))
             .collect::<Result<_>>()?;
         let mean = star.iter().sum::<f64>() / b as f64;
         let sd = (star.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / b as f64).sqrt();

@@ -364,7 +364,11 @@ pub struct FittedIca {
     /// n x m: the recovered sources of the training rows (unit variance; order, sign and
     /// scale are not identifiable).
     pub sources: Matrix<f64>,
+    /// Fixed-point steps taken (summed over components for deflation).
     pub n_iter: usize,
+    /// False when `max_iter` stopped a fixed-point iteration before its directions settled
+    /// to `tol`; the unmixing is then the last iterate, usable but not converged.
+    pub converged: bool,
 }
 
 impl FastIca {
@@ -430,7 +434,7 @@ impl FastIca {
         let z = pca.transform(x)?; // n x m, white
         let mut rng = crate::rand::Rng::seed_from_u64(self.seed);
         let w0 = Matrix::from_fn(m, m, |_, _| rng.normal());
-        let (w, n_iter) = match self.algorithm {
+        let (w, n_iter, converged) = match self.algorithm {
             IcaAlgorithm::Symmetric => self.symmetric(&z, symmetric_decorrelation(&w0)?)?,
             IcaAlgorithm::Deflation => self.deflation(&z, &w0)?,
         };
@@ -450,6 +454,7 @@ impl FastIca {
             means: pca.means,
             sources,
             n_iter,
+            converged,
         })
     }
     // ANCHOR_END: ica_fit
@@ -479,7 +484,9 @@ impl FastIca {
     }
     // ANCHOR_END: ica_step
 
-    fn symmetric(&self, z: &Matrix<f64>, mut w: Matrix<f64>) -> Result<(Matrix<f64>, usize)> {
+    /// All rows of W at once, decorrelated after each step; returns W, the steps taken and
+    /// whether they settled.
+    fn symmetric(&self, z: &Matrix<f64>, mut w: Matrix<f64>) -> Result<(Matrix<f64>, usize, bool)> {
         for iter in 1..=self.max_iter {
             let next = symmetric_decorrelation(&self.step(z, &w)?)?;
             // Converged when every row keeps its direction: |⟨w⁺, w⟩| = 1.
@@ -488,20 +495,19 @@ impl FastIca {
                 .fold(0.0, f64::max);
             w = next;
             if change < self.tol {
-                return Ok((w, iter));
+                return Ok((w, iter, true));
             }
         }
-        Err(Error::NoConvergence {
-            what: "FastICA (symmetric)",
-            iterations: self.max_iter,
-            residual: f64::NAN,
-        })
+        Ok((w, self.max_iter, false))
     }
 
-    fn deflation(&self, z: &Matrix<f64>, w0: &Matrix<f64>) -> Result<(Matrix<f64>, usize)> {
+    /// One row of W at a time, kept orthogonal to the rows found before; returns W, the
+    /// steps taken and whether every row settled.
+    fn deflation(&self, z: &Matrix<f64>, w0: &Matrix<f64>) -> Result<(Matrix<f64>, usize, bool)> {
         let m = w0.rows();
         let mut w = Matrix::zeros(m, m);
         let mut total = 0;
+        let mut converged = true;
         for k in 0..m {
             let mut v = w0.row(k).to_vec();
             let mut done = false;
@@ -518,16 +524,10 @@ impl FastIca {
                     break;
                 }
             }
-            if !done {
-                return Err(Error::NoConvergence {
-                    what: "FastICA (deflation)",
-                    iterations: self.max_iter,
-                    residual: f64::NAN,
-                });
-            }
+            converged &= done;
             w.row_mut(k).copy_from_slice(&v);
         }
-        Ok((w, total))
+        Ok((w, total, converged))
     }
 }
 

@@ -67,6 +67,13 @@ impl Rng {
         rng
     }
 
+    /// The seed of sub-task `index` of `seed`: the first number of stream `index`. The one
+    /// way the crate derives seeds (never `seed + i`, which overflows on a user's seed and
+    /// makes neighbouring seeds share sub-tasks).
+    pub fn child_seed(seed: u64, index: u64) -> u64 {
+        Rng::stream(seed, index).next_u64()
+    }
+
     // ANCHOR: next_u64
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {

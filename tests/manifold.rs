@@ -36,7 +36,7 @@ const PROCRUSTES_TOL: f64 = 1e-8;
 fn classical_mds_recovers_points_from_their_distances() {
     for (n, d) in [(30, 2), (50, 3), (500, 3)] {
         let x = random_points(n, d, n as u64);
-        let fit = classical_mds(&euclidean_distances(&x).unwrap(), d, 0).unwrap();
+        let fit = classical_mds(&euclidean_distances(&x, Exec::default()).unwrap(), d, 0).unwrap();
         let p = procrustes(&fit.embedding, &x).unwrap();
         assert!(
             p.error < PROCRUSTES_TOL,
@@ -47,7 +47,7 @@ fn classical_mds_recovers_points_from_their_distances() {
     }
     // One dimension too few: a strain that could not be zero.
     let x = random_points(40, 3, 1);
-    let fit = classical_mds(&euclidean_distances(&x).unwrap(), 2, 0).unwrap();
+    let fit = classical_mds(&euclidean_distances(&x, Exec::default()).unwrap(), 2, 0).unwrap();
     assert!(fit.strain > 0.05);
 }
 
@@ -69,7 +69,7 @@ fn procrustes_undoes_a_rotation_a_reflection_and_a_shift() {
 fn smacof_stress_never_increases_and_beats_its_start() {
     // Distances that no plane holds exactly: points in 4-D mapped to 2-D, from a random start.
     let x = random_points(60, 4, 5);
-    let d = euclidean_distances(&x).unwrap();
+    let d = euclidean_distances(&x, Exec::default()).unwrap();
     let fit = Smacof::new(2)
         .classical_start(false)
         .seed(1)
@@ -138,7 +138,7 @@ const SPEARMAN_MIN: f64 = 0.99;
 
 fn first_coordinate_spearman(method: Method, n: usize, k: usize) -> f64 {
     let roll = swiss_roll(n, 0.0, 0).unwrap();
-    let y = embed(&roll.data.x, method, 2, k, 0).unwrap();
+    let y = embed(&roll.data.x, method, 2, k, 0, Exec::default()).unwrap();
     spearman(&y.column(0), &roll.t).unwrap().abs()
 }
 
@@ -288,7 +288,7 @@ fn sdp_localisation_beats_mds_on_noisy_incomplete_ranges() {
         .max_iter(600)
         .fit(&net.anchors, 30, &net.ranges)
         .unwrap();
-    let mds = mds_localization(&net.anchors, 30, &net.ranges).unwrap();
+    let mds = mds_localization(&net.anchors, 30, &net.ranges, Exec::default()).unwrap();
     let (sdp, classical) = (rmsd(&fit.positions, &net.sensors), rmsd(&mds, &net.sensors));
     assert!(sdp < classical, "SDP {sdp} against MDS {classical}");
 }
@@ -315,17 +315,21 @@ fn sdp_localisation_rejects_an_unreachable_sensor() {
 fn every_method_is_deterministic_and_rejects_bad_input() {
     let x = swiss_roll(150, 0.05, 4).unwrap().data.x;
     for method in Method::ALL {
-        let a = embed(&x, method, 2, 10, 7).unwrap();
-        let b = embed(&x, method, 2, 10, 7).unwrap();
+        // Same seed, one thread and two: the same bits.
+        let a = embed(&x, method, 2, 10, 7, Exec::default().with_threads(1)).unwrap();
+        let b = embed(&x, method, 2, 10, 7, Exec::default().with_threads(2)).unwrap();
         assert_eq!(a, b, "{method:?}");
         assert!(a.as_slice().iter().all(|v| v.is_finite()), "{method:?}");
         assert!(
-            embed(&x, method, 4, 10, 0).is_err(),
+            embed(&x, method, 4, 10, 0, Exec::default()).is_err(),
             "{method:?}: 4 dimensions from 3"
         );
         let mut bad = x.clone();
         bad[(3, 1)] = f64::NAN;
-        assert!(embed(&bad, method, 2, 10, 0).is_err(), "{method:?}: NaN");
+        assert!(
+            embed(&bad, method, 2, 10, 0, Exec::default()).is_err(),
+            "{method:?}: NaN"
+        );
     }
     for method in [
         Method::Isomap,
@@ -335,7 +339,10 @@ fn every_method_is_deterministic_and_rejects_bad_input() {
         Method::Ltsa,
         Method::Diffusion,
     ] {
-        assert!(embed(&x, method, 2, 150, 0).is_err(), "{method:?}: k = n");
+        assert!(
+            embed(&x, method, 2, 150, 0, Exec::default()).is_err(),
+            "{method:?}: k = n"
+        );
     }
     // Hessian eigenmaps need k > d(d+3)/2 = 5 for d = 2.
     match LocalEmbedding::hessian(2, 5).fit(&x) {

@@ -112,6 +112,7 @@ pub struct Lanczos {
     max_restarts: usize,
     seed: u64,
     check_multiplicity: bool,
+    exec: Exec,
 }
 
 /// What Lanczos found: the k eigenpairs, nearest the requested end first.
@@ -141,7 +142,13 @@ impl Lanczos {
             max_restarts: 1000,
             seed: 0,
             check_multiplicity: true,
+            exec: Exec::default(),
         }
+    }
+    /// Threads for the basis products (the result is the same for any count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
     }
     pub fn which(mut self, which: Which) -> Self {
         self.which = which;
@@ -217,7 +224,7 @@ impl Lanczos {
             }
             // A cheap look first (tolerance 1e-6); an accurate pair only if it finds something.
             let look_tol = self.tol.max(1e-6);
-            let seed = self.seed.wrapping_add(round);
+            let seed = Rng::child_seed(self.seed, round);
             let look = self.run(op, &locked, 1, m.min(free), look_tol, seed)?;
             found.matvecs += look.matvecs;
             found.restarts += look.restarts;
@@ -286,7 +293,7 @@ impl Lanczos {
         let n = op.dim();
         let free = n - locked.rows();
         let mut rng = Rng::seed_from_u64(seed);
-        let mut basis = Basis::new(m + 1, n, m, locked.clone());
+        let mut basis = Basis::new(m + 1, n, m, locked.clone(), self.exec);
         basis.push_random(&mut rng, n);
         let mut start = 0;
         for restart in 0..=self.max_restarts {
@@ -384,16 +391,18 @@ struct Basis {
     matvecs: usize,
     /// Vectors (rows) the basis must stay orthogonal to: eigenvectors already found.
     locked: Matrix<f64>,
+    exec: Exec,
 }
 
 impl Basis {
-    fn new(capacity: usize, n: usize, m: usize, locked: Matrix<f64>) -> Basis {
+    fn new(capacity: usize, n: usize, m: usize, locked: Matrix<f64>, exec: Exec) -> Basis {
         Basis {
             v: Matrix::zeros(capacity, n),
             len: 0,
             h: Matrix::zeros(m, m),
             matvecs: 0,
             locked,
+            exec,
         }
     }
     fn row(&self, j: usize) -> &[f64] {
@@ -479,7 +488,7 @@ impl Basis {
         let mut out = Matrix::zeros(cols.len(), self.v.cols());
         let v = self.v.view().block(0, 0, m, self.v.cols());
         // The shapes agree by construction, so this cannot fail.
-        let _ = gemm(1.0, yt.view(), v, 0.0, &mut out, Exec::default());
+        let _ = gemm(1.0, yt.view(), v, 0.0, &mut out, self.exec);
         out
     }
 }

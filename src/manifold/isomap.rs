@@ -19,6 +19,7 @@ pub struct Isomap {
     radius: Option<f64>,
     residual_dims: usize,
     seed: u64,
+    exec: Exec,
 }
 
 /// What Isomap found.
@@ -42,6 +43,7 @@ impl Isomap {
             radius: None,
             residual_dims: 0,
             seed: 0,
+            exec: Exec::default(),
         }
     }
     /// Join every pair closer than `radius` instead of the nearest neighbours.
@@ -58,6 +60,12 @@ impl Isomap {
         self.seed = seed;
         self
     }
+    /// Threads for the neighbour search and graph work (the result is the same for any
+    /// count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
+    }
 
     // ANCHOR: isomap
     /// 1. the neighbourhood graph, edges weighted by their length;
@@ -67,7 +75,7 @@ impl Isomap {
         check_points(x, self.n_components, self.n_neighbors, 1)?;
         let graph = match self.radius {
             Some(radius) => edge_lengths(
-                similarity_graph(x, Graph::Epsilon { radius }, Exec::default())?,
+                similarity_graph(x, Graph::Epsilon { radius }, self.exec)?,
                 x,
             )?,
             None => similarity_graph(
@@ -76,7 +84,7 @@ impl Isomap {
                     neighbors: self.n_neighbors,
                     weighting: Weighting::Distance,
                 },
-                Exec::default(),
+                self.exec,
             )?,
         };
         let parts = components(&graph);
@@ -91,7 +99,7 @@ impl Isomap {
                 ),
             ));
         }
-        let geodesics = geodesic_distances(&graph, Exec::default())?;
+        let geodesics = geodesic_distances(&graph, self.exec)?;
         let dims = self.n_components.max(self.residual_dims);
         let mds = classical_mds(&geodesics, dims, self.seed)?;
         let residual_variance = (1..=self.residual_dims)

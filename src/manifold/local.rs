@@ -33,6 +33,7 @@ pub struct LocalEmbedding {
     n_components: usize,
     n_neighbors: usize,
     seed: u64,
+    exec: Exec,
 }
 
 /// What a local-model embedding found.
@@ -61,11 +62,18 @@ impl LocalEmbedding {
             n_components,
             n_neighbors,
             seed: 0,
+            exec: Exec::default(),
         }
     }
     /// Seed of the eigensolver's start vector.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Threads for the neighbour search and graph work (the result is the same for any
+    /// count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
         self
     }
 
@@ -101,7 +109,7 @@ impl LocalEmbedding {
                 return Err(Error::invalid("reg", reg, "must be a positive number"));
             }
         }
-        let nb = knn_self(x, self.n_neighbors, Exec::default())?;
+        let nb = knn_self(x, self.n_neighbors, self.exec)?;
         let n = x.rows();
         // M is sparse: each neighbourhood touches k² entries. Its blocks are collected as
         // triplets, and repeated entries add up.

@@ -90,29 +90,62 @@ pub fn embed(
     n_components: usize,
     n_neighbors: usize,
     seed: u64,
+    exec: Exec,
 ) -> Result<Matrix<f64>> {
     let (d, k) = (n_components, n_neighbors);
+    let threads = exec.threads;
     if matches!(method, Method::Mds | Method::Smacof) {
         // No neighbourhoods, but the same rules for the points and the dimension.
         check_points(x, d, 1, 1)?;
     }
     Ok(match method {
-        Method::Mds => classical_mds(&euclidean_distances(x)?, d, seed)?.embedding,
+        Method::Mds => classical_mds(&euclidean_distances(x, exec)?, d, seed)?.embedding,
         Method::Smacof => {
             Smacof::new(d)
                 .seed(seed)
-                .fit_distances(&euclidean_distances(x)?)?
+                .fit_distances(&euclidean_distances(x, exec)?)?
                 .embedding
         }
-        Method::Isomap => Isomap::new(d, k).seed(seed).fit(x)?.embedding,
-        Method::Lle => LocalEmbedding::lle(d, k).seed(seed).fit(x)?.embedding,
-        Method::Laplacian => LaplacianEigenmaps::new(d, k).seed(seed).fit(x)?.embedding,
-        Method::Hessian => LocalEmbedding::hessian(d, k).seed(seed).fit(x)?.embedding,
-        Method::Ltsa => LocalEmbedding::ltsa(d, k).seed(seed).fit(x)?.embedding,
+        Method::Isomap => {
+            Isomap::new(d, k)
+                .seed(seed)
+                .threads(threads)
+                .fit(x)?
+                .embedding
+        }
+        Method::Lle => {
+            LocalEmbedding::lle(d, k)
+                .seed(seed)
+                .threads(threads)
+                .fit(x)?
+                .embedding
+        }
+        Method::Laplacian => {
+            LaplacianEigenmaps::new(d, k)
+                .seed(seed)
+                .threads(threads)
+                .fit(x)?
+                .embedding
+        }
+        Method::Hessian => {
+            LocalEmbedding::hessian(d, k)
+                .seed(seed)
+                .threads(threads)
+                .fit(x)?
+                .embedding
+        }
+        Method::Ltsa => {
+            LocalEmbedding::ltsa(d, k)
+                .seed(seed)
+                .threads(threads)
+                .fit(x)?
+                .embedding
+        }
         Method::Diffusion => {
             DiffusionMap::new(d)
                 .n_neighbors(k)
                 .seed(seed)
+                .threads(threads)
                 .fit(x)?
                 .embedding
         }
@@ -126,8 +159,8 @@ pub(crate) fn distance(x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// All Euclidean distances between the rows of `x`.
-pub fn euclidean_distances(x: &Matrix<f64>) -> Result<Matrix<f64>> {
-    Ok(pairwise_sq_dists_self(x, Exec::default())?.map(f64::sqrt))
+pub fn euclidean_distances(x: &Matrix<f64>, exec: Exec) -> Result<Matrix<f64>> {
+    Ok(pairwise_sq_dists_self(x, exec)?.map(f64::sqrt))
 }
 
 /// The checks every method makes on its points and sizes.

@@ -497,7 +497,12 @@ fn range_error(x: &Matrix<f64>, anchors: &Matrix<f64>, ranges: &[Range]) -> f64 
 /// The classical-MDS answer to the same question: complete the missing distances by
 /// shortest paths through the measured ones (anchors to each other exactly), classical MDS
 /// in 2-D, then the rigid motion that best carries the mapped anchors onto the true ones.
-pub fn mds_localization(anchors: &Matrix<f64>, n: usize, ranges: &[Range]) -> Result<Matrix<f64>> {
+pub fn mds_localization(
+    anchors: &Matrix<f64>,
+    n: usize,
+    ranges: &[Range],
+    exec: Exec,
+) -> Result<Matrix<f64>> {
     let m = anchors.rows();
     check_connected(m, n, ranges)?;
     let mut triplets = Vec::new();
@@ -515,7 +520,7 @@ pub fn mds_localization(anchors: &Matrix<f64>, n: usize, ranges: &[Range]) -> Re
         &triplets,
         crate::linalg::sparse::Duplicates::Max,
     )?;
-    let d = super::geodesic_distances(&graph, Exec::default())?;
+    let d = super::geodesic_distances(&graph, exec)?;
     let map = classical_mds(&d, 2, 0)?.embedding;
     let mapped_anchors = Matrix::from_fn(m, 2, |k, c| map[(k, c)]);
     let sensors = Matrix::from_fn(n, 2, |j, c| map[(m + j, c)]);

@@ -15,6 +15,7 @@ pub struct LaplacianEigenmaps {
     n_neighbors: usize,
     sigma: Option<f64>,
     seed: u64,
+    exec: Exec,
 }
 
 /// What Laplacian eigenmaps found.
@@ -33,6 +34,7 @@ impl LaplacianEigenmaps {
             n_neighbors,
             sigma: None,
             seed: 0,
+            exec: Exec::default(),
         }
     }
     /// Heat-kernel weights `exp(-‖xᵢ - xⱼ‖² / σ²)` instead of 1.
@@ -42,6 +44,12 @@ impl LaplacianEigenmaps {
     }
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Threads for the neighbour search and graph work (the result is the same for any
+    /// count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
         self
     }
 
@@ -59,7 +67,7 @@ impl LaplacianEigenmaps {
             neighbors: self.n_neighbors,
             weighting,
         };
-        let w = similarity_graph(x, graph, Exec::default())?;
+        let w = similarity_graph(x, graph, self.exec)?;
         let parts = components(&w);
         if parts.count > 1 {
             return Err(Error::invalid(
@@ -94,6 +102,7 @@ pub struct DiffusionMap {
     epsilon: Option<f64>,
     n_neighbors: usize,
     seed: u64,
+    exec: Exec,
 }
 
 /// What a diffusion map found.
@@ -118,6 +127,7 @@ impl DiffusionMap {
             epsilon: None,
             n_neighbors: 10,
             seed: 0,
+            exec: Exec::default(),
         }
     }
     /// α = 0: the classical normalised graph Laplacian; ½: Fokker–Planck; 1: the
@@ -146,6 +156,12 @@ impl DiffusionMap {
         self.seed = seed;
         self
     }
+    /// Threads for the neighbour search and graph work (the result is the same for any
+    /// count).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.exec = self.exec.with_threads(threads);
+        self
+    }
 
     // ANCHOR: diffusion
     /// 1. the kernel `K = exp(-D⁽²⁾/ε)`;
@@ -168,7 +184,7 @@ impl DiffusionMap {
             None => self.default_epsilon(x)?,
         };
         // One n x n buffer, rewritten in place: K, then K⁽ᵅ⁾, then S.
-        let mut s = pairwise_sq_dists_self(x, Exec::default())?;
+        let mut s = pairwise_sq_dists_self(x, self.exec)?;
         s.as_mut_slice()
             .iter_mut()
             .for_each(|v| *v = (-*v / epsilon).exp());
@@ -197,7 +213,7 @@ impl DiffusionMap {
     // ANCHOR_END: diffusion
 
     fn default_epsilon(&self, x: &Matrix<f64>) -> Result<f64> {
-        let nb = knn_self(x, self.n_neighbors, Exec::default())?;
+        let nb = knn_self(x, self.n_neighbors, self.exec)?;
         let mut far: Vec<f64> = (0..x.rows())
             .map(|i| nb.sq_distances_of(i)[self.n_neighbors - 1])
             .collect();

@@ -166,7 +166,7 @@ pub fn train_classifier(
     let mut state = (
         model,
         Adam::new(recipe.learning_rate)?,
-        Rng::seed_from_u64(recipe.seed ^ 0x5eed),
+        Rng::stream(recipe.seed, 1),
         Vec::new(),
     );
     let report = trainer.run(

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::linalg::distance::pairwise_sq_dists_self;
 use crate::linalg::kernels::sq_dists_with;
 use crate::linalg::sparse::{Csr, Duplicates};
-use crate::linalg::threads::{num_threads, par_chunks_mut};
+use crate::linalg::threads::par_chunks_mut;
 use crate::linalg::{knn_self, Exec, Matrix};
 use crate::pca::Pca;
 use crate::rand::Rng;
@@ -68,7 +68,7 @@ pub struct Tsne {
     min_grad_norm: f64,
     log_every: usize,
     verbose: bool,
-    threads: Option<usize>,
+    exec: Exec,
     seed: u64,
 }
 
@@ -114,7 +114,7 @@ impl Default for Tsne {
             min_grad_norm: 1e-7,
             log_every: 50,
             verbose: false,
-            threads: None,
+            exec: Exec::default(),
             seed: 0,
         }
     }
@@ -183,7 +183,7 @@ impl Tsne {
     }
     /// Threads for the gradient (default: all); the result is the same for any count.
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = Some(threads);
+        self.exec = self.exec.with_threads(threads);
         self
     }
     pub fn seed(mut self, seed: u64) -> Self {
@@ -248,7 +248,7 @@ impl Tsne {
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedTsne> {
         self.validate(x)?;
         let started = Instant::now();
-        let exec = Exec::default().with_threads(self.threads.unwrap_or_else(num_threads));
+        let exec = self.exec;
         let n = x.rows();
         let p = match self.method {
             Method::Sne => {

@@ -68,7 +68,7 @@ pub fn manifold_command(args: &Args) -> Result {
         _ => (datasets::load(name, &options)?, None),
     };
     let started = Instant::now();
-    let y = embed(&d.x, method, dims, k, options.seed)?;
+    let y = embed(&d.x, method, dims, k, options.seed, Exec::default())?;
     let seconds = started.elapsed().as_secs_f64();
     let spearman = match &truth {
         Some(t) => Some(unsupervised::metrics::spearman(&y.column(0), t)?.abs()),
@@ -138,7 +138,7 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
         );
         for method in Method::ALL {
             let t = Instant::now();
-            let y = embed(x, method, 2, k, ctx.seed)?;
+            let y = embed(x, method, 2, k, ctx.seed, Exec::default())?;
             let seconds = t.elapsed().as_secs_f64();
             let r = spearman(&y.column(0), &sample.t)?.abs();
             scores.push(format!("{} on the {name}: {r:.3}", method.name()));
@@ -158,7 +158,7 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
     let labels = digits.labels.clone().unwrap_or_default()[..m].to_vec();
     let mut dfig = Figure::new("", 2, 420.0, 400.0);
     for method in [Method::Isomap, Method::Laplacian] {
-        let y = embed(&x, method, 2, k, ctx.seed)?;
+        let y = embed(&x, method, 2, k, ctx.seed, Exec::default())?;
         let acc =
             unsupervised::metrics::knn_accuracy(&y, &labels, 1, 5, ctx.seed, Exec::default())?;
         dfig.push(
@@ -174,7 +174,14 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
     let sparse_roll = datasets::swiss_roll(sparse_n, 0.0, ctx.seed)?;
     let mut short = Figure::new("", 2, 330.0, 300.0);
     for neighbors in [6, 14] {
-        let y = embed(&sparse_roll.data.x, Method::Isomap, 2, neighbors, ctx.seed)?;
+        let y = embed(
+            &sparse_roll.data.x,
+            Method::Isomap,
+            2,
+            neighbors,
+            ctx.seed,
+            Exec::default(),
+        )?;
         let r = spearman(&y.column(0), &sparse_roll.t)?.abs();
         short.push(
             Plot::new(format!(
@@ -216,7 +223,7 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
         let x = Matrix::from_fn(rows.len(), 3, |i, c| big.data.x[(rows[i], c)]);
         let t: Vec<f64> = rows.iter().map(|&i| big.t[i]).collect();
         for method in methods {
-            let y = embed(&x, method, 2, k, ctx.seed)?;
+            let y = embed(&x, method, 2, k, ctx.seed, Exec::default())?;
             let r = spearman(&y.column(0), &t)?.abs();
             fail.push(
                 Plot::new(format!(
@@ -237,7 +244,7 @@ pub fn tour_manifold(ctx: &TourContext) -> Result<Vec<Section>> {
     let sdp = SdpLocalization::new()
         .max_iter(if ctx.quick { 200 } else { 1000 })
         .fit(&net.anchors, sensors, &net.ranges)?;
-    let mds = mds_localization(&net.anchors, sensors, &net.ranges)?;
+    let mds = mds_localization(&net.anchors, sensors, &net.ranges, Exec::default())?;
     let mut sfig = Figure::new("", 2, 360.0, 360.0);
     for (name, est) in [
         ("SDP + refinement", &sdp.positions),

@@ -208,6 +208,12 @@ pub fn tour_pca(ctx: &TourContext) -> Result<Vec<Section>> {
     let ica = unsupervised::pca::FastIca::new()
         .seed(ctx.seed)
         .fit(&party.mixed)?;
+    if !ica.converged {
+        eprintln!(
+            "warning: FastICA stopped at max_iter after {} steps",
+            ica.n_iter
+        );
+    }
     let shown = 500;
     let t: Vec<f64> = (0..shown).map(|i| i as f64).collect();
     let mut fig = Figure::new("", 3, 340.0, 300.0);
