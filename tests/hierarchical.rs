@@ -3,6 +3,8 @@
 //! the reducible linkages, inversions for centroid, ultrametric cophenetic distances), cuts,
 //! and bad input.
 
+mod common;
+
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::hierarchical::{
@@ -338,5 +340,29 @@ fn bad_input_gets_a_clear_error() {
     let d = Condensed::from_points(&same, Metric::Euclidean).unwrap();
     for method in [Linkage::Single, Linkage::Ward, Linkage::Centroid] {
         assert_eq!(linkage(&d, method).unwrap().heights(), vec![0.0; 3]);
+    }
+}
+
+#[test]
+fn linkage_and_cut_pass_the_estimator_battery() {
+    for method in [
+        Linkage::Single,
+        Linkage::Complete,
+        Linkage::Average,
+        Linkage::Ward,
+    ] {
+        common::check_estimator(common::Estimator {
+            name: "linkage",
+            count: 3,
+            fit: &|x: &Matrix<f64>, k: usize, _threads: usize| -> unsupervised::Result<Vec<f64>> {
+                let tree = linkage(&Condensed::from_points(x, Metric::Euclidean)?, method)?;
+                Ok(tree
+                    .cut_k(k)?
+                    .into_iter()
+                    .map(|l| l as f64)
+                    .chain(tree.heights())
+                    .collect())
+            },
+        });
     }
 }

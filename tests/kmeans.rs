@@ -1,6 +1,7 @@
 //! Chapter 4: k-means invariants (J never rises, assignments are the Voronoi partition),
 //! recovery of separated clusters, restarts, empty clusters and bad input.
 
+mod common;
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::kmeans::{assign_step, Init, KMeans};
@@ -270,4 +271,76 @@ fn a_tolerance_stops_earlier_with_a_usable_result() {
         loose.n_iter,
         exact.n_iter
     );
+}
+
+#[test]
+fn kmeans_passes_the_estimator_battery() {
+    use unsupervised::kmeans::Algorithm;
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        common::check_estimator(common::Estimator {
+            name: "KMeans",
+            count: 3,
+            fit: &|x: &Matrix<f64>, k: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+                let fit = KMeans::new(k)
+                    .algorithm(algorithm)
+                    .n_init(4)
+                    .seed(5)
+                    .threads(threads)
+                    .fit(x)?;
+                Ok(fit
+                    .centroids
+                    .into_vec()
+                    .into_iter()
+                    .chain([fit.inertia])
+                    .collect())
+            },
+        });
+    }
+}
+
+// The battery itself must be able to fail: three estimators that break one rule each.
+
+#[test]
+#[should_panic(expected = "1 and 2 threads differ")]
+fn the_battery_catches_a_result_that_depends_on_the_thread_count() {
+    common::check_estimator(common::Estimator {
+        name: "threads leak",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+            let fit = KMeans::new(k).seed(threads as u64).fit(x)?;
+            Ok(vec![fit.inertia + threads as f64])
+        },
+    });
+}
+
+#[test]
+#[should_panic(expected = "NaN accepted")]
+fn the_battery_catches_an_estimator_that_accepts_nan() {
+    common::check_estimator(common::Estimator {
+        name: "no NaN check",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, _: usize| -> unsupervised::Result<Vec<f64>> {
+            if k == 0 || k > x.rows() {
+                return Err(Error::invalid("n_clusters", k, "out of range"));
+            }
+            Ok(vec![x.as_slice().iter().filter(|v| v.is_finite()).sum()])
+        },
+    });
+}
+
+#[test]
+#[should_panic(expected = "panicked on a 0x4 input")]
+fn the_battery_catches_a_panic() {
+    common::check_estimator(common::Estimator {
+        name: "panics",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, _: usize| -> unsupervised::Result<Vec<f64>> {
+            // Forgets the empty input, and indexes into it.
+            if k == 0 || (x.rows() > 0 && k > x.rows()) {
+                return Err(Error::invalid("n_clusters", k, "out of range"));
+            }
+            x.check_finite("x")?;
+            Ok(vec![x[(0, 0)]])
+        },
+    });
 }

@@ -357,3 +357,17 @@ fn every_method_is_deterministic_and_rejects_bad_input() {
     assert!(LocalEmbedding::ltsa(3, 12).fit(&x).is_err());
     assert!(LocalEmbedding::hessian(3, 12).fit(&x).is_err());
 }
+
+#[test]
+fn every_manifold_method_passes_the_estimator_battery() {
+    for method in Method::ALL {
+        common::check_estimator(common::Estimator {
+            name: method.name(),
+            count: 2,
+            // The battery's three blobs are apart: 25 neighbours join them into one graph.
+            fit: &|x: &Matrix<f64>, d: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+                Ok(embed(x, method, d, 25, 5, Exec::default().with_threads(threads))?.into_vec())
+            },
+        });
+    }
+}

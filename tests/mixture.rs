@@ -2,6 +2,8 @@
 //! likelihood (mclust's -1130.264, confirmed by an independent NumPy EM); every covariance
 //! shape; BIC; sampling; collapse and bad input.
 
+mod common;
+
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::mixture::{Covariance, GaussianMixture, Start};
@@ -216,4 +218,26 @@ fn with_a_vanishing_shared_variance_em_becomes_k_means() {
         .covariance(Covariance::Fixed { variance: 0.0 })
         .fit(&x)
         .is_err());
+}
+
+#[test]
+fn gaussian_mixture_passes_the_estimator_battery() {
+    common::check_estimator(common::Estimator {
+        name: "GaussianMixture",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+            let fit = GaussianMixture::new(k)
+                .n_init(2)
+                .seed(5)
+                .threads(threads)
+                .fit(x)?;
+            Ok(fit
+                .means
+                .into_vec()
+                .into_iter()
+                .chain(fit.weights)
+                .chain(fit.log_likelihood)
+                .collect())
+        },
+    });
 }

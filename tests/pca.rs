@@ -1,5 +1,6 @@
 //! Chapter 3: PCA against ISLR Table 10.1, NumPy's figures for MNIST, and its invariants.
 
+mod common;
 use unsupervised::datasets;
 use unsupervised::linalg::Matrix;
 use unsupervised::pca::{Covariance, Pca, Solver};
@@ -314,4 +315,34 @@ fn fastica_flags_non_convergence_and_refuses_bad_requests() {
         .unwrap_err()
         .to_string()
         .contains("non-zero variance"));
+}
+
+#[test]
+fn pca_and_fastica_pass_the_estimator_battery() {
+    // Neither runs threads of its own: the battery's thread count changes nothing.
+    common::check_estimator(common::Estimator {
+        name: "Pca",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, _threads: usize| -> unsupervised::Result<Vec<f64>> {
+            let fit = Pca::new().n_components(k).seed(5).fit(x)?;
+            Ok(fit
+                .components
+                .into_vec()
+                .into_iter()
+                .chain(fit.explained_variance)
+                .collect())
+        },
+    });
+    common::check_estimator(common::Estimator {
+        name: "FastIca",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, _threads: usize| -> unsupervised::Result<Vec<f64>> {
+            Ok(FastIca::new()
+                .n_components(k)
+                .seed(5)
+                .fit(x)?
+                .unmixing
+                .into_vec())
+        },
+    });
 }

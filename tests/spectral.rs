@@ -2,6 +2,8 @@
 //! components against zero eigenvalues, cuts, the Fiedler vector, ARI and NMI against
 //! hand-computed tables, spectral clustering where k-means fails, and bad input.
 
+mod common;
+
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::eigen::Eigh;
@@ -431,4 +433,21 @@ fn duplicate_points_are_joined_with_full_weight() {
         scale: 4,
     };
     assert!(SpectralClustering::new(2).graph(wider).fit(&x).is_ok());
+}
+
+#[test]
+fn spectral_clustering_passes_the_estimator_battery() {
+    common::check_estimator(common::Estimator {
+        name: "SpectralClustering",
+        count: 3,
+        fit: &|x: &Matrix<f64>, k: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+            let fit = SpectralClustering::new(k).seed(5).threads(threads).fit(x)?;
+            Ok(fit
+                .labels
+                .iter()
+                .map(|&l| l as f64)
+                .chain(fit.eigenvalues)
+                .collect())
+        },
+    });
 }

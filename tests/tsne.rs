@@ -455,3 +455,21 @@ fn barnes_hut_map_of_digits_meets_the_quality_bar() {
 fn exact_map_of_digits_meets_the_quality_bar() {
     check_digits(Method::Exact);
 }
+
+#[test]
+fn tsne_passes_the_estimator_battery() {
+    common::check_estimator(common::Estimator {
+        name: "Tsne",
+        count: 2,
+        fit: &|x: &Matrix<f64>, d: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+            let fit = Tsne::new()
+                .n_components(d)
+                .perplexity(10.0)
+                .max_iter(250)
+                .seed(5)
+                .threads(threads)
+                .fit(x)?;
+            Ok(fit.embedding.into_vec())
+        },
+    });
+}

@@ -46,3 +46,57 @@ pub fn random_spd(n: usize, rng: &mut Rng) -> Matrix<f64> {
 pub fn bits<T: Scalar>(x: &[T]) -> Vec<u64> {
     x.iter().map(|v| v.to_f64().to_bits()).collect()
 }
+
+/// One estimator under the shared battery: how to fit it with a count (clusters or
+/// components) on a number of threads, returning the numbers it learned.
+pub struct Estimator<'a> {
+    pub name: &'static str,
+    /// The count the battery uses on its data (60 points around 3 centres in 4-D).
+    pub count: usize,
+    pub fit: &'a dyn Fn(&Matrix<f64>, usize, usize) -> unsupervised::Result<Vec<f64>>,
+}
+
+/// The checks every estimator must pass, in the spirit of scikit-learn's `check_estimator`:
+/// the same seed gives the same bits on one and on two threads and on a second fit; a
+/// count of 0, a count above the number of points, an empty input and a NaN entry give an
+/// `Err`; one sample gives an `Ok` or an `Err`; nothing panics.
+#[track_caller]
+pub fn check_estimator(e: Estimator<'_>) {
+    let name = e.name;
+    let x = unsupervised::datasets::blobs(60, 4, 3, 1.0, 11).unwrap().x;
+    let fit = |x: &Matrix<f64>, count: usize, threads: usize| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (e.fit)(x, count, threads)))
+            .unwrap_or_else(|_| panic!("{name} panicked on a {}x{} input", x.rows(), x.cols()))
+    };
+    let one = fit(&x, e.count, 1).unwrap_or_else(|err| panic!("{name}: {err}"));
+    assert!(
+        one.iter().all(|v| v.is_finite()),
+        "{name}: non-finite result"
+    );
+    assert_eq!(
+        bits(&one),
+        bits(&fit(&x, e.count, 2).unwrap()),
+        "{name}: 1 and 2 threads differ"
+    );
+    assert_eq!(
+        bits(&one),
+        bits(&fit(&x, e.count, 1).unwrap()),
+        "{name}: refit differs"
+    );
+    assert!(fit(&x, 0, 1).is_err(), "{name}: a count of 0 was accepted");
+    let few = Matrix::from_fn(e.count - 1, 4, |i, j| (i * 4 + j) as f64);
+    assert!(
+        fit(&few, e.count, 1).is_err(),
+        "{name}: {} points for a count of {} were accepted",
+        e.count - 1,
+        e.count
+    );
+    assert!(
+        fit(&Matrix::zeros(0, 4), e.count, 1).is_err(),
+        "{name}: empty input accepted"
+    );
+    let mut nan = x.clone();
+    nan[(7, 2)] = f64::NAN;
+    assert!(fit(&nan, e.count, 1).is_err(), "{name}: NaN accepted");
+    let _ = fit(&Matrix::from_fn(1, 4, |_, j| j as f64), 1, 1);
+}
