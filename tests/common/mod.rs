@@ -47,13 +47,17 @@ pub fn bits<T: Scalar>(x: &[T]) -> Vec<u64> {
     x.iter().map(|v| v.to_f64().to_bits()).collect()
 }
 
+/// Fits an estimator with a count (clusters or components) on a number of threads and
+/// returns the numbers it learned.
+pub type FitFn<'a> = &'a dyn Fn(&Matrix<f64>, usize, usize) -> unsupervised::Result<Vec<f64>>;
+
 /// One estimator under the shared battery: how to fit it with a count (clusters or
 /// components) on a number of threads, returning the numbers it learned.
 pub struct Estimator<'a> {
     pub name: &'static str,
     /// The count the battery uses on its data (60 points around 3 centres in 4-D).
     pub count: usize,
-    pub fit: &'a dyn Fn(&Matrix<f64>, usize, usize) -> unsupervised::Result<Vec<f64>>,
+    pub fit: FitFn<'a>,
 }
 
 /// The checks every estimator must pass, in the spirit of scikit-learn's `check_estimator`:
