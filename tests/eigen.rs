@@ -714,3 +714,38 @@ fn shift_invert_finds_the_smallest_pairs_of_a_laplacian_in_pieces() {
     }
     assert!(smallest_by_shift_invert(&l, &[vec![1.0; 3]], &Lanczos::new(2)).is_err());
 }
+
+/// The textbook method of Listing 2.1b is the oracle: on a small matrix (whole-matrix rounds)
+/// and on one above the block size (blocked rounds), the fast paths find its eigenvalues to
+/// backward-stable accuracy, and the oracle's own pairs have backward-stable residuals.
+#[test]
+fn cyclic_jacobi_is_the_oracle_of_the_fast_paths() {
+    use unsupervised::eigen::jacobi::{cyclic_jacobi, jacobi};
+    let mut rng = Rng::seed_from_u64(21);
+    for n in [9, 30, 70] {
+        let b: Matrix<f64> = random_matrix(n, n, &mut rng);
+        let a = b.add(&b.transpose()).unwrap();
+        let (mut oracle, vt) = cyclic_jacobi(&a, 50).unwrap();
+        let tol = C * n as f64 * f64::EPSILON * max_abs(&a) * n as f64;
+        for (k, &lambda) in oracle.iter().enumerate() {
+            let v = vt.row(k).to_vec();
+            let av = a.matvec(&v).unwrap();
+            let res = av
+                .iter()
+                .zip(&v)
+                .map(|(x, y)| (x - lambda * y).powi(2))
+                .sum::<f64>();
+            assert!(
+                res.sqrt() <= tol,
+                "n = {n}: oracle residual {} of pair {k}",
+                res.sqrt()
+            );
+        }
+        for threads in [1, 2] {
+            let (mut fast, _, _) = jacobi(&a, 50, Exec::default().with_threads(threads)).unwrap();
+            fast.sort_by(f64::total_cmp);
+            oracle.sort_by(f64::total_cmp);
+            assert_close(&fast, &oracle, 0.0, tol);
+        }
+    }
+}
