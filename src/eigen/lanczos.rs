@@ -21,8 +21,9 @@
 use super::{Eigh, Order};
 use crate::error::{Error, Result};
 use crate::linalg::kernels::{axpy, dot};
+use crate::linalg::num_threads;
 use crate::linalg::skyline::Skyline;
-use crate::linalg::threads::{num_threads, par_chunks_mut, par_map};
+use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{gemm, Csr, Exec, Matrix};
 
 /// Columns per task in the orthogonalisation: 4096 `f64` (32 KiB) of `w` stay in L1.
@@ -442,7 +443,7 @@ impl Basis {
     /// threads, and each chunk of `w` stays in cache while the basis streams past it.
     fn project(&self, w: &[f64]) -> Vec<f64> {
         let chunks = w.len().div_ceil(CHUNK);
-        let partials = par_map(chunks, num_threads(), |c| {
+        let partials = par_map(chunks, self.exec.threads, |c| {
             let cols = c * CHUNK..((c + 1) * CHUNK).min(w.len());
             (0..self.len)
                 .map(|j| dot(&self.v.row(j)[cols.clone()], &w[cols.clone()]))
@@ -457,7 +458,7 @@ impl Basis {
 
     /// `w ← w - Vᵀ h`, by the same column chunks.
     fn subtract(&self, h: &[f64], w: &mut [f64]) {
-        par_chunks_mut(w, CHUNK, num_threads(), |c, part| {
+        par_chunks_mut(w, CHUNK, self.exec.threads, |c, part| {
             let start = c * CHUNK;
             for (j, &hj) in h.iter().enumerate() {
                 axpy(-hj, &self.v.row(j)[start..start + part.len()], part);

@@ -6,9 +6,10 @@
 //! [`Error::NotPositiveDefinite`] at the first pivot that is not positive, naming the pivot
 //! and the value reached: the partial factor is meaningless, so none is returned.
 
-use super::gemm::{gemm_serial, Exec};
+use super::gemm::gemm_serial;
 use super::kernels::{axpy, dot};
 use super::threads::par_chunks_mut;
+use super::Exec;
 use super::{Matrix, Scalar};
 use crate::error::{Error, Result};
 

@@ -6,10 +6,11 @@
 //! clamped at 0, a point's distance to itself is set to exactly 0, and kNN recomputes the
 //! distances it returns directly.
 
-use super::gemm::{gemm, gemm_serial, Exec, Tile};
+use super::gemm::{gemm, gemm_serial, Tile};
 use super::kdtree::KdTree;
 use super::kernels::{sq_dist, sq_dists_with, sq_norm};
 use super::threads::{par_chunks_mut, par_map};
+use super::Exec;
 use super::{Matrix, Scalar};
 use crate::error::{Error, Result};
 

@@ -23,7 +23,7 @@
 use super::kernels::Isa;
 use super::matrix::{MatRef, Matrix};
 use super::threads::par_chunks_mut;
-pub use super::threads::Exec;
+use super::Exec;
 use super::Scalar;
 use crate::error::{Error, Result};
 

@@ -10,6 +10,7 @@
 //! - [`kernels`]: the inner loops (dot, axpy, squared distance) with runtime dispatch to
 //!   AVX2+FMA and AVX-512 copies of one portable body;
 //! - [`gemm`]: the blocked, packed, register-tiled matrix product;
+//! - [`Exec`]: the thread count and instruction set a computation runs with;
 //! - [`threads`]: deterministic `std::thread::scope` parallelism;
 //! - [`distance`]: pairwise squared distances through GEMM and exact k-nearest neighbours;
 //! - [`cholesky`]: `A = L Lᵀ`, triangular solves and the log-determinant;
@@ -18,10 +19,12 @@
 
 pub mod cholesky;
 pub mod distance;
+mod exec;
 pub mod gemm;
 mod kdtree;
 pub mod kernels;
 mod matrix;
+mod products;
 mod scalar;
 pub mod skyline;
 pub mod sparse;
@@ -29,7 +32,8 @@ pub mod threads;
 
 pub use cholesky::Cholesky;
 pub use distance::{knn, knn_self, nearest, pairwise_sq_dists, Neighbors};
-pub use gemm::{gemm, Exec};
+pub use exec::{num_threads, Exec};
+pub use gemm::gemm;
 pub use kernels::Isa;
 pub use matrix::{MatRef, Matrix};
 pub use scalar::Scalar;

@@ -41,7 +41,7 @@ pub fn tour_linalg(ctx: &TourContext) -> Result<Vec<Section>> {
     } else {
         &[32, 64, 128, 256, 512]
     };
-    let threads = unsupervised::linalg::threads::num_threads();
+    let threads = unsupervised::linalg::num_threads();
     let mut plot = Plot::new("GEMM throughput, f64, one thread")
         .x_label("n (n x n times n x n)")
         .y_label("GFLOP/s");

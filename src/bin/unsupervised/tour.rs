@@ -160,7 +160,7 @@ pub fn tour(args: &Args) -> Result {
          <h1>unsupervised — the tour</h1>\n<p>Version {}; instruction set {:?}, {} threads; seed {}{}.</p>\n{body}</body></html>\n",
         env!("CARGO_PKG_VERSION"),
         unsupervised::linalg::kernels::isa(),
-        unsupervised::linalg::threads::num_threads(),
+        unsupervised::linalg::num_threads(),
         ctx.seed,
         if ctx.quick { "; quick mode" } else { "" }
     );
