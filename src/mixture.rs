@@ -4,7 +4,8 @@
 //! Bayes' rule, EM's updates 9.23–9.28, the k-means limit) · book `06-mixture.md` · tests
 //! `tests/mixture.rs`
 //!
-//! A Gaussian mixture models the density `p(x) = Σₖ πₖ N(x | μₖ, Σₖ)`. EM alternates:
+//! A Gaussian mixture models the density `p(x) = Σₖ πₖ N(x | μₖ, Σₖ)`. EM alternates
+//! ([`FittedGaussianMixture::e_step`], [`FittedGaussianMixture::m_step`]):
 //! - E-step: the responsibility `γ(z_nk) = πₖ N(xₙ | μₖ, Σₖ) / Σⱼ πⱼ N(xₙ | μⱼ, Σⱼ)`, the
 //!   posterior probability that component k produced point n (computed in logs);
 //! - M-step: `Nₖ = Σₙ γ(z_nk)`, `μₖ = (1/Nₖ) Σₙ γ(z_nk) xₙ`,
@@ -256,7 +257,7 @@ impl GaussianMixture {
                 self.covariance,
                 self.reg_covar,
             );
-            model.maximization(x, &resp)?;
+            model.m_step(x, &resp)?;
             let trace = expectation_maximization(&mut model, x, self.tol, self.max_iter)?;
             (model.log_likelihood, model.n_iter, model.converged) =
                 (trace.log_likelihood, trace.n_iter, trace.converged);
@@ -362,6 +363,81 @@ impl FittedGaussianMixture {
         Ok(out)
     }
     // ANCHOR_END: log_density
+
+    // ANCHOR: e_step
+    /// E-step (Bishop 9.23): the responsibilities `γ(z_nk)` (n x k) by Bayes' rule, and
+    /// the log-likelihood of `x`. Normalised in logs (log-sum-exp), so a point far
+    /// from every component does not underflow to 0/0.
+    pub fn e_step(&self, x: &Matrix<f64>) -> Result<(Matrix<f64>, f64)> {
+        let mut w = self.weighted_log_densities(x)?;
+        let mut total = 0.0;
+        for i in 0..x.rows() {
+            let norm = log_sum_exp(w.row(i));
+            total += norm;
+            w.row_mut(i).iter_mut().for_each(|v| *v = (*v - norm).exp());
+        }
+        Ok((w, total))
+    }
+    // ANCHOR_END: e_step
+
+    // ANCHOR: m_step
+    /// M-step (Bishop 9.24–9.27) for the responsibilities `resp`: weighted means, weighted covariances (in the chosen shape, plus
+    /// `reg_covar` on the diagonal), and the weights `Nₖ / N`. A component whose
+    /// responsibilities have all but vanished has no mean to estimate: that is an error
+    /// naming it, not a division by zero.
+    pub fn m_step(&mut self, x: &Matrix<f64>, resp: &Matrix<f64>) -> Result<()> {
+        let (n, d, k) = (x.rows(), x.cols(), resp.cols());
+        let nk: Vec<f64> = (0..k).map(|c| (0..n).map(|i| resp[(i, c)]).sum()).collect();
+        if let Some(c) = nk.iter().position(|&v| v < 10.0 * f64::EPSILON * n as f64) {
+            return Err(Error::invalid(
+                "n_components",
+                k,
+                format!(
+                    "component {c} collapsed (its responsibilities sum to {:.3e}); \
+                     fewer components, or another seed, may fit",
+                    nk[c]
+                ),
+            ));
+        }
+        let mut means = resp.t_matmul(x)?; // k x d: Σₙ γ(z_nk) xₙ
+        for (c, &w) in nk.iter().enumerate() {
+            means.row_mut(c).iter_mut().for_each(|v| *v /= w);
+        }
+        let mut covs = Vec::with_capacity(k);
+        for c in 0..k {
+            let mut s = Matrix::zeros(d, d);
+            for i in 0..n {
+                let g = resp[(i, c)];
+                let diff: Vec<f64> = x
+                    .row(i)
+                    .iter()
+                    .zip(means.row(c))
+                    .map(|(a, m)| a - m)
+                    .collect();
+                for r in 0..d {
+                    for q in 0..=r {
+                        s[(r, q)] += g * diff[r] * diff[q];
+                    }
+                }
+            }
+            for r in 0..d {
+                for q in 0..r {
+                    s[(q, r)] = s[(r, q)];
+                }
+            }
+            covs.push(s);
+        }
+        self.covariances = shape_covariances(covs, &nk, self.covariance, self.reg_covar, n);
+        self.factors = self
+            .covariances
+            .iter()
+            .map(Cholesky::factor)
+            .collect::<Result<_>>()?;
+        self.means = means;
+        self.weights = nk.iter().map(|v| v / n as f64).collect();
+        Ok(())
+    }
+    // ANCHOR_END: m_step
 
     fn check_width(&self, x: &Matrix<f64>, op: &'static str) -> Result<()> {
         if x.cols() != self.means.cols() {
@@ -470,79 +546,12 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 }
 
 impl ExpectationMaximization for FittedGaussianMixture {
-    // ANCHOR: e_step
-    /// Responsibilities by Bayes' rule, normalised in logs (log-sum-exp), so a point far
-    /// from every component does not underflow to 0/0.
     fn expectation(&self, x: &Matrix<f64>) -> Result<(Matrix<f64>, f64)> {
-        let mut w = self.weighted_log_densities(x)?;
-        let mut total = 0.0;
-        for i in 0..x.rows() {
-            let norm = log_sum_exp(w.row(i));
-            total += norm;
-            w.row_mut(i).iter_mut().for_each(|v| *v = (*v - norm).exp());
-        }
-        Ok((w, total))
+        self.e_step(x)
     }
-    // ANCHOR_END: e_step
-
-    // ANCHOR: m_step
-    /// Bishop 9.24–9.27: weighted means, weighted covariances (in the chosen shape, plus
-    /// `reg_covar` on the diagonal), and the weights `Nₖ / N`. A component whose
-    /// responsibilities have all but vanished has no mean to estimate: that is an error
-    /// naming it, not a division by zero.
     fn maximization(&mut self, x: &Matrix<f64>, resp: &Matrix<f64>) -> Result<()> {
-        let (n, d, k) = (x.rows(), x.cols(), resp.cols());
-        let nk: Vec<f64> = (0..k).map(|c| (0..n).map(|i| resp[(i, c)]).sum()).collect();
-        if let Some(c) = nk.iter().position(|&v| v < 10.0 * f64::EPSILON * n as f64) {
-            return Err(Error::invalid(
-                "k",
-                k,
-                format!(
-                    "component {c} collapsed (its responsibilities sum to {:.3e}); \
-                     fewer components, or another seed, may fit",
-                    nk[c]
-                ),
-            ));
-        }
-        let mut means = resp.t_matmul(x)?; // k x d: Σₙ γ(z_nk) xₙ
-        for (c, &w) in nk.iter().enumerate() {
-            means.row_mut(c).iter_mut().for_each(|v| *v /= w);
-        }
-        let mut covs = Vec::with_capacity(k);
-        for c in 0..k {
-            let mut s = Matrix::zeros(d, d);
-            for i in 0..n {
-                let g = resp[(i, c)];
-                let diff: Vec<f64> = x
-                    .row(i)
-                    .iter()
-                    .zip(means.row(c))
-                    .map(|(a, m)| a - m)
-                    .collect();
-                for r in 0..d {
-                    for q in 0..=r {
-                        s[(r, q)] += g * diff[r] * diff[q];
-                    }
-                }
-            }
-            for r in 0..d {
-                for q in 0..r {
-                    s[(q, r)] = s[(r, q)];
-                }
-            }
-            covs.push(s);
-        }
-        self.covariances = shape_covariances(covs, &nk, self.covariance, self.reg_covar, n);
-        self.factors = self
-            .covariances
-            .iter()
-            .map(Cholesky::factor)
-            .collect::<Result<_>>()?;
-        self.means = means;
-        self.weights = nk.iter().map(|v| v / n as f64).collect();
-        Ok(())
+        self.m_step(x, resp)
     }
-    // ANCHOR_END: m_step
 }
 
 /// From the scatter matrices `Sₖ = Σₙ γ(z_nk)(xₙ - μₖ)(xₙ - μₖ)ᵀ` to covariances of the

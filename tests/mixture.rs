@@ -241,3 +241,25 @@ fn gaussian_mixture_passes_the_estimator_battery() {
         },
     });
 }
+
+/// EM by hand through the public steps: responsibilities are distributions over the
+/// components, and no E/M pair lowers the log-likelihood (Bishop §9.4).
+#[test]
+fn e_step_and_m_step_by_hand_never_lower_the_likelihood() {
+    let x = datasets::faithful().unwrap().x;
+    let mut model = GaussianMixture::new(2).max_iter(1).fit(&x).unwrap();
+    let mut last = f64::NEG_INFINITY;
+    for _ in 0..15 {
+        let (resp, ll) = model.e_step(&x).unwrap();
+        for i in 0..resp.rows() {
+            let total: f64 = resp.row(i).iter().sum();
+            assert!((total - 1.0).abs() < 1e-12, "row {i} sums to {total}");
+        }
+        assert!(
+            ll >= last - 1e-9 * ll.abs(),
+            "log-likelihood fell: {last} -> {ll}"
+        );
+        last = ll;
+        model.m_step(&x, &resp).unwrap();
+    }
+}

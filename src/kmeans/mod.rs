@@ -14,13 +14,15 @@
 //! It stops when the assignments stop changing. J is not convex, so the result depends on
 //! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
 
+mod hamerly;
+
 use crate::error::{check_count, Error, Result};
 use crate::image::Image;
 use crate::linalg::kernels::{sq_dist, sq_dists};
 use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{nearest, Exec, Matrix};
 use crate::rand::Rng;
-use std::sync::atomic::{AtomicBool, Ordering};
+use hamerly::hamerly;
 
 /// How the first centroids are chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,6 +82,187 @@ pub struct FittedKMeans {
     /// J after every assignment step of the best run; it never increases.
     pub objective: Vec<f64>,
 }
+
+// ANCHOR: init
+/// The starting centroids for one run (k-means++'s distance updates on `exec`'s threads).
+pub fn initial_centroids(
+    x: &Matrix<f64>,
+    k: usize,
+    init: Init,
+    rng: &mut Rng,
+    exec: Exec,
+) -> Result<Matrix<f64>> {
+    let n = x.rows();
+    match init {
+        Init::RandomAssignment => {
+            let labels: Vec<usize> = (0..n).map(|_| rng.index(k)).collect::<Result<_>>()?;
+            // Empty clusters (possible for small n) take the points farthest from the mean.
+            let mean = Matrix::new(1, x.cols(), x.column_means()?)?;
+            let (_, dists) = assign_step(x, &mean, exec)?;
+            Ok(update_step(x, &labels, k, &dists))
+        }
+        Init::Forgy => {
+            let mut rows: Vec<usize> = Vec::with_capacity(k);
+            // Distinct points: redraw a duplicate (validate() checked there are k distinct).
+            while rows.len() < k {
+                let i = rng.index(n)?;
+                if rows.iter().all(|&j| x.row(j) != x.row(i)) {
+                    rows.push(i);
+                }
+            }
+            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(rows[c], j)]))
+        }
+        Init::KMeansPlusPlus => {
+            let trials = 2 + (k as f64).ln().floor() as usize;
+            let mut chosen = vec![rng.index(n)?];
+            let mut closest = vec![f64::INFINITY; n];
+            nearer_of(x, chosen[0], &mut closest, exec.threads);
+            while chosen.len() < k {
+                // Draw candidates ∝ D², keep the one that leaves the smallest total.
+                let mut best: Option<(f64, usize, Vec<f64>)> = None;
+                for _ in 0..trials {
+                    let c = rng.weighted_index(&closest).unwrap_or(0);
+                    let mut after = closest.clone();
+                    nearer_of(x, c, &mut after, exec.threads);
+                    let total: f64 = after.iter().sum();
+                    if best.as_ref().is_none_or(|b| total < b.0) {
+                        best = Some((total, c, after));
+                    }
+                }
+                let (_, c, after) = best.unwrap_or((0.0, 0, closest.clone()));
+                chosen.push(c);
+                closest = after;
+            }
+            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(chosen[c], j)]))
+        }
+    }
+}
+// ANCHOR_END: init
+
+/// `closest[i] ← min(closest[i], ‖xᵢ - x_c‖²)`: k-means++'s D² after adding point c.
+fn nearer_of(x: &Matrix<f64>, c: usize, closest: &mut [f64], threads: usize) {
+    let width = x.cols();
+    par_chunks_mut(closest, CHUNK, threads, |b, chunk| {
+        let start = b * CHUNK * width;
+        let rows = &x.as_slice()[start..start + chunk.len() * width];
+        let mut d = vec![0.0; chunk.len()];
+        sq_dists(x.row(c), rows, &mut d);
+        chunk.iter_mut().zip(d).for_each(|(m, d)| *m = m.min(d));
+    });
+}
+
+// ANCHOR: assign_step
+/// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared
+/// distance to it. Rows are split over `exec`'s threads in fixed chunks, so the result does
+/// not depend on the thread count.
+pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>, exec: Exec) -> Result<Assignment> {
+    nearest(x, centroids, exec)
+}
+
+/// Each point's cluster and squared distance to its centroid.
+type Assignment = (Vec<usize>, Vec<f64>);
+// ANCHOR_END: assign_step
+
+/// Rows per parallel chunk.
+const CHUNK: usize = 1024;
+
+// ANCHOR: update_step
+/// Step 2: each centroid moves to the mean of its points. A cluster left empty takes the
+/// point farthest from its own centroid (`dists` are the current squared distances) among
+/// clusters with more than one member, which lowers J and keeps K clusters (scikit-learn
+/// also refills from the farthest points).
+pub fn update_step(x: &Matrix<f64>, labels: &[usize], k: usize, dists: &[f64]) -> Matrix<f64> {
+    let d = x.cols();
+    let mut sums = Matrix::zeros(k, d);
+    let mut counts = vec![0usize; k];
+    for (row, &l) in x.iter_rows().zip(labels) {
+        crate::linalg::kernels::axpy(1.0, row, sums.row_mut(l));
+        counts[l] += 1;
+    }
+    let mut taken = vec![false; x.rows()];
+    // Members each cluster can still give away (its mean keeps all of them this step).
+    let mut spare = counts.clone();
+    for (c, &count) in counts.iter().enumerate() {
+        if count > 0 {
+            let inv = 1.0 / count as f64;
+            sums.row_mut(c).iter_mut().for_each(|v| *v *= inv);
+            continue;
+        }
+        // The farthest point whose cluster can spare it (more than one member), so that
+        // refilling one cluster never empties another.
+        let far = (0..x.rows())
+            .filter(|&i| !taken[i] && spare[labels[i]] > 1)
+            .fold(None, |b: Option<usize>, i| match b {
+                Some(j) if dists[j] >= dists[i] => Some(j),
+                _ => Some(i),
+            });
+        if let Some(i) = far {
+            taken[i] = true;
+            spare[labels[i]] -= 1;
+            sums.row_mut(c).copy_from_slice(x.row(i));
+        }
+    }
+    sums
+}
+// ANCHOR_END: update_step
+
+/// When a run stops: after `max_iter` assignment steps, or when the centroids' total squared
+/// move is at most `shift` (besides the assignments settling).
+#[derive(Clone, Copy, Debug)]
+struct Stop {
+    max_iter: usize,
+    shift: f64,
+}
+
+/// The mean of the columns' population variances: the scale `tol` is relative to.
+fn mean_variance(x: &Matrix<f64>) -> Result<f64> {
+    let means = x.column_means()?;
+    let total: f64 = x.iter_rows().map(|r| sq_dist(r, &means)).sum();
+    Ok(total / (x.rows() * x.cols()) as f64)
+}
+
+/// `Σⱼ ‖μⱼ - μ'ⱼ‖²`: how far an update step moved the centroids.
+fn total_shift(old: &Matrix<f64>, new: &Matrix<f64>) -> f64 {
+    old.iter_rows()
+        .zip(new.iter_rows())
+        .map(|(a, b)| sq_dist(a, b))
+        .sum()
+}
+
+// ANCHOR: lloyd
+/// Lloyd's iteration from `centroids` until the assignments stop changing.
+fn lloyd(
+    x: &Matrix<f64>,
+    mut centroids: Matrix<f64>,
+    stop: Stop,
+    exec: Exec,
+) -> Result<FittedKMeans> {
+    let (mut labels, mut dists) = assign_step(x, &centroids, exec)?;
+    let mut objective = vec![dists.iter().sum::<f64>()];
+    for iter in 1..=stop.max_iter {
+        let moved = update_step(x, &labels, centroids.rows(), &dists);
+        let shift = total_shift(&centroids, &moved);
+        centroids = moved;
+        let (new_labels, new_dists) = assign_step(x, &centroids, exec)?;
+        objective.push(new_dists.iter().sum());
+        let settled = new_labels == labels || shift <= stop.shift;
+        labels = new_labels;
+        dists = new_dists;
+        if settled {
+            return Ok(FittedKMeans::from_run(
+                centroids, labels, objective, iter, true,
+            ));
+        }
+    }
+    Ok(FittedKMeans::from_run(
+        centroids,
+        labels,
+        objective,
+        stop.max_iter,
+        false,
+    ))
+}
+// ANCHOR_END: lloyd
 
 impl KMeans {
     /// K clusters, 10 restarts, at most 300 iterations, k-means++, tolerance 0, seed 0,
@@ -200,29 +383,6 @@ impl KMeans {
     // ANCHOR_END: fit
 }
 
-/// When a run stops: after `max_iter` assignment steps, or when the centroids' total squared
-/// move is at most `shift` (besides the assignments settling).
-#[derive(Clone, Copy, Debug)]
-struct Stop {
-    max_iter: usize,
-    shift: f64,
-}
-
-/// The mean of the columns' population variances: the scale `tol` is relative to.
-fn mean_variance(x: &Matrix<f64>) -> Result<f64> {
-    let means = x.column_means()?;
-    let total: f64 = x.iter_rows().map(|r| sq_dist(r, &means)).sum();
-    Ok(total / (x.rows() * x.cols()) as f64)
-}
-
-/// `Σⱼ ‖μⱼ - μ'ⱼ‖²`: how far an update step moved the centroids.
-fn total_shift(old: &Matrix<f64>, new: &Matrix<f64>) -> f64 {
-    old.iter_rows()
-        .zip(new.iter_rows())
-        .map(|(a, b)| sq_dist(a, b))
-        .sum()
-}
-
 /// The number of distinct rows (bit-exact).
 fn distinct_rows(x: &Matrix<f64>) -> usize {
     let mut rows: Vec<Vec<u64>> = x
@@ -232,284 +392,6 @@ fn distinct_rows(x: &Matrix<f64>) -> usize {
     rows.sort_unstable();
     rows.dedup();
     rows.len()
-}
-
-// ANCHOR: lloyd
-/// Lloyd's iteration from `centroids` until the assignments stop changing.
-fn lloyd(
-    x: &Matrix<f64>,
-    mut centroids: Matrix<f64>,
-    stop: Stop,
-    exec: Exec,
-) -> Result<FittedKMeans> {
-    let (mut labels, mut dists) = assign_step(x, &centroids, exec)?;
-    let mut objective = vec![dists.iter().sum::<f64>()];
-    for iter in 1..=stop.max_iter {
-        let moved = update_step(x, &labels, centroids.rows(), &dists);
-        let shift = total_shift(&centroids, &moved);
-        centroids = moved;
-        let (new_labels, new_dists) = assign_step(x, &centroids, exec)?;
-        objective.push(new_dists.iter().sum());
-        let settled = new_labels == labels || shift <= stop.shift;
-        labels = new_labels;
-        dists = new_dists;
-        if settled {
-            return Ok(FittedKMeans::from_run(
-                centroids, labels, objective, iter, true,
-            ));
-        }
-    }
-    Ok(FittedKMeans::from_run(
-        centroids,
-        labels,
-        objective,
-        stop.max_iter,
-        false,
-    ))
-}
-// ANCHOR_END: lloyd
-
-// ANCHOR: hamerly
-/// One point's state in Hamerly's algorithm: its cluster, an upper bound on the distance to
-/// that centroid and a lower bound on the distance to every other one.
-#[derive(Clone, Copy, Debug)]
-struct Bounds {
-    label: usize,
-    upper: f64,
-    lower: f64,
-}
-
-/// Hamerly's algorithm. Per point: `upper ≥ ‖xᵢ - c_{a(i)}‖` and `lower ≤` the distance
-/// to every other centroid. Per centroid: `half[j]`, half the distance to its nearest other
-/// centroid. If `upper ≤ max(half[a(i)], lower)`, no other centroid can be nearer
-/// (triangle inequality), and point i is skipped; otherwise its bound is tightened and, if
-/// still needed, all K distances are computed. After the centroids move by `δⱼ`, the bounds
-/// widen: `upper += δ_{a(i)}`, `lower -= max δ`.
-fn hamerly(x: &Matrix<f64>, mut centroids: Matrix<f64>, stop: Stop, exec: Exec) -> FittedKMeans {
-    let threads = exec.threads;
-    let k = centroids.rows();
-    let mut points: Vec<Bounds> = vec![
-        Bounds {
-            label: 0,
-            upper: 0.0,
-            lower: 0.0
-        };
-        x.rows()
-    ];
-    par_chunks_mut(&mut points, CHUNK, threads, |c, chunk| {
-        for (i, p) in chunk.iter_mut().enumerate() {
-            *p = nearest_two(x.row(c * CHUNK + i), &centroids);
-        }
-    });
-    let mut labels: Vec<usize> = points.iter().map(|p| p.label).collect();
-    let mut dists = own_sq_dists(x, &centroids, &labels);
-    let mut objective = vec![dists.iter().sum::<f64>()];
-    for iter in 1..=stop.max_iter {
-        let moved = update_step(x, &labels, k, &dists);
-        let delta: Vec<f64> = (0..k)
-            .map(|j| sq_dist(centroids.row(j), moved.row(j)).sqrt())
-            .collect();
-        let shift: f64 = delta.iter().map(|d| d * d).sum();
-        centroids = moved;
-        let max_delta = delta.iter().copied().fold(0.0, f64::max);
-        let half: Vec<f64> = (0..k)
-            .map(|j| 0.5 * second_nearest(centroids.row(j), &centroids, j))
-            .collect();
-        let changed = AtomicBool::new(false);
-        par_chunks_mut(&mut points, CHUNK, threads, |c, chunk| {
-            for (i, p) in chunk.iter_mut().enumerate() {
-                p.upper += delta[p.label];
-                p.lower -= max_delta;
-                let bound = half[p.label].max(p.lower);
-                if p.upper <= bound {
-                    continue;
-                }
-                let row = x.row(c * CHUNK + i);
-                p.upper = sq_dist(row, centroids.row(p.label)).sqrt();
-                if p.upper <= bound {
-                    continue;
-                }
-                // The bounds could not settle it: all K distances, as Lloyd's assignment step.
-                let fresh = nearest_two(row, &centroids);
-                if fresh.label != p.label {
-                    changed.store(true, Ordering::Relaxed);
-                }
-                *p = fresh;
-            }
-        });
-        labels = points.iter().map(|p| p.label).collect();
-        // Exact distances to the own centroid: J for the trace, and the next update's input.
-        dists = own_sq_dists(x, &centroids, &labels);
-        objective.push(dists.iter().sum());
-        if !changed.into_inner() || shift <= stop.shift {
-            return FittedKMeans::from_run(centroids, labels, objective, iter, true);
-        }
-    }
-    FittedKMeans::from_run(centroids, labels, objective, stop.max_iter, false)
-}
-// ANCHOR_END: hamerly
-
-/// The nearest centroid of `p` (ties to the smaller index) with the exact distance to it, and
-/// the distance to the second nearest: fresh Hamerly bounds.
-fn nearest_two(p: &[f64], centroids: &Matrix<f64>) -> Bounds {
-    let mut d = vec![0.0; centroids.rows()];
-    sq_dists(p, centroids.as_slice(), &mut d);
-    let (mut best, mut second) = ((0, f64::INFINITY), f64::INFINITY);
-    for (j, &d) in d.iter().enumerate() {
-        if d < best.1 {
-            second = best.1;
-            best = (j, d);
-        } else if d < second {
-            second = d;
-        }
-    }
-    Bounds {
-        label: best.0,
-        upper: best.1.sqrt(),
-        lower: second.sqrt(),
-    }
-}
-
-/// The distance from `p` to the nearest centroid other than `skip`.
-fn second_nearest(p: &[f64], centroids: &Matrix<f64>, skip: usize) -> f64 {
-    centroids
-        .iter_rows()
-        .enumerate()
-        .filter(|&(j, _)| j != skip)
-        .map(|(_, c)| sq_dist(p, c))
-        .fold(f64::INFINITY, f64::min)
-        .sqrt()
-}
-
-/// Each point's squared distance to its own centroid.
-fn own_sq_dists(x: &Matrix<f64>, centroids: &Matrix<f64>, labels: &[usize]) -> Vec<f64> {
-    x.iter_rows()
-        .zip(labels)
-        .map(|(r, &l)| sq_dist(r, centroids.row(l)))
-        .collect()
-}
-
-// ANCHOR: assign_step
-/// Step 1: the nearest centroid of every point (ties to the smaller index) and the squared
-/// distance to it. Rows are split over `exec`'s threads in fixed chunks, so the result does
-/// not depend on the thread count.
-pub fn assign_step(x: &Matrix<f64>, centroids: &Matrix<f64>, exec: Exec) -> Result<Assignment> {
-    nearest(x, centroids, exec)
-}
-
-/// Each point's cluster and squared distance to its centroid.
-type Assignment = (Vec<usize>, Vec<f64>);
-// ANCHOR_END: assign_step
-
-/// Rows per parallel chunk.
-const CHUNK: usize = 1024;
-
-// ANCHOR: update_step
-/// Step 2: each centroid moves to the mean of its points. A cluster left empty takes the
-/// point farthest from its own centroid (`dists` are the current squared distances) among
-/// clusters with more than one member, which lowers J and keeps K clusters (scikit-learn
-/// also refills from the farthest points).
-pub fn update_step(x: &Matrix<f64>, labels: &[usize], k: usize, dists: &[f64]) -> Matrix<f64> {
-    let d = x.cols();
-    let mut sums = Matrix::zeros(k, d);
-    let mut counts = vec![0usize; k];
-    for (row, &l) in x.iter_rows().zip(labels) {
-        crate::linalg::kernels::axpy(1.0, row, sums.row_mut(l));
-        counts[l] += 1;
-    }
-    let mut taken = vec![false; x.rows()];
-    // Members each cluster can still give away (its mean keeps all of them this step).
-    let mut spare = counts.clone();
-    for (c, &count) in counts.iter().enumerate() {
-        if count > 0 {
-            let inv = 1.0 / count as f64;
-            sums.row_mut(c).iter_mut().for_each(|v| *v *= inv);
-            continue;
-        }
-        // The farthest point whose cluster can spare it (more than one member), so that
-        // refilling one cluster never empties another.
-        let far = (0..x.rows())
-            .filter(|&i| !taken[i] && spare[labels[i]] > 1)
-            .fold(None, |b: Option<usize>, i| match b {
-                Some(j) if dists[j] >= dists[i] => Some(j),
-                _ => Some(i),
-            });
-        if let Some(i) = far {
-            taken[i] = true;
-            spare[labels[i]] -= 1;
-            sums.row_mut(c).copy_from_slice(x.row(i));
-        }
-    }
-    sums
-}
-// ANCHOR_END: update_step
-
-// ANCHOR: init
-/// The starting centroids for one run (k-means++'s distance updates on `exec`'s threads).
-pub fn initial_centroids(
-    x: &Matrix<f64>,
-    k: usize,
-    init: Init,
-    rng: &mut Rng,
-    exec: Exec,
-) -> Result<Matrix<f64>> {
-    let n = x.rows();
-    match init {
-        Init::RandomAssignment => {
-            let labels: Vec<usize> = (0..n).map(|_| rng.index(k)).collect::<Result<_>>()?;
-            // Empty clusters (possible for small n) take the points farthest from the mean.
-            let mean = Matrix::new(1, x.cols(), x.column_means()?)?;
-            let (_, dists) = assign_step(x, &mean, exec)?;
-            Ok(update_step(x, &labels, k, &dists))
-        }
-        Init::Forgy => {
-            let mut rows: Vec<usize> = Vec::with_capacity(k);
-            // Distinct points: redraw a duplicate (validate() checked there are k distinct).
-            while rows.len() < k {
-                let i = rng.index(n)?;
-                if rows.iter().all(|&j| x.row(j) != x.row(i)) {
-                    rows.push(i);
-                }
-            }
-            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(rows[c], j)]))
-        }
-        Init::KMeansPlusPlus => {
-            let trials = 2 + (k as f64).ln().floor() as usize;
-            let mut chosen = vec![rng.index(n)?];
-            let mut closest = vec![f64::INFINITY; n];
-            nearer_of(x, chosen[0], &mut closest, exec.threads);
-            while chosen.len() < k {
-                // Draw candidates ∝ D², keep the one that leaves the smallest total.
-                let mut best: Option<(f64, usize, Vec<f64>)> = None;
-                for _ in 0..trials {
-                    let c = rng.weighted_index(&closest).unwrap_or(0);
-                    let mut after = closest.clone();
-                    nearer_of(x, c, &mut after, exec.threads);
-                    let total: f64 = after.iter().sum();
-                    if best.as_ref().is_none_or(|b| total < b.0) {
-                        best = Some((total, c, after));
-                    }
-                }
-                let (_, c, after) = best.unwrap_or((0.0, 0, closest.clone()));
-                chosen.push(c);
-                closest = after;
-            }
-            Ok(Matrix::from_fn(k, x.cols(), |c, j| x[(chosen[c], j)]))
-        }
-    }
-}
-// ANCHOR_END: init
-
-/// `closest[i] ← min(closest[i], ‖xᵢ - x_c‖²)`: k-means++'s D² after adding point c.
-fn nearer_of(x: &Matrix<f64>, c: usize, closest: &mut [f64], threads: usize) {
-    let width = x.cols();
-    par_chunks_mut(closest, CHUNK, threads, |b, chunk| {
-        let start = b * CHUNK * width;
-        let rows = &x.as_slice()[start..start + chunk.len() * width];
-        let mut d = vec![0.0; chunk.len()];
-        sq_dists(x.row(c), rows, &mut d);
-        chunk.iter_mut().zip(d).for_each(|(m, d)| *m = m.min(d));
-    });
 }
 
 impl FittedKMeans {
