@@ -2,7 +2,7 @@
 //!
 //! Lecture: k-means and EM (Bishop §9.2–9.3: the mixture density, responsibilities by
 //! Bayes' rule, EM's updates 9.23–9.28, the k-means limit) · book `06-mixture.md` · tests
-//! `tests/mixture.rs`
+//! `tests/mixture.rs` · bench `benches/mixture.rs`
 //!
 //! A Gaussian mixture models the density `p(x) = Σₖ πₖ N(x | μₖ, Σₖ)`. EM alternates
 //! ([`FittedGaussianMixture::e_step`], [`FittedGaussianMixture::m_step`]):
@@ -12,6 +12,20 @@
 //!   `Σₖ = (1/Nₖ) Σₙ γ(z_nk)(xₙ - μₖ)(xₙ - μₖ)ᵀ`, `πₖ = Nₖ / N`.
 //!
 //! Neither step can lower the log-likelihood, so it rises to a local maximum.
+//!
+//! Cost per iteration: O(n·k·d²) time (`d³` per component for its Cholesky), O(n·k) memory.
+//!
+//! ```
+//! use unsupervised::{mixture::GaussianMixture, Matrix};
+//! // Two groups far apart: each component takes one, half the weight, the group's mean.
+//! let x = Matrix::new(6, 1, vec![-1.0, 0.0, 1.0, 9.0, 10.0, 11.0])?;
+//! let fit = GaussianMixture::new(2).fit(&x)?;
+//! let mut means = fit.means.into_vec();
+//! means.sort_by(f64::total_cmp);
+//! assert!(means[0].abs() < 1e-9 && (means[1] - 10.0).abs() < 1e-9);
+//! assert!(fit.weights.iter().all(|w| (w - 0.5).abs() < 1e-9));
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 use crate::error::{check_count, Error, Result};
 use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};

@@ -1,7 +1,7 @@
 //! # Chapter 3 · Principal component analysis
 //!
 //! Lecture: PCA by maximising variance (ISLR §10.2; the derivation with a Lagrange
-//! multiplier) · book `03-pca.md` · tests `tests/pca.rs`
+//! multiplier) · book `03-pca.md` · tests `tests/pca.rs` · bench `benches/pca.rs`
 //!
 //! The first principal component is the unit direction `φ₁` along which the centred data
 //! vary most: maximise `φᵀ S φ` subject to `φᵀφ = 1`, with S the covariance. The Lagrangian
@@ -15,6 +15,20 @@
 //!
 //! Scores are `Z = X̃ Φᵀ` ([`FittedPca::transform`]); `X̃ ≈ Z Φ` reconstructs from k
 //! components ([`FittedPca::inverse_transform`]).
+//!
+//! Cost: O(n·p²) for the covariance and O(p³) for its eigenpairs (the `Svd` and
+//! `Randomized` solvers trade these when p is large).
+//!
+//! ```
+//! use unsupervised::{pca::Pca, Matrix};
+//! // Points on the line y = 2x: one component explains everything.
+//! let x = Matrix::new(3, 2, vec![0.0, 0.0, 1.0, 2.0, 2.0, 4.0])?;
+//! let fit = Pca::new().fit(&x)?;
+//! assert!((fit.explained_variance_ratio[0] - 1.0).abs() < 1e-12);
+//! let phi = fit.components.row(0); // ±(1, 2)/√5
+//! assert!((phi[1] / phi[0] - 2.0).abs() < 1e-12);
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 use crate::eigen::svd::{svd, svd_randomized};
 use crate::eigen::{orthonormalize_against, Eigh, Order};

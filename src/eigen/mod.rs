@@ -1,6 +1,7 @@
 //! # Chapter 2 · Eigenproblems
 //!
-//! Book `02-eigen.md` · tests `tests/eigen.rs`
+//! Lecture: the eigenproblems behind PCA, spectral clustering and manifold learning ·
+//! book `02-eigen.md` · tests `tests/eigen.rs` · bench `benches/eigen.rs`
 //!
 //! PCA, spectral clustering, MDS, Isomap, LLE, Laplacian and Hessian eigenmaps and diffusion
 //! maps all end in the same question: the eigenpairs `A v = λ v` of a real symmetric matrix.
@@ -13,6 +14,16 @@
 //! [`Eigh`] chooses between them ([`Method`]), validates the input, sorts the pairs and fixes
 //! each eigenvector's sign (its largest-magnitude component positive), so results are
 //! reproducible and comparable with R and scikit-learn.
+//! Cost: O(n³) for the dense solvers (tridiagonal: `4n³/3` flops to reduce, then O(n²) per
+//! QL sweep plus `n³` to accumulate vectors); Lanczos O(k·nnz) per restart.
+//!
+//! ```
+//! use unsupervised::{eigen::Eigh, Matrix};
+//! // [[2, 1], [1, 2]] has eigenvalues 1 and 3, eigenvectors (1, -1)/√2 and (1, 1)/√2.
+//! let e = Eigh::new().solve(&Matrix::new(2, 2, vec![2.0, 1.0, 1.0, 2.0])?)?;
+//! assert!((e.values[0] - 1.0).abs() < 1e-15 && (e.values[1] - 3.0).abs() < 1e-15);
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 pub mod jacobi;
 pub mod lanczos;

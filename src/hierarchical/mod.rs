@@ -1,7 +1,8 @@
 //! # Chapter 5 · Hierarchical clustering
 //!
 //! Lecture: ISLR §10.3.2 (the agglomerative algorithm, Table 10.2's linkages, centroid
-//! inversions) · book `05-hierarchical.md` · tests `tests/hierarchical.rs`
+//! inversions) · book `05-hierarchical.md` · tests `tests/hierarchical.rs` · bench
+//! `benches/hierarchical.rs`
 //!
 //! Start with n singleton clusters; repeatedly fuse the two least dissimilar clusters and
 //! record the dissimilarity as the fusion's height; update the dissimilarities between the
@@ -16,6 +17,16 @@
 //!   linkages are *reducible*, which makes a chain of mutual nearest neighbours valid);
 //! - centroid and median (not reducible, they can invert): the generic algorithm with a
 //!   priority queue of nearest neighbours.
+//!
+//! ```
+//! use unsupervised::hierarchical::{linkage, Condensed, Linkage, Metric};
+//! use unsupervised::Matrix;
+//! // Points 0, 1 and 3 on a line: single linkage fuses at 1, then at 2; complete at 1, 3.
+//! let d = Condensed::from_points(&Matrix::new(3, 1, vec![0.0, 1.0, 3.0])?, Metric::Euclidean)?;
+//! assert_eq!(linkage(&d, Linkage::Single)?.heights(), vec![1.0, 2.0]);
+//! assert_eq!(linkage(&d, Linkage::Complete)?.heights(), vec![1.0, 3.0]);
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::linalg::kernels::{dot, sq_dist, sq_norm};

@@ -1,7 +1,7 @@
 //! # Chapter 4 · k-means
 //!
 //! Lecture: ISLR Algorithm 10.1 and Bishop §9.1 · book `04-kmeans.md` · tests
-//! `tests/kmeans.rs`
+//! `tests/kmeans.rs` · bench `benches/kmeans.rs`
 //!
 //! k-means partitions n points into K clusters to minimise the within-cluster sum of squares
 //! `J = Σₙ Σₖ rₙₖ ‖xₙ - μₖ‖²` (Bishop 9.1), where `rₙₖ = 1` when point n is in cluster k.
@@ -13,6 +13,18 @@
 //!
 //! It stops when the assignments stop changing. J is not convex, so the result depends on
 //! the start ([`Init`]); `n_init` restarts keep the lowest J. Cost per iteration: O(n·K·d).
+//!
+//! ```
+//! use unsupervised::{kmeans::KMeans, Matrix};
+//! // Two groups on a line: their means are the centroids, J = 2 · (0.01 + 0 + 0.01).
+//! let x = Matrix::new(6, 1, vec![0.0, 0.1, 0.2, 10.0, 10.1, 10.2])?;
+//! let fit = KMeans::new(2).fit(&x)?;
+//! let mut c = fit.centroids.into_vec();
+//! c.sort_by(f64::total_cmp);
+//! assert!((c[0] - 0.1).abs() < 1e-12 && (c[1] - 10.1).abs() < 1e-12);
+//! assert!((fit.inertia - 0.04).abs() < 1e-12 && fit.converged);
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 mod hamerly;
 

@@ -17,6 +17,23 @@
 //!
 //! The neighbourhood graphs are chapter 7's ([`crate::spectral::graph`]); the scores of a
 //! map are in [`crate::metrics`].
+//!
+//! Cost: O(n²) memory for the distance-based methods (MDS, Isomap, diffusion maps) and an
+//! O(n³) dense eigenproblem, or O(n·k²) sparse matrices and shift-invert Lanczos for the
+//! local methods.
+//!
+//! ```
+//! use unsupervised::manifold::{classical_mds, euclidean_distances};
+//! use unsupervised::{Exec, Matrix};
+//! // Points on a line in the plane: classical MDS in one dimension keeps every distance.
+//! let x = Matrix::new(4, 2, vec![0.0, 0.0, 3.0, 4.0, 6.0, 8.0, 9.0, 12.0])?;
+//! let y = classical_mds(&euclidean_distances(&x, Exec::default())?, 1, 0)?.embedding;
+//! for (i, j) in [(0, 1), (0, 3), (1, 2)] {
+//!     let (dy, dx) = ((y[(i, 0)] - y[(j, 0)]).abs(), 5.0 * (j - i) as f64);
+//!     assert!((dy - dx).abs() < 1e-12);
+//! }
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 pub mod isomap;
 pub mod local;

@@ -1,6 +1,7 @@
 //! # Chapter 11 · Neural networks: layers, optimisers, training
 //!
-//! Book `11-nn.md` · tests `tests/nn.rs` · bench `benches/nn.rs`
+//! Lecture: the networks every deep lecture trains · book `11-nn.md` · tests `tests/nn.rs` ·
+//! bench `benches/nn.rs`
 //!
 //! The deep chapters (autoencoders, VAE, GANs, visualisation, deep image prior) are all
 //! networks trained by minibatch gradient descent on chapter 10's tape:
@@ -15,6 +16,20 @@
 //! - [`classify`]: the end-to-end check, MNIST digits with an MLP and a CNN.
 //!
 //! Parameters are `f32` in training; everything is generic so the tests can run in `f64`.
+//!
+//! Cost: a `Linear` layer is a GEMM, `2·batch·inputs·outputs` flops forward and twice that
+//! backward; a convolution is an im2col GEMM of the same shape.
+//!
+//! ```
+//! use unsupervised::autodiff::Tensor;
+//! use unsupervised::nn::{Init, Linear, Sequential};
+//! use unsupervised::Rng;
+//! // A layer's bias starts at zero, so a zero input maps to zero whatever the weights.
+//! let mut net = Sequential::<f64>::new().push(Linear::new(3, 2, Init::He, &mut Rng::seed_from_u64(0)));
+//! let y = net.predict(Tensor::zeros(&[4, 3]))?;
+//! assert_eq!((y.shape(), y.data()), (&[4, 2][..], &[0.0; 8][..]));
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 pub mod classify;
 pub mod io;

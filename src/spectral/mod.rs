@@ -2,7 +2,7 @@
 //!
 //! Lecture: spectral clustering (similarity graphs, min cut, `L = D - W`, the Fiedler
 //! vector, k-means on several eigenvectors) · book `07-spectral.md` · tests
-//! `tests/spectral.rs`
+//! `tests/spectral.rs` · bench `benches/spectral.rs`
 //!
 //! k-means draws straight borders (Voronoi cells), so it cannot separate two interleaved
 //! moons. Spectral clustering first builds a graph that joins nearby points
@@ -10,6 +10,22 @@
 //! Laplacian that belong to its smallest eigenvalues, and runs k-means there. Points joined
 //! by many short paths get nearly equal coordinates, so the clusters of the graph become
 //! compact blobs in the embedding.
+//!
+//! Cost: the graph O(n²d) (or a kNN search), the eigenpairs O(n³) dense or O(k·nnz) per
+//! Lanczos restart, k-means O(n·k²) per iteration.
+//!
+//! ```
+//! use unsupervised::spectral::{graph::Graph, SpectralClustering};
+//! use unsupervised::Matrix;
+//! // Two triangles far apart: the 2-NN graph has two components, so two zero eigenvalues.
+//! let x = Matrix::new(6, 2, vec![0., 0., 1., 0., 0., 1., 9., 9., 10., 9., 9., 10.])?;
+//! let fit = SpectralClustering::new(2).graph(Graph::knn(2)).fit(&x)?;
+//! assert_eq!(fit.components, 2);
+//! assert!(fit.eigenvalues[..2].iter().all(|l| l.abs() < 1e-12));
+//! let l = &fit.labels;
+//! assert!(l[0] == l[1] && l[1] == l[2] && l[3] == l[4] && l[4] == l[5] && l[0] != l[3]);
+//! # Ok::<(), unsupervised::Error>(())
+//! ```
 
 pub mod graph;
 

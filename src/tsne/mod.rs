@@ -17,6 +17,14 @@
 //!    the first iterations.
 //!
 //! Cost per iteration: O(n²) for SNE and exact t-SNE, O(n log n) for Barnes–Hut.
+//!
+//! ```
+//! use unsupervised::tsne::calibrate_perplexity;
+//! // Four neighbours at one distance: P is uniform for any σ, and its perplexity is 4.
+//! let row = calibrate_perplexity(&[1.0, 1.0, 1.0, 1.0], 4.0);
+//! assert!(row.p.iter().all(|&p| (p - 0.25).abs() < 1e-15));
+//! assert!((row.perplexity - 4.0).abs() < 1e-12);
+//! ```
 
 mod affinities;
 mod gradient;
