@@ -528,3 +528,20 @@ fn a_transposed_convolution_layer_doubles_height_and_width() {
     let y = up.forward(&mut g, x, Mode::Train).unwrap();
     assert_eq!(g.shape(y), &[2, 5, 14, 12]);
 }
+
+#[test]
+fn images_split_at_keeps_pixels_with_their_labels() {
+    use unsupervised::nn::classify::Images;
+    let pixels: Vec<f32> = (0..12).map(|v| v as f32).collect(); // three 2 x 2 images
+    let labels = [7, 8, 9];
+    let all = Images {
+        pixels: &pixels,
+        labels: &labels,
+        side: 2,
+    };
+    let (train, test) = all.split_at(2);
+    assert_eq!((train.labels, test.labels), (&[7, 8][..], &[9][..]));
+    assert_eq!(test.pixels, &[8.0, 9.0, 10.0, 11.0]);
+    let (train, test) = all.split_at(10);
+    assert_eq!((train.len(), test.len(), train.pixels.len()), (3, 0, 12));
+}

@@ -18,7 +18,26 @@ pub struct Images<'a> {
     pub side: usize,
 }
 
-impl Images<'_> {
+impl<'a> Images<'a> {
+    /// The first `n` images (training) and the rest (test), as chapter 11 splits MNIST
+    /// (8,000 and 2,000); `n` is capped at the number of images.
+    pub fn split_at(&self, n: usize) -> (Images<'a>, Images<'a>) {
+        let n = n.min(self.len());
+        let px = (n * self.side * self.side).min(self.pixels.len());
+        let (pixels, labels, side) = (self.pixels, self.labels, self.side);
+        (
+            Images {
+                pixels: &pixels[..px],
+                labels: &labels[..n],
+                side,
+            },
+            Images {
+                pixels: &pixels[px..],
+                labels: &labels[n..],
+                side,
+            },
+        )
+    }
     pub fn len(&self) -> usize {
         self.labels.len()
     }

@@ -76,17 +76,12 @@ pub fn classify_command(args: &Args) -> Result {
     } else {
         labels.len() * 4 / 5
     };
-    let px = side * side;
-    let train = Images {
-        pixels: &pixels[..n_train * px],
-        labels: &labels[..n_train],
+    let (train, test) = Images {
+        pixels: &pixels,
+        labels: &labels,
         side,
-    };
-    let test = Images {
-        pixels: &pixels[n_train * px..],
-        labels: &labels[n_train..],
-        side,
-    };
+    }
+    .split_at(n_train);
     let mut recipe =
         match args.choice("--recipe", "plain", &[("plain", false), ("better", true)])? {
             true => Recipe::better(),
@@ -112,7 +107,7 @@ pub fn classify_command(args: &Args) -> Result {
             )
         }
         "cnn" => classify::cnn(recipe.dropout, &mut rng)?,
-        _ => classify::mlp(px, recipe.dropout, &mut rng)?,
+        _ => classify::mlp(side * side, recipe.dropout, &mut rng)?,
     };
     if let Some(file) = args.text("--load") {
         unsupervised::nn::io::load(&mut model, Path::new(file))?;
@@ -293,17 +288,12 @@ pub fn tour_nn(ctx: &TourContext) -> Result<Vec<Section>> {
     } else {
         8000
     };
-    let px = side * side;
-    let train = Images {
-        pixels: &pixels[..n_train * px],
-        labels: &all_labels[..n_train],
+    let (train, test) = Images {
+        pixels: &pixels,
+        labels: &all_labels,
         side,
-    };
-    let test = Images {
-        pixels: &pixels[n_train * px..],
-        labels: &all_labels[n_train..],
-        side,
-    };
+    }
+    .split_at(n_train);
     for &kind in models {
         // The CNN gets three epochs here (about 10 s); `classify --model cnn` runs ten.
         let recipe = Recipe {
@@ -315,7 +305,7 @@ pub fn tour_nn(ctx: &TourContext) -> Result<Vec<Section>> {
         let mut model = if kind == "cnn" {
             classify::cnn(0.0, &mut model_rng)
         } else {
-            classify::mlp(px, 0.0, &mut model_rng)
+            classify::mlp(side * side, 0.0, &mut model_rng)
         }?;
         let started = Instant::now();
         let report = classify::train_classifier(&mut model, &train, &test, &recipe)?;
