@@ -106,10 +106,8 @@ pub fn kmeans_command(args: &Args) -> Result {
         eprintln!("warning: kmeans stopped at --max-iter before the assignments settled");
     }
     if let Some(out) = TourContext::for_out(args)? {
-        let labels = fit.labels.iter().map(|&l| l as f64).collect();
-        let labels = Matrix::new(fit.labels.len(), 1, labels)?;
         out.save_npy("centroids.npy", &fit.centroids)?;
-        out.save_npy("labels.npy", &labels)?;
+        out.save_labels("labels.npy", &fit.labels)?;
     }
     if args.has("--json") {
         let doc = Json::Obj(vec![

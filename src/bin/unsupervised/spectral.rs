@@ -6,7 +6,7 @@ use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::time::Instant;
 use unsupervised::datasets;
-use unsupervised::linalg::{Exec, Matrix};
+use unsupervised::linalg::Exec;
 use unsupervised::plot::{self, Figure, Plot};
 
 pub const CHAPTER: Chapter = Chapter {
@@ -143,9 +143,7 @@ pub fn spectral_command(args: &Args) -> Result {
         ))
     );
     if let Some(out) = TourContext::for_out(args)? {
-        let labels = fit.labels.iter().map(|&l| l as f64).collect();
-        let labels = Matrix::new(fit.labels.len(), 1, labels)?;
-        out.save_npy("labels.npy", &labels)?;
+        out.save_labels("labels.npy", &fit.labels)?;
         out.save_npy("embedding.npy", &fit.embedding)?;
     }
     if args.has("--json") {

@@ -78,6 +78,11 @@ impl TourContext {
     pub fn save_npy(&self, name: &str, m: &Matrix<f64>) -> Result<String> {
         self.save(name, &npy::write_npy(&npy::Npy::from_matrix(m))?)
     }
+    /// Writes cluster labels as an n x 1 `.npy` column of floats (NumPy's default dtype).
+    pub fn save_labels(&self, name: &str, labels: &[usize]) -> Result<String> {
+        let column = labels.iter().map(|&l| l as f64).collect();
+        self.save_npy(name, &Matrix::new(labels.len(), 1, column)?)
+    }
     /// Files go to `dir` (created if missing); `--quick` and `--seed` come from `args`.
     fn new(dir: &str, args: &Args) -> Result<TourContext> {
         std::fs::create_dir_all(dir)
