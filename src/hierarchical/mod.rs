@@ -129,12 +129,7 @@ impl Condensed {
                 right: (m.cols(), m.rows()),
             });
         }
-        if n == 0 {
-            return Err(Error::Empty {
-                input: "dissimilarity matrix",
-            });
-        }
-        m.check_finite("dissimilarity matrix")?;
+        m.check_samples("dissimilarity matrix")?; // square, so no rows means empty
         let mut values = Vec::with_capacity(n * (n - 1) / 2);
         for i in 0..n {
             if m[(i, i)] != 0.0 {
