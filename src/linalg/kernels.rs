@@ -89,9 +89,54 @@ pub fn isa() -> Isa {
     })
 }
 
-/// Generates a kernel, with the given visibility, that dispatches on an [`Isa`] to three
-/// compilations of one `#[inline(always)]` body `$body::<T, FUSED>`.
+// ANCHOR: dispatched
+/// Compiles a kernel once per instruction-set path and picks the path at run time: the one
+/// place in the crate that writes `#[target_feature]`. Two forms:
+/// - `dispatched!(pub dot, dot_with, dot_body, (x: &[T], y: &[T]) -> T)` generates `dot`
+///   (on [`isa`]) and `dot_with` (on a path given) around three compilations of one
+///   `#[inline(always)]` body, `dot_body::<T, FUSED>` (`FUSED`: multiply-adds fused, as the
+///   vector paths do);
+/// - `dispatched!(pointer isa, (args) -> ret { portable: .., avx2: .., avx512: .. })`, one
+///   body per path, evaluates to the path used (`isa` capped at the CPU's) and its
+///   compilation as an `unsafe fn` pointer: the GEMM micro-kernels, whose register tiles
+///   differ per path, are chosen once per product this way.
 macro_rules! dispatched {
+    // The three compilations, as `unsafe fn`s named after their paths. Safety: the CPU has
+    // the path's features, and the body's own preconditions hold.
+    (@compile $(<$g:ident: $bound:path>)? ($($arg:ident: $ty:ty),*) -> $ret:ty {
+        portable: $p:expr, avx2: $a:expr, avx512: $x:expr $(,)?
+    }) => {
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn portable$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+            $p
+        }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn avx2$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+            $a
+        }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn avx512$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+            $x
+        }
+    };
+
+    (pointer $isa:expr, ($($arg:ident: $ty:ty),*) -> $ret:ty { $($bodies:tt)* }) => {{
+        $crate::linalg::kernels::dispatched!(@compile ($($arg: $ty),*) -> $ret { $($bodies)* });
+        type Kernel = unsafe fn($($ty),*) -> $ret;
+        use $crate::linalg::kernels::Isa;
+        match $isa.min(Isa::detected()) {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => (Isa::Avx512, avx512 as Kernel),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => (Isa::Avx2, avx2 as Kernel),
+            _ => (Isa::Portable, portable as Kernel),
+        }
+    }};
+
     ($(#[$doc:meta])* $vis:vis $name:ident, $name_with:ident, $body:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$doc])*
         #[inline]
@@ -102,29 +147,27 @@ macro_rules! dispatched {
         /// The same kernel on an explicit instruction-set path; a path the CPU lacks falls
         /// back to the best one it has.
         $vis fn $name_with<T: Scalar>(isa: Isa, $($arg: $ty),*) -> $ret {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-                fn avx512<T: Scalar>($($arg: $ty),*) -> $ret {
-                    $body::<T, true>($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma")]
-                fn avx2<T: Scalar>($($arg: $ty),*) -> $ret {
-                    $body::<T, true>($($arg),*)
-                }
+            $crate::linalg::kernels::dispatched!(@compile <T: Scalar> ($($arg: $ty),*) -> $ret {
+                portable: $body::<T, false>($($arg),*),
+                avx2: $body::<T, true>($($arg),*),
+                avx512: $body::<T, true>($($arg),*),
+            });
+            // SAFETY: the bodies are safe code; `Isa::detected` confirmed the CPU has the
+            // features of the path taken.
+            unsafe {
                 match isa.min(Isa::detected()) {
-                    // SAFETY: `Isa::detected` confirmed the CPU has these features.
-                    Isa::Avx512 => return unsafe { avx512::<T>($($arg),*) },
-                    Isa::Avx2 => return unsafe { avx2::<T>($($arg),*) },
-                    Isa::Portable => {}
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx512 => avx512::<T>($($arg),*),
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx2 => avx2::<T>($($arg),*),
+                    _ => portable::<T>($($arg),*),
                 }
             }
-            let _ = isa;
-            $body::<T, false>($($arg),*)
         }
     };
 }
 pub(crate) use dispatched;
+// ANCHOR_END: dispatched
 
 /// Accumulators per blocked loop: 16 lanes fill two AVX-512 `f64` registers (or one `f32`),
 /// enough independent chains to hide the FMA latency.

@@ -3,13 +3,14 @@
 
 use super::kernel::{microkernel, simd_kernel, Lanes};
 use super::pack::aligned;
-use super::{GemmScalar, KernelFn, Tile};
-use crate::linalg::kernels::Isa;
+use super::{GemmScalar, Tile};
+use crate::linalg::kernels::{dispatched, Isa};
 
 // ANCHOR: dispatch
-/// Instantiates the kernels for one element type: the portable (auto-vectorised) copy, and
-/// the explicit-vector kernel inside `#[target_feature]` wrappers for AVX2 and AVX-512.
-macro_rules! gemm_kernels {
+/// Implements [`GemmScalar`] for one element type: its packing buffers, and per path its
+/// micro-kernel (the portable, auto-vectorised one, or the explicit-vector one for AVX2 and
+/// AVX-512, compiled by the crate's one dispatch macro) with the register tile it fills.
+macro_rules! impl_gemm_scalar {
     ($t:ty, kc: $kc:literal, nc: $nc:literal,
      portable: ($pm:literal, $pn:literal),
      avx2: ($am:literal, $av:literal x $vec2:ty),
@@ -37,54 +38,20 @@ macro_rules! gemm_kernels {
                 })
             }
 
-            #[allow(clippy::too_many_arguments)]
             fn tile(isa: Isa) -> Tile<$t> {
-                unsafe fn portable(
-                    a: &[$t],
-                    b: &[$t],
-                    c: &mut [$t],
-                    ldc: usize,
-                    mr: usize,
-                    nr: usize,
-                    alpha: &$t,
-                    beta: &$t,
-                ) {
-                    microkernel::<$t, $pm, $pn, false>(a, b, c, ldc, mr, nr, *alpha, *beta)
-                }
-                #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2(
-                    a: &[$t],
-                    b: &[$t],
-                    c: &mut [$t],
-                    ldc: usize,
-                    mr: usize,
-                    nr: usize,
-                    alpha: &$t,
-                    beta: &$t,
-                ) {
-                    simd_kernel::<$t, $vec2, $am, $av>(a, b, c, ldc, mr, nr, alpha, beta)
-                }
-                #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx512f,avx2,fma")]
-                unsafe fn avx512(
-                    a: &[$t],
-                    b: &[$t],
-                    c: &mut [$t],
-                    ldc: usize,
-                    mr: usize,
-                    nr: usize,
-                    alpha: &$t,
-                    beta: &$t,
-                ) {
-                    simd_kernel::<$t, $vec512, $xm, $xv>(a, b, c, ldc, mr, nr, alpha, beta)
-                }
-                let (mr, nr, kernel): (usize, usize, KernelFn<$t>) = match isa {
+                let (isa, kernel) = dispatched!(pointer isa,
+                    (a: &[$t], b: &[$t], c: &mut [$t], ldc: usize, mr: usize, nr: usize, alpha: &$t, beta: &$t) -> () {
+                        portable: microkernel::<$t, $pm, $pn, false>(a, b, c, ldc, mr, nr, *alpha, *beta),
+                        avx2: simd_kernel::<$t, $vec2, $am, $av>(a, b, c, ldc, mr, nr, alpha, beta),
+                        avx512: simd_kernel::<$t, $vec512, $xm, $xv>(a, b, c, ldc, mr, nr, alpha, beta),
+                    }
+                );
+                let (mr, nr) = match isa {
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx512 => ($xm, $xv * <$vec512 as Lanes<$t>>::N, avx512),
+                    Isa::Avx512 => ($xm, $xv * <$vec512 as Lanes<$t>>::N),
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx2 => ($am, $av * <$vec2 as Lanes<$t>>::N, avx2),
-                    _ => ($pm, $pn, portable),
+                    Isa::Avx2 => ($am, $av * <$vec2 as Lanes<$t>>::N),
+                    _ => ($pm, $pn),
                 };
                 // mc: a multiple of mr near 144 rows (an mc x kc block of A fills ~half of L2).
                 Tile {
@@ -104,6 +71,6 @@ macro_rules! gemm_kernels {
 // mr x (registers per row) of them, the rest hold the B row and the broadcast A value.
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{__m256, __m256d, __m512, __m512d};
-gemm_kernels!(f64, kc: 256, nc: 4096, portable: (4, 4), avx2: (6, 2 x __m256d), avx512: (12, 2 x __m512d));
-gemm_kernels!(f32, kc: 256, nc: 4096, portable: (4, 8), avx2: (6, 2 x __m256), avx512: (12, 2 x __m512));
+impl_gemm_scalar!(f64, kc: 256, nc: 4096, portable: (4, 4), avx2: (6, 2 x __m256d), avx512: (12, 2 x __m512d));
+impl_gemm_scalar!(f32, kc: 256, nc: 4096, portable: (4, 8), avx2: (6, 2 x __m256), avx512: (12, 2 x __m512));
 // ANCHOR_END: dispatch
