@@ -521,3 +521,190 @@ fn bad_shapes_are_errors_that_name_the_op_and_both_shapes() {
     assert!(g.dropout(a, 1.0, &mut Rng::seed_from_u64(0)).is_err());
     assert!(Tensor::<f32>::new(&[2, 2], vec![0.0; 3]).is_err());
 }
+
+#[test]
+fn a_vjp_that_returns_nan_fails_the_gradient_check() {
+    // `f64::max` keeps the non-NaN side: a check built on it alone would pass this op.
+    let err = gradient_check(&[rand(&[2, 3], 43)], |g, v| {
+        Ok(g.unary(
+            v[0],
+            |x| x * x,
+            |x, _| if x > 0.0 { f64::NAN } else { 2.0 * x },
+        ))
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::NonFinite { row: 0, .. }), "{err}");
+    assert!(err.to_string().contains("analytic gradient"), "{err}");
+    // A forward pass that is NaN somewhere makes the finite differences NaN: also an error.
+    let err = gradient_check(&[rand(&[4], 44)], |g, v| Ok(g.log(v[0]))).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { .. }), "{err}");
+}
+
+/// The forward values of the ops whose gradient checks would pass a forward and backward
+/// that are wrong together, against the formulas written out entry by entry.
+mod forward_values {
+    use super::*;
+
+    const TOL: f64 = 1e-12;
+
+    fn value(x: Tensor<f64>, op: impl Fn(&mut Graph<f64>, Var) -> Result<Var>) -> Tensor<f64> {
+        let mut g = Graph::new();
+        let v = g.constant(x);
+        let y = op(&mut g, v).unwrap();
+        g.value(y).clone()
+    }
+
+    #[track_caller]
+    fn assert_close(got: &Tensor<f64>, shape: &[usize], want: &[f64]) {
+        assert_eq!(got.shape(), shape);
+        for (i, (a, b)) in got.data().iter().zip(want).enumerate() {
+            assert!(
+                (a - b).abs() <= TOL * (1.0 + b.abs()),
+                "entry {i}: {a} vs {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn softmax_and_log_softmax() {
+        let x = rand(&[2, 3], 50).map(|v| 4.0 * v);
+        let mut soft = Vec::new();
+        let mut log_soft = Vec::new();
+        for row in x.data().chunks(3) {
+            let z: f64 = row.iter().map(|v| v.exp()).sum();
+            soft.extend(row.iter().map(|v| v.exp() / z));
+            log_soft.extend(row.iter().map(|v| v - z.ln()));
+        }
+        assert_close(&value(x.clone(), |g, v| Ok(g.softmax(v))), &[2, 3], &soft);
+        assert_close(&value(x, |g, v| Ok(g.log_softmax(v))), &[2, 3], &log_soft);
+    }
+
+    #[test]
+    fn pooling() {
+        // One 4 x 4 channel with distinct values: windows 2 x 2, stride 2.
+        let x = Tensor::new(
+            &[1, 1, 4, 4],
+            (0..16).map(|i| ((i * 7) % 16) as f64).collect(),
+        )
+        .unwrap();
+        let at = |r: usize, c: usize| x.data()[r * 4 + c];
+        let window = |r0: usize, c0: usize| {
+            [
+                at(r0, c0),
+                at(r0, c0 + 1),
+                at(r0 + 1, c0),
+                at(r0 + 1, c0 + 1),
+            ]
+        };
+        let corners = [(0, 0), (0, 2), (2, 0), (2, 2)];
+        let max: Vec<f64> = corners
+            .iter()
+            .map(|&(r, c)| window(r, c).into_iter().fold(f64::MIN, f64::max))
+            .collect();
+        let avg: Vec<f64> = corners
+            .iter()
+            .map(|&(r, c)| window(r, c).iter().sum::<f64>() / 4.0)
+            .collect();
+        assert_close(
+            &value(x.clone(), |g, v| g.max_pool2d(v, 2, 2)),
+            &[1, 1, 2, 2],
+            &max,
+        );
+        assert_close(&value(x, |g, v| g.avg_pool2d(v, 2, 2)), &[1, 1, 2, 2], &avg);
+    }
+
+    #[test]
+    fn upsampling() {
+        let x = Tensor::new(&[1, 1, 2, 3], vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0]).unwrap();
+        let near: Vec<f64> = (0..4)
+            .flat_map(|r| (0..6).map(move |c| (r / 2, c / 2)))
+            .map(|(r, c)| x.data()[r * 3 + c])
+            .collect();
+        assert_close(
+            &value(x.clone(), |g, v| g.upsample_nearest(v, 2)),
+            &[1, 1, 4, 6],
+            &near,
+        );
+        // align_corners = false: output pixel o samples input coordinate (o + ½)/s − ½,
+        // clamped to the image, then interpolated linearly between its two neighbours.
+        let s = 2.0;
+        let coord =
+            |o: usize, len: usize| ((o as f64 + 0.5) / s - 0.5).clamp(0.0, (len - 1) as f64);
+        let lerp = |v: &dyn Fn(usize) -> f64, t: f64, len: usize| {
+            let lo = t.floor() as usize;
+            let hi = (lo + 1).min(len - 1);
+            let w = t - lo as f64;
+            (1.0 - w) * v(lo) + w * v(hi)
+        };
+        let mut bilinear = Vec::new();
+        for r in 0..4 {
+            for c in 0..6 {
+                let row = |i: usize| lerp(&|j| x.data()[i * 3 + j], coord(c, 3), 3);
+                bilinear.push(lerp(&row, coord(r, 2), 2));
+            }
+        }
+        assert_close(
+            &value(x, |g, v| g.upsample_bilinear(v, 2)),
+            &[1, 1, 4, 6],
+            &bilinear,
+        );
+    }
+
+    #[test]
+    fn batch_norm_in_training_uses_the_biased_batch_variance() {
+        let x = rand(&[4, 2], 51);
+        let (gamma, beta) = ([1.5, -0.5], [0.25, 2.0]);
+        let eps = 1e-5;
+        let mut want = vec![0.0; 8];
+        for ch in 0..2 {
+            let col: Vec<f64> = (0..4).map(|i| x.data()[i * 2 + ch]).collect();
+            let mean = col.iter().sum::<f64>() / 4.0;
+            let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;
+            for i in 0..4 {
+                want[i * 2 + ch] = gamma[ch] * (col[i] - mean) / (var + eps).sqrt() + beta[ch];
+            }
+        }
+        let mut g = Graph::new();
+        let v = g.constant(x);
+        let gm = g.constant(Tensor::new(&[2], gamma.to_vec()).unwrap());
+        let bt = g.constant(Tensor::new(&[2], beta.to_vec()).unwrap());
+        let (y, _) = g.batch_norm(v, gm, bt, None, eps).unwrap();
+        assert_close(g.value(y), &[4, 2], &want);
+    }
+
+    #[test]
+    fn total_variation_and_gram() {
+        let x = rand(&[1, 2, 3, 3], 52);
+        let at = |ch: usize, r: usize, c: usize| x.data()[ch * 9 + r * 3 + c];
+        for beta in [1.0, 2.0] {
+            let mut tv = 0.0;
+            for ch in 0..2 {
+                for r in 0..2 {
+                    for c in 0..2 {
+                        let sq = (at(ch, r, c + 1) - at(ch, r, c)).powi(2)
+                            + (at(ch, r + 1, c) - at(ch, r, c)).powi(2);
+                        tv += if beta == 2.0 {
+                            sq
+                        } else {
+                            (sq + 1e-8).powf(beta / 2.0)
+                        };
+                    }
+                }
+            }
+            let got = value(x.clone(), |g, v| g.total_variation(v, beta));
+            assert!(
+                (got.item().unwrap() - tv).abs() < 1e-12,
+                "β = {beta}: {got:?} vs {tv}"
+            );
+        }
+        let mut gram = vec![0.0; 4];
+        for a in 0..2 {
+            for b in 0..2 {
+                gram[a * 2 + b] = (0..9)
+                    .map(|p| x.data()[a * 9 + p] * x.data()[b * 9 + p])
+                    .sum();
+            }
+        }
+        assert_close(&value(x, |g, v| g.gram(v)), &[1, 2, 2], &gram);
+    }
+}

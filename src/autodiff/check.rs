@@ -4,7 +4,7 @@
 
 use super::graph::{Graph, Var};
 use super::tensor::Tensor;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rand::Rng;
 
 /// Step of the central differences: truncation error O(h²) ≈ 1e-12, rounding error
@@ -14,7 +14,8 @@ pub const STEP: f64 = 1e-6;
 // ANCHOR: gradient_check
 /// The largest `|analytic - numeric| / (1 + |numeric|)` over every entry of every input,
 /// for `f` reduced to a scalar by `sum(f(inputs) ⊙ R)` with a fixed random `R` (so that the
-/// VJP is exercised with a generic cotangent, not all ones).
+/// VJP is exercised with a generic cotangent, not all ones). A NaN or infinite entry on
+/// either side is an [`Error::NonFinite`] naming the input (row) and entry (column).
 pub fn gradient_check<F>(inputs: &[Tensor<f64>], f: F) -> Result<f64>
 where
     F: Fn(&mut Graph<f64>, &[Var]) -> Result<Var>,
@@ -49,7 +50,21 @@ where
             let down = eval(&xs)?;
             xs[i].data_mut()[j] = x;
             let numeric = (up - down) / (2.0 * STEP);
-            worst = worst.max((analytic.data()[j] - numeric).abs() / (1.0 + numeric.abs()));
+            let exact = analytic.data()[j];
+            // `f64::max` drops a NaN operand: a VJP that returns NaN must fail loudly instead.
+            if !exact.is_finite() || !numeric.is_finite() {
+                let input = if exact.is_finite() {
+                    "gradient_check: finite difference (row = input, column = entry)"
+                } else {
+                    "gradient_check: analytic gradient (row = input, column = entry)"
+                };
+                return Err(Error::NonFinite {
+                    input,
+                    row: i,
+                    column: j,
+                });
+            }
+            worst = worst.max((exact - numeric).abs() / (1.0 + numeric.abs()));
         }
     }
     Ok(worst)
