@@ -10,12 +10,13 @@ mod common;
 
 use common::{assert_close, bits};
 use unsupervised::datasets;
+use unsupervised::linalg::sparse::Csr;
 use unsupervised::linalg::{Exec, Matrix};
 use unsupervised::metrics::{continuity, knn_accuracy, spearman, trustworthiness};
 use unsupervised::tsne::{
     barnes_hut_gradient, calibrate_perplexity, conditional_probabilities, dense_joint,
-    exact_gradient, joint_probabilities, sne_gradient, sparse_conditional_probabilities, Init,
-    Method, Tsne,
+    exact_gradient, gradient_step, joint_probabilities, sne_gradient,
+    sparse_conditional_probabilities, Init, Method, Momentum, Tsne,
 };
 use unsupervised::{Error, Rng};
 
@@ -72,9 +73,66 @@ fn calibration_of_equal_distances_returns_the_uniform_distribution() {
     let c = calibrate_perplexity(&[2.0; 10], 3.0);
     assert_close(&c.p, &[0.1; 10], 1e-15, 0.0);
     assert!((c.perplexity - 10.0).abs() < 1e-9);
-    // One far point among near ones: the search still lands on the target.
+    // Three equal neighbours and one far away: as β grows P tends to uniform on the three,
+    // so no β gives a perplexity below 3. A target of 2 returns that closest reachable P.
     let c = calibrate_perplexity(&[0.0, 0.0, 0.0, 1e6], 2.0);
-    assert!(c.perplexity.is_finite());
+    assert_close(&c.p, &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 0.0], 1e-12, 0.0);
+    assert!((c.perplexity - 3.0).abs() < 1e-9, "{}", c.perplexity);
+    // With distinct distances the target 2 lies inside the range (1, 4]: the search lands.
+    let c = calibrate_perplexity(&[0.0, 1.0, 4.0, 1e6], 2.0);
+    assert!(
+        (c.perplexity - 2.0).abs() < PERPLEXITY_TOL,
+        "{}",
+        c.perplexity
+    );
+    assert!((perplexity_of(&c.p) - 2.0).abs() < PERPLEXITY_TOL);
+}
+
+/// `‖xᵢ - xⱼ‖²` term by term: the test's own distances.
+fn sq_dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
+    x.row(i)
+        .iter()
+        .zip(x.row(j))
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum()
+}
+
+/// The shape of P's kernel on one row: `ln(pⱼ / pₖ) = -β (dⱼ² - dₖ²)` with one β for the
+/// whole row, the β that calibration finds for these squared distances. A kernel on
+/// unsquared distances (or any other shape) gives a different slope for every pair.
+#[track_caller]
+fn assert_gaussian_row(x: &Matrix<f64>, i: usize, cols: &[usize], p: &[f64], perplexity: f64) {
+    let d2: Vec<f64> = cols.iter().map(|&j| sq_dist(x, i, j)).collect();
+    let beta = calibrate_perplexity(&d2, perplexity).beta;
+    let k = (0..cols.len())
+        .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+        .unwrap();
+    for (j, (&pj, &dj)) in p.iter().zip(&d2).enumerate() {
+        if j == k || pj < 1e-250 || (dj - d2[k]).abs() < 1e-3 {
+            continue;
+        }
+        let slope = -(pj / p[k]).ln() / (dj - d2[k]);
+        assert!(
+            (slope - beta).abs() <= 1e-8 * beta,
+            "row {i}, pair ({}, {}): slope {slope} against β = {beta}",
+            cols[j],
+            cols[k]
+        );
+    }
+}
+
+#[test]
+fn p_is_a_gaussian_kernel_in_the_squared_distance() {
+    let x = random_points(40, 3, 1.0, 12);
+    let dense = conditional_probabilities(&x, 8.0, Exec::serial()).unwrap();
+    let sparse = sparse_conditional_probabilities(&x, 8.0, Exec::serial()).unwrap();
+    for i in 0..x.rows() {
+        let cols: Vec<usize> = (0..x.rows()).filter(|&j| j != i).collect();
+        let p: Vec<f64> = cols.iter().map(|&j| dense[(i, j)]).collect();
+        assert_gaussian_row(&x, i, &cols, &p, 8.0);
+        let (cols, vals) = sparse.row(i);
+        assert_gaussian_row(&x, i, cols, vals, 8.0);
+    }
 }
 
 #[test]
@@ -150,6 +208,156 @@ fn sne_gradient_matches_central_differences() {
     let numeric = numeric_gradient(&y, cost);
     let scale = numeric.iter().fold(0.0f64, |m, g| m.max(g.abs()));
     assert_close(&grad, &numeric, FD_RTOL, FD_RTOL * scale);
+}
+
+#[test]
+fn sne_cost_is_the_sum_of_its_rows_kl_divergences() {
+    let x = random_points(10, 3, 1.0, 7);
+    let p = conditional_probabilities(&x, 3.0, Exec::serial()).unwrap();
+    let sym = p.add(&p.transpose()).unwrap();
+    let y = random_points(10, 2, 1.0, 8);
+    let mut grad = vec![0.0; 20];
+    let cost = sne_gradient(&p, &sym, &y, true, &mut grad, Exec::serial())
+        .unwrap()
+        .unwrap();
+    // C = Σᵢ KL(Pᵢ ‖ Qᵢ), q_{j|i} = exp(-‖yᵢ - yⱼ‖²) / Σ_{k≠i} exp(-‖yᵢ - yₖ‖²).
+    let mut expected = 0.0;
+    for i in 0..10 {
+        let w = |j: usize| (-sq_dist(&y, i, j)).exp();
+        let z: f64 = (0..10).filter(|&k| k != i).map(w).sum();
+        for j in (0..10).filter(|&j| j != i) {
+            expected += p[(i, j)] * (p[(i, j)] / (w(j) / z)).ln();
+        }
+    }
+    assert!((cost - expected).abs() < 1e-12, "{cost} against {expected}");
+}
+
+#[test]
+fn exaggeration_multiplies_p_in_the_gradient() {
+    // Early exaggeration is t-SNE run on αP: the gradient 4 Σⱼ (α pᵢⱼ - qᵢⱼ) wᵢⱼ (yᵢ - yⱼ).
+    let x = random_points(20, 3, 1.0, 9);
+    let p = dense_joint(&conditional_probabilities(&x, 5.0, Exec::serial()).unwrap());
+    let y = random_points(20, 2, 1.0, 10);
+    let alpha = 12.0;
+    let (mut with_alpha, mut on_alpha_p) = (vec![0.0; 40], vec![0.0; 40]);
+    exact_gradient(&p, &y, alpha, false, &mut with_alpha, Exec::serial()).unwrap();
+    exact_gradient(
+        &p.scale(alpha),
+        &y,
+        1.0,
+        false,
+        &mut on_alpha_p,
+        Exec::serial(),
+    )
+    .unwrap();
+    assert_close(&with_alpha, &on_alpha_p, 1e-12, 1e-15);
+    let sparse =
+        joint_probabilities(&sparse_conditional_probabilities(&x, 5.0, Exec::serial()).unwrap())
+            .unwrap();
+    let triplets: Vec<(usize, usize, f64)> = (0..20)
+        .flat_map(|i| {
+            let (cols, vals) = sparse.row(i);
+            cols.iter().zip(vals).map(move |(&j, &v)| (i, j, alpha * v))
+        })
+        .collect();
+    let scaled = Csr::from_triplets(20, 20, &triplets).unwrap();
+    barnes_hut_gradient(
+        &sparse,
+        &y,
+        alpha,
+        0.5,
+        false,
+        &mut with_alpha,
+        Exec::serial(),
+    )
+    .unwrap();
+    barnes_hut_gradient(
+        &scaled,
+        &y,
+        1.0,
+        0.5,
+        false,
+        &mut on_alpha_p,
+        Exec::serial(),
+    )
+    .unwrap();
+    assert_close(&with_alpha, &on_alpha_p, 1e-12, 1e-15);
+    // And it changes the gradient: α = 1 is not the same.
+    exact_gradient(&p, &y, 1.0, false, &mut on_alpha_p, Exec::serial()).unwrap();
+    exact_gradient(&p, &y, alpha, false, &mut with_alpha, Exec::serial()).unwrap();
+    assert!(with_alpha
+        .iter()
+        .zip(&on_alpha_p)
+        .any(|(a, b)| (a - b).abs() > 1e-3));
+}
+
+#[test]
+fn gradient_step_applies_momentum_and_gains_as_written() {
+    // Two steps on three coordinates, worked by hand. Step 1 (update 0, gains 1): every
+    // gradient's sign differs from "update > 0" exactly when it is positive.
+    let mut y = vec![0.0, 0.0, 0.0];
+    let mut state = Momentum::new(3);
+    gradient_step(&mut y, &[1.0, -2.0, 0.5], &mut state, 0.5, 10.0);
+    // gains: 1 + 0.2, 1 · 0.8, 1 + 0.2; update = -10 · gain · g.
+    assert_close(&state.gains, &[1.2, 0.8, 1.2], 1e-15, 0.0);
+    assert_close(&state.update, &[-12.0, 16.0, -6.0], 1e-15, 0.0);
+    assert_close(&y, &[-12.0, 16.0, -6.0], 1e-15, 0.0);
+    // Step 2: coordinate 0 still heads downhill (gain grows), 1 and 2 overshot (gains shrink).
+    gradient_step(&mut y, &[1.0, 1.0, -0.5], &mut state, 0.5, 10.0);
+    assert_close(&state.gains, &[1.4, 0.64, 0.96], 1e-15, 0.0);
+    // update = 0.5 · old - 10 · gain · g
+    assert_close(
+        &state.update,
+        &[-6.0 - 14.0, 8.0 - 6.4, -3.0 + 4.8],
+        1e-14,
+        0.0,
+    );
+    assert_close(&y, &[-32.0, 17.6, -4.2], 1e-14, 0.0);
+    // A gain never falls below 0.01: a coordinate that keeps overshooting still moves.
+    let mut state = Momentum::new(1);
+    let mut y = vec![0.0];
+    for t in 0..40 {
+        let g = if t % 2 == 0 { -1.0 } else { 1.0 };
+        gradient_step(&mut y, &[g], &mut state, 0.0, 1.0);
+    }
+    assert_eq!(state.gains[0], 0.01);
+}
+
+#[test]
+fn fit_follows_the_exaggeration_and_momentum_schedule() {
+    // Replays fit's loop with the public steps: α = 4 and momentum 0.5 for two iterations,
+    // then α = 1 and momentum 0.8; learning rate max(n / α / 4, 50); the map re-centred
+    // after every step.
+    let x = random_points(30, 4, 1.0, 11);
+    let tsne = |iterations: usize| {
+        Tsne::new()
+            .method(Method::Exact)
+            .perplexity(5.0)
+            .early_exaggeration(4.0)
+            .exaggeration_iter(2)
+            .max_iter(iterations)
+            .min_grad_norm(0.0)
+            .threads(1)
+            .seed(3)
+    };
+    let start = tsne(0).fit(&x).unwrap().embedding;
+    let fitted = tsne(4).fit(&x).unwrap();
+    assert_eq!(fitted.exaggeration_end, 2);
+    assert_eq!(fitted.learning_rate, 50.0);
+    let p = dense_joint(&conditional_probabilities(&x, 5.0, Exec::serial()).unwrap());
+    let mut y = start;
+    let mut state = Momentum::new(60);
+    let mut grad = vec![0.0; 60];
+    for it in 0..4 {
+        let (alpha, momentum) = if it < 2 { (4.0, 0.5) } else { (1.0, 0.8) };
+        exact_gradient(&p, &y, alpha, false, &mut grad, Exec::serial()).unwrap();
+        gradient_step(y.as_mut_slice(), &grad, &mut state, momentum, 50.0);
+        for c in 0..2 {
+            let mean = (0..30).map(|i| y[(i, c)]).sum::<f64>() / 30.0;
+            (0..30).for_each(|i| y[(i, c)] -= mean);
+        }
+    }
+    assert_close(fitted.embedding.as_slice(), y.as_slice(), 1e-9, 1e-15);
 }
 
 #[test]
