@@ -37,35 +37,70 @@ fn centroid(x: &Matrix<f64>, members: &[usize]) -> Vec<f64> {
         .collect()
 }
 
+/// A cluster as the lecture's definitions see it: its members, the history of its merges
+/// (weighted linkage averages over it), and its median centre (the midpoint of the two
+/// centres it was fused from, whatever their sizes).
+struct Cluster {
+    members: Vec<usize>,
+    tree: Tree,
+    centre: Vec<f64>,
+}
+
+enum Tree {
+    Leaf(usize),
+    Fused(Box<Tree>, Box<Tree>),
+}
+
+/// WPGMA from its recursion: the dissimilarity to a fused cluster is the plain mean of the
+/// dissimilarities to its two halves, whatever their sizes.
+fn weighted(x: &Matrix<f64>, p: &Tree, q: &Tree) -> f64 {
+    match (p, q) {
+        (Tree::Fused(a, b), _) => 0.5 * (weighted(x, a, q) + weighted(x, b, q)),
+        (_, Tree::Fused(a, b)) => 0.5 * (weighted(x, p, a) + weighted(x, p, b)),
+        (Tree::Leaf(i), Tree::Leaf(j)) => dist(x, *i, *j),
+    }
+}
+
+fn euclidean(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(s, t)| (s - t) * (s - t))
+        .sum::<f64>()
+        .sqrt()
+}
+
 /// The lecture's algorithm, literally: recompute every inter-cluster dissimilarity from the
-/// members each time and fuse the least dissimilar pair. O(n⁴); the oracle.
+/// clusters each time and fuse the least dissimilar pair. No Lance–Williams update anywhere:
+/// O(n⁴) and the oracle of all seven linkages.
 fn by_definition(x: &Matrix<f64>, method: Linkage) -> Vec<f64> {
-    let mut clusters: Vec<Vec<usize>> = (0..x.rows()).map(|i| vec![i]).collect();
+    let mut clusters: Vec<Cluster> = (0..x.rows())
+        .map(|i| Cluster {
+            members: vec![i],
+            tree: Tree::Leaf(i),
+            centre: x.row(i).to_vec(),
+        })
+        .collect();
     let mut heights = Vec::new();
     while clusters.len() > 1 {
         let mut best = (f64::INFINITY, 0, 0);
         for a in 0..clusters.len() {
             for b in a + 1..clusters.len() {
-                let (p, q) = (&clusters[a], &clusters[b]);
+                let (p, q) = (&clusters[a].members, &clusters[b].members);
                 let pairs = p.iter().flat_map(|&i| q.iter().map(move |&j| (i, j)));
                 let ds: Vec<f64> = pairs.map(|(i, j)| dist(x, i, j)).collect();
-                let (cp, cq) = (centroid(x, p), centroid(x, q));
-                let between = cp
-                    .iter()
-                    .zip(&cq)
-                    .map(|(s, t)| (s - t) * (s - t))
-                    .sum::<f64>();
+                let between = euclidean(&centroid(x, p), &centroid(x, q));
                 let v = match method {
                     Linkage::Single => ds.iter().copied().fold(f64::INFINITY, f64::min),
                     Linkage::Complete => ds.iter().copied().fold(0.0, f64::max),
                     Linkage::Average => ds.iter().sum::<f64>() / ds.len() as f64,
-                    Linkage::Centroid => between.sqrt(),
+                    Linkage::Weighted => weighted(x, &clusters[a].tree, &clusters[b].tree),
+                    Linkage::Centroid => between,
+                    Linkage::Median => euclidean(&clusters[a].centre, &clusters[b].centre),
                     // Ward's distance: sqrt(2 · the rise in the within-cluster sum of squares).
                     Linkage::Ward => {
                         let (np, nq) = (p.len() as f64, q.len() as f64);
-                        (2.0 * np * nq / (np + nq) * between).sqrt()
+                        (2.0 * np * nq / (np + nq)).sqrt() * between
                     }
-                    _ => unreachable!("no member-wise definition used here"),
                 };
                 if v < best.0 {
                     best = (v, a, b);
@@ -73,9 +108,21 @@ fn by_definition(x: &Matrix<f64>, method: Linkage) -> Vec<f64> {
             }
         }
         let (h, a, b) = best;
-        let merged = [clusters[a].clone(), clusters[b].clone()].concat();
-        clusters.remove(b);
-        clusters[a] = merged;
+        let q = clusters.remove(b);
+        let p = clusters.remove(a);
+        clusters.insert(
+            a,
+            Cluster {
+                members: [p.members, q.members].concat(),
+                centre: p
+                    .centre
+                    .iter()
+                    .zip(&q.centre)
+                    .map(|(s, t)| 0.5 * (s + t))
+                    .collect(),
+                tree: Tree::Fused(Box::new(p.tree), Box::new(q.tree)),
+            },
+        );
         heights.push(h);
     }
     heights
@@ -84,21 +131,23 @@ fn by_definition(x: &Matrix<f64>, method: Linkage) -> Vec<f64> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// Lance–Williams updates reproduce each linkage's definition on its members.
+    /// Lance–Williams updates (in both the copying and the in-place fusion) reproduce each
+    /// linkage's definition.
     #[test]
     fn lance_williams_matches_the_definitions(n in 2usize..25, seed in any::<u64>()) {
         let x = random_points(n, 3, seed);
         let d = Condensed::from_points(&x, Metric::Euclidean).unwrap();
-        for method in [Linkage::Single, Linkage::Complete, Linkage::Average, Linkage::Centroid, Linkage::Ward] {
-            let tree = linkage(&d, method).unwrap();
-            let truth = by_definition(&x, method);
-            let mut ours = tree.heights();
-            let mut truth = truth;
-            // Centroid inverts, so fusion order can differ from sorted order: compare as sets.
-            ours.sort_by(f64::total_cmp);
+        for method in Linkage::ALL {
+            let mut truth = by_definition(&x, method);
+            // Centroid and median invert, so fusion order can differ from sorted order:
+            // compare as sets.
             truth.sort_by(f64::total_cmp);
-            for (a, b) in ours.iter().zip(&truth) {
-                prop_assert!((a - b).abs() <= 1e-12 * b.max(1.0), "{:?}: {} vs {}", method, a, b);
+            for tree in [linkage(&d, method).unwrap(), linkage_in_place(d.clone(), method).unwrap()] {
+                let mut ours = tree.heights();
+                ours.sort_by(f64::total_cmp);
+                for (a, b) in ours.iter().zip(&truth) {
+                    prop_assert!((a - b).abs() <= 1e-12 * b.max(1.0), "{:?}: {} vs {}", method, a, b);
+                }
             }
         }
     }
@@ -135,7 +184,7 @@ fn usarrests_matches_scipy_row_by_row() {
         [14.0, 28.0, 0.20585385715734808, 2.0],
         [12.0, 31.0, 0.35021875660162305, 2.0],
     ];
-    let scipy_last: [(Linkage, [[f64; 4]; 2]); 5] = [
+    let scipy_last: [(Linkage, [[f64; 4]; 2]); 7] = [
         (
             Linkage::Complete,
             [
@@ -162,6 +211,20 @@ fn usarrests_matches_scipy_row_by_row() {
             [
                 [91.0, 95.0, 7.1881893464045845, 31.0],
                 [96.0, 97.0, 13.516242350693956, 50.0],
+            ],
+        ),
+        (
+            Linkage::Weighted,
+            [
+                [80.0, 96.0, 3.065700885775313, 37.0],
+                [95.0, 97.0, 4.190860542556674, 50.0],
+            ],
+        ),
+        (
+            Linkage::Median,
+            [
+                [1.0, 96.0, 2.6252412929383153, 43.0],
+                [76.0, 97.0, 4.165586752951962, 50.0],
             ],
         ),
         (
