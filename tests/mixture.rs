@@ -263,3 +263,167 @@ fn e_step_and_m_step_by_hand_never_lower_the_likelihood() {
         model.m_step(&x, &resp).unwrap();
     }
 }
+
+/// Bishop 9.24–9.27 written out for one fixed responsibility matrix: Nₖ = Σₙ γₙₖ,
+/// μₖ = Σₙ γₙₖ xₙ / Nₖ, Sₖ = Σₙ γₙₖ (xₙ - μₖ)(xₙ - μₖ)ᵀ / Nₖ, πₖ = Nₖ / N; then each shape
+/// as scikit-learn defines it: diag(Sₖ), tr(Sₖ)/d, and Σₖ Nₖ Sₖ / N for the tied one, plus
+/// `reg_covar` on the diagonal.
+#[test]
+fn every_m_step_matches_its_closed_form() {
+    let (n, d, k, reg) = (12, 3, 3, 1e-3);
+    let x = random_points(n, d, 40);
+    let mut rng = Rng::seed_from_u64(41);
+    let mut resp = Matrix::from_fn(n, k, |_, _| rng.uniform(0.05, 1.05));
+    for i in 0..n {
+        let total: f64 = resp.row(i).iter().sum();
+        resp.row_mut(i).iter_mut().for_each(|v| *v /= total);
+    }
+    let nk: Vec<f64> = (0..k).map(|c| (0..n).map(|i| resp[(i, c)]).sum()).collect();
+    let mu = Matrix::from_fn(k, d, |c, r| {
+        (0..n).map(|i| resp[(i, c)] * x[(i, r)]).sum::<f64>() / nk[c]
+    });
+    let scatter: Vec<Matrix<f64>> = (0..k)
+        .map(|c| {
+            Matrix::from_fn(d, d, |r, q| {
+                (0..n)
+                    .map(|i| resp[(i, c)] * (x[(i, r)] - mu[(c, r)]) * (x[(i, q)] - mu[(c, q)]))
+                    .sum::<f64>()
+                    / nk[c]
+            })
+        })
+        .collect();
+    let eye = |r: usize, q: usize| if r == q { reg } else { 0.0 };
+    let tied = Matrix::from_fn(d, d, |r, q| {
+        (0..k).map(|c| nk[c] * scatter[c][(r, q)]).sum::<f64>() / n as f64 + eye(r, q)
+    });
+    for shape in [
+        Covariance::Full,
+        Covariance::Diagonal,
+        Covariance::Spherical,
+        Covariance::Tied,
+    ] {
+        let expected: Vec<Matrix<f64>> = (0..k)
+            .map(|c| {
+                let s = &scatter[c];
+                let trace = (0..d).map(|r| s[(r, r)]).sum::<f64>() / d as f64;
+                Matrix::from_fn(d, d, |r, q| match shape {
+                    Covariance::Full => s[(r, q)] + eye(r, q),
+                    Covariance::Diagonal if r == q => s[(r, r)] + reg,
+                    Covariance::Spherical if r == q => trace + reg,
+                    Covariance::Tied => tied[(r, q)],
+                    _ => 0.0,
+                })
+            })
+            .collect();
+        let mut model = GaussianMixture::new(k)
+            .covariance(shape)
+            .reg_covar(reg)
+            .max_iter(1)
+            .fit(&x)
+            .unwrap();
+        model.m_step(&x, &resp).unwrap();
+        for c in 0..k {
+            assert!(
+                (model.weights[c] - nk[c] / n as f64).abs() < 1e-15,
+                "{shape:?}"
+            );
+            for r in 0..d {
+                assert!(
+                    (model.means[(c, r)] - mu[(c, r)]).abs() < 1e-12,
+                    "{shape:?}"
+                );
+                for q in 0..d {
+                    let (got, want) = (model.covariances[c][(r, q)], expected[c][(r, q)]);
+                    assert!(
+                        (got - want).abs() < 1e-12,
+                        "{shape:?}, component {c}, entry ({r}, {q}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `-2 ln L + 2p` and `-2 ln L + p ln n` with ln L from the 2 x 2 Gaussian densities written
+/// out (determinant and inverse by hand), and p = k·d means + k·d(d+1)/2 covariances +
+/// k - 1 weights = 11 for two full components in the plane.
+#[test]
+fn aic_and_bic_match_the_likelihood_written_out() {
+    let x = datasets::faithful().unwrap().x;
+    let fit = GaussianMixture::new(2).tol(1e-8).fit(&x).unwrap();
+    let density = |c: usize, p: &[f64]| {
+        let s = &fit.covariances[c];
+        let det = s[(0, 0)] * s[(1, 1)] - s[(0, 1)] * s[(1, 0)];
+        let (a, b) = (p[0] - fit.means[(c, 0)], p[1] - fit.means[(c, 1)]);
+        let quad = (s[(1, 1)] * a * a - 2.0 * s[(0, 1)] * a * b + s[(0, 0)] * b * b) / det;
+        (-0.5 * quad).exp() / (2.0 * std::f64::consts::PI * det.sqrt())
+    };
+    let ln_l: f64 = (0..x.rows())
+        .map(|i| {
+            (0..2)
+                .map(|c| fit.weights[c] * density(c, x.row(i)))
+                .sum::<f64>()
+                .ln()
+        })
+        .sum();
+    // mclust's maximum for this model, as in the Old Faithful test above.
+    assert!((ln_l - -1130.264).abs() < 1e-3, "{ln_l}");
+    let n = x.rows() as f64;
+    let aic = fit.aic(&x).unwrap();
+    let bic = fit.bic(&x).unwrap();
+    assert!(
+        (aic - (-2.0 * ln_l + 22.0)).abs() < 1e-9 * aic.abs(),
+        "{aic}"
+    );
+    assert!(
+        (bic - (-2.0 * ln_l + 11.0 * n.ln())).abs() < 1e-9 * bic.abs(),
+        "{bic}"
+    );
+}
+
+/// Draws from each component have that component's mean and covariance: Old Faithful's
+/// components are strongly correlated, so `Lᵀε` instead of `Lε` (or a missing term) shows.
+#[test]
+fn samples_have_each_components_mean_and_covariance() {
+    let x = datasets::faithful().unwrap().x;
+    let fit = GaussianMixture::new(2).tol(1e-8).fit(&x).unwrap();
+    let (draws, labels) = fit.sample(200_000, 7).unwrap();
+    for c in 0..2 {
+        let rows: Vec<&[f64]> = (0..draws.rows())
+            .filter(|&i| labels[i] == c)
+            .map(|i| draws.row(i))
+            .collect();
+        let m = rows.len() as f64;
+        // The share of draws: binomial, standard error below 0.0012.
+        assert!(
+            (m / 200_000.0 - fit.weights[c]).abs() < 0.005,
+            "component {c}: {m}"
+        );
+        let mean: Vec<f64> = (0..2)
+            .map(|r| rows.iter().map(|p| p[r]).sum::<f64>() / m)
+            .collect();
+        let s = &fit.covariances[c];
+        for r in 0..2 {
+            // Standard error of a mean: σ / √m; allow five of them.
+            let se = (s[(r, r)] / m).sqrt();
+            assert!(
+                (mean[r] - fit.means[(c, r)]).abs() < 5.0 * se,
+                "component {c}"
+            );
+            for q in 0..2 {
+                let cov = rows
+                    .iter()
+                    .map(|p| (p[r] - mean[r]) * (p[q] - mean[q]))
+                    .sum::<f64>()
+                    / (m - 1.0);
+                // Standard error of a sample covariance: √((σᵣᵣσ_qq + σ²ᵣq) / m); five of them.
+                let se = ((s[(r, r)] * s[(q, q)] + s[(r, q)].powi(2)) / m).sqrt();
+                assert!(
+                    (cov - s[(r, q)]).abs() < 5.0 * se,
+                    "component {c}, ({r}, {q}): {cov} vs {}",
+                    s[(r, q)]
+                );
+            }
+        }
+    }
+}
