@@ -10,6 +10,7 @@ mod common;
 
 use common::assert_close;
 use unsupervised::datasets::{s_curve, swiss_roll};
+use unsupervised::eigen::{Eigh, Method as EighMethod};
 use unsupervised::linalg::{Csr, Exec, Matrix};
 use unsupervised::manifold::local::lle_weights;
 use unsupervised::manifold::mds::raw_stress;
@@ -213,49 +214,213 @@ fn lle_unrolls_an_s_curve_and_survives_duplicate_points() {
     assert!(y.as_slice().iter().all(|v| v.is_finite()));
 }
 
+/// `‖xᵢ - xⱼ‖²` term by term: the tests' own distances.
+fn sq_dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
+    x.row(i)
+        .iter()
+        .zip(x.row(j))
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum()
+}
+
+/// The eigenvalues of a dense symmetric matrix, largest first (the Jacobi solver, tested
+/// against LAPACK in chapter 2).
+fn spectrum_descending(a: &Matrix<f64>) -> Vec<f64> {
+    let mut v = Eigh::new()
+        .method(EighMethod::Jacobi)
+        .solve(a)
+        .unwrap()
+        .values;
+    v.sort_by(|p, q| q.total_cmp(p));
+    v
+}
+
+/// `D^{-1/2} A D^{-1/2}` for the row sums D of A.
+fn normalised(a: &Matrix<f64>) -> Matrix<f64> {
+    let deg: Vec<f64> = a.iter_rows().map(|r| r.iter().sum()).collect();
+    Matrix::from_fn(a.rows(), a.cols(), |i, j| {
+        a[(i, j)] / (deg[i] * deg[j]).sqrt()
+    })
+}
+
+/// The lecture's symmetric kNN graph built by brute force: j among the k nearest of i, or i
+/// among the k nearest of j; weight 1, or `exp(-‖xᵢ - xⱼ‖² / σ²)`.
+fn knn_graph(x: &Matrix<f64>, k: usize, sigma: Option<f64>) -> Matrix<f64> {
+    let n = x.rows();
+    let nearest: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            let mut others: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+            others.sort_by(|&a, &b| sq_dist(x, i, a).total_cmp(&sq_dist(x, i, b)));
+            others.truncate(k);
+            others
+        })
+        .collect();
+    Matrix::from_fn(n, n, |i, j| {
+        if nearest[i].contains(&j) || nearest[j].contains(&i) {
+            sigma.map_or(1.0, |s| (-sq_dist(x, i, j) / (s * s)).exp())
+        } else {
+            0.0
+        }
+    })
+}
+
 #[test]
-fn laplacian_eigenmaps_solve_the_generalised_problem() {
-    let x = random_points(80, 3, 9);
-    let fit = LaplacianEigenmaps::new(2, 8).fit(&x).unwrap();
-    // L y = λ D y for the same graph, each column.
-    let w = unsupervised::spectral::graph::similarity_graph(
-        &x,
-        unsupervised::spectral::graph::Graph::knn(8),
-        Exec::default(),
-    )
-    .unwrap()
-    .to_dense();
-    let deg: Vec<f64> = w.iter_rows().map(|r| r.iter().sum()).collect();
-    for (k, &lambda) in fit.eigenvalues.iter().enumerate() {
-        let y = fit.embedding.column(k);
-        for i in 0..80 {
-            let ly: f64 = deg[i] * y[i] - (0..80).map(|j| w[(i, j)] * y[j]).sum::<f64>();
-            assert!(
-                (ly - lambda * deg[i] * y[i]).abs() < 1e-8,
-                "row {i}, vector {k}"
-            );
+fn laplacian_eigenmaps_solve_the_generalised_problem_for_the_smallest_pairs() {
+    let x = random_points(60, 3, 9);
+    for sigma in [None, Some(0.8)] {
+        let mut model = LaplacianEigenmaps::new(2, 8);
+        if let Some(s) = sigma {
+            model = model.sigma(s);
+        }
+        let fit = model.fit(&x).unwrap();
+        let w = knn_graph(&x, 8, sigma);
+        let deg: Vec<f64> = w.iter_rows().map(|r| r.iter().sum()).collect();
+        // L y = λ D y for each column, L = D - W.
+        for (k, &lambda) in fit.eigenvalues.iter().enumerate() {
+            let y = fit.embedding.column(k);
+            let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for i in 0..60 {
+                let ly: f64 = deg[i] * y[i] - (0..60).map(|j| w[(i, j)] * y[j]).sum::<f64>();
+                assert!(
+                    (ly - lambda * deg[i] * y[i]).abs() < 1e-9 * deg[i] * scale,
+                    "σ = {sigma:?}: row {i}, vector {k}"
+                );
+            }
+        }
+        // ... and they are the smallest pairs after λ₀ = 0: the eigenvalues of
+        // I - D^{-1/2} W D^{-1/2} in ascending order.
+        let mut smallest: Vec<f64> = spectrum_descending(&normalised(&w))
+            .into_iter()
+            .map(|mu| 1.0 - mu)
+            .collect();
+        assert!(smallest[0].abs() < 1e-10);
+        assert_close(&fit.eigenvalues, &smallest[1..3], 1e-9, 1e-10);
+    }
+}
+
+/// The diffusion operator written out for one (ε, α): the kernel, the α-normalised kernel
+/// and the Markov matrix `P = D⁻¹ K⁽ᵅ⁾` (rows sum to 1), with D.
+fn markov_matrix(
+    x: &Matrix<f64>,
+    epsilon: f64,
+    alpha: f64,
+) -> (Matrix<f64>, Vec<f64>, Matrix<f64>) {
+    let n = x.rows();
+    let k = Matrix::from_fn(n, n, |i, j| (-sq_dist(x, i, j) / epsilon).exp());
+    let q: Vec<f64> = k.iter_rows().map(|r| r.iter().sum()).collect();
+    let ka = Matrix::from_fn(n, n, |i, j| k[(i, j)] / (q[i] * q[j]).powf(alpha));
+    let d: Vec<f64> = ka.iter_rows().map(|r| r.iter().sum()).collect();
+    let p = Matrix::from_fn(n, n, |i, j| ka[(i, j)] / d[i]);
+    (p, d, ka)
+}
+
+#[test]
+fn diffusion_maps_are_the_top_eigenvectors_of_the_markov_matrix() {
+    let x = swiss_roll(60, 0.0, 3).unwrap().data.x;
+    let n = x.rows();
+    for alpha in [0.0, 0.5, 1.0] {
+        for t in [0.0, 1.0, 2.5] {
+            for (epsilon, k) in [(Some(6.0), 10), (None, 5), (None, 10)] {
+                let mut model = DiffusionMap::new(2).alpha(alpha).time(t).n_neighbors(k);
+                if let Some(e) = epsilon {
+                    model = model.epsilon(e);
+                }
+                let fit = model.fit(&x).unwrap();
+                let case = format!("α = {alpha}, t = {t}, ε = {epsilon:?}, k = {k}");
+                // The default ε: twice the median squared distance to the k-th neighbour.
+                let expected_epsilon = epsilon.unwrap_or_else(|| {
+                    let mut kth: Vec<f64> = (0..n)
+                        .map(|i| {
+                            let mut d: Vec<f64> = (0..n)
+                                .filter(|&j| j != i)
+                                .map(|j| sq_dist(&x, i, j))
+                                .collect();
+                            d.sort_by(f64::total_cmp);
+                            d[k - 1]
+                        })
+                        .collect();
+                    kth.sort_by(f64::total_cmp);
+                    2.0 * kth[n / 2]
+                });
+                assert!(
+                    (fit.epsilon - expected_epsilon).abs() < 1e-12 * expected_epsilon,
+                    "{case}"
+                );
+                let (p, d, ka) = markov_matrix(&x, fit.epsilon, alpha);
+                // λ₁, λ₂: the largest eigenvalues of P after λ₀ = 1 (P is similar to the
+                // symmetric D^{-1/2} K⁽ᵅ⁾ D^{-1/2}).
+                let top = spectrum_descending(&normalised(&ka));
+                assert!((top[0] - 1.0).abs() < 1e-12, "{case}");
+                assert_close(&fit.eigenvalues, &top[1..3], 1e-9, 1e-12);
+                // Each coordinate is λᵗ ψ with P ψ = λ ψ and ψᵀ D ψ = Σ D (ψ₀ = 1).
+                let total: f64 = d.iter().sum();
+                for (c, &lambda) in fit.eigenvalues.iter().enumerate() {
+                    let psi: Vec<f64> = fit
+                        .embedding
+                        .column(c)
+                        .iter()
+                        .map(|v| v / lambda.powf(t))
+                        .collect();
+                    let norm: f64 = psi.iter().zip(&d).map(|(v, di)| di * v * v).sum();
+                    assert!(
+                        (norm - total).abs() < 1e-9 * total,
+                        "{case}: ψ{c} has D-norm² {norm}"
+                    );
+                    for i in 0..n {
+                        let p_psi: f64 = (0..n).map(|j| p[(i, j)] * psi[j]).sum();
+                        assert!(
+                            (p_psi - lambda * psi[i]).abs() < 1e-9,
+                            "{case}: row {i}, ψ{c}"
+                        );
+                    }
+                }
+            }
         }
     }
 }
 
 #[test]
-fn diffusion_time_scales_each_coordinate_by_its_eigenvalue() {
-    let x = swiss_roll(300, 0.0, 3).unwrap().data.x;
-    let one = DiffusionMap::new(2).time(1.0).fit(&x).unwrap();
-    let two = DiffusionMap::new(2).time(2.0).fit(&x).unwrap();
-    assert!(one.eigenvalues.iter().all(|&l| l > 0.0 && l < 1.0));
-    for k in 0..2 {
-        let scaled: Vec<f64> = one
-            .embedding
-            .column(k)
-            .iter()
-            .map(|v| v * one.eigenvalues[k])
-            .collect();
-        assert_close(&two.embedding.column(k), &scaled, 1e-9, 1e-12);
+fn isomap_with_a_radius_embeds_the_shortest_paths_of_the_radius_graph() {
+    let x = swiss_roll(80, 0.0, 4).unwrap().data.x;
+    let n = x.rows();
+    let radius = 8.0;
+    // Floyd–Warshall on the ε graph, edges weighted by their length.
+    let mut g = Matrix::from_fn(n, n, |i, j| {
+        let d = sq_dist(&x, i, j).sqrt();
+        if i == j {
+            0.0
+        } else if d < radius {
+            d
+        } else {
+            f64::INFINITY
+        }
+    });
+    for m in 0..n {
+        for i in 0..n {
+            for j in 0..n {
+                let via = g[(i, m)] + g[(m, j)];
+                if via < g[(i, j)] {
+                    g[(i, j)] = via;
+                }
+            }
+        }
     }
-    for alpha in [0.0, 0.5, 1.0] {
-        assert!(DiffusionMap::new(2).alpha(alpha).fit(&x).is_ok());
-    }
+    assert!(
+        g.as_slice().iter().all(|v| v.is_finite()),
+        "the radius graph must be connected"
+    );
+    let fit = Isomap::new(2, 5).radius(radius).fit(&x).unwrap();
+    let truth = classical_mds(&g, 2, 0).unwrap();
+    assert_close(&fit.eigenvalues, &truth.eigenvalues, 1e-9, 1e-9);
+    // The maps agree up to the sign of each axis: compare their distance matrices.
+    let (ours, theirs) = (
+        euclidean_distances(&fit.embedding, Exec::serial()).unwrap(),
+        euclidean_distances(&truth.embedding, Exec::serial()).unwrap(),
+    );
+    assert_close(ours.as_slice(), theirs.as_slice(), 1e-8, 1e-8);
+    // And the radius matters: the 5-NN graph gives another map.
+    let knn = Isomap::new(2, 5).fit(&x).unwrap();
+    assert!((knn.eigenvalues[0] - fit.eigenvalues[0]).abs() > 1e-3 * fit.eigenvalues[0]);
 }
 
 // ---------------------------------------------------------------- SDP localisation
