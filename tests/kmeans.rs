@@ -1,5 +1,6 @@
-//! Chapter 4: k-means invariants (J never rises, assignments are the Voronoi partition),
-//! recovery of separated clusters, restarts, empty clusters and bad input.
+//! Chapter 4: k-means invariants (J never rises, assignments are the Voronoi partition, a
+//! converged fit's centroids are its clusters' means), recovery of separated clusters,
+//! restarts, empty clusters, the gap statistic against brute force, and bad input.
 
 mod common;
 use proptest::prelude::*;
@@ -26,8 +27,25 @@ proptest! {
         for w in fit.objective.windows(2) {
             prop_assert!(w[1] <= w[0] * (1.0 + 1e-12), "J rose from {} to {}", w[0], w[1]);
         }
-        prop_assert!((fit.inertia - fit.objective.last().unwrap()).abs() <= 1e-12 * fit.inertia.max(1.0));
         prop_assert!(fit.converged);
+        // At convergence each centroid is the mean of its cluster (the update step's fixed
+        // point), each point sits with its nearest centroid, and the inertia is J of that
+        // partition: all three recomputed here from the labels, not from the fit's trace.
+        let mut j = 0.0;
+        for c in 0..k {
+            let members: Vec<usize> = (0..n).filter(|&i| fit.labels[i] == c).collect();
+            for a in 0..d {
+                let mean = members.iter().map(|&i| x[(i, a)]).sum::<f64>() / members.len() as f64;
+                prop_assert!((fit.centroids[(c, a)] - mean).abs() <= 1e-12 * (1.0 + mean.abs()), "centroid {c} is not its cluster's mean");
+            }
+        }
+        for i in 0..n {
+            let d2: Vec<f64> = (0..k).map(|c| sq_dist_ref(x.row(i), fit.centroids.row(c))).collect();
+            let own = d2[fit.labels[i]];
+            prop_assert!(d2.iter().all(|&v| own <= v * (1.0 + 1e-12) + 1e-300), "point {i} is not with its nearest centroid");
+            j += own;
+        }
+        prop_assert!((fit.inertia - j).abs() <= 1e-12 * j.max(1.0), "inertia {} against J = {j}", fit.inertia);
         // Every cluster is used.
         for c in 0..k {
             prop_assert!(fit.labels.contains(&c), "cluster {c} is empty");
@@ -188,6 +206,67 @@ fn the_gap_statistic_counts_separated_clusters() {
     assert_eq!(gap_statistic(&flat, 5, 10, 0).unwrap().k, 1);
     assert!(gap_statistic(&flat, 0, 10, 0).is_err());
     assert!(gap_statistic(&flat, 3, 1, 0).is_err());
+}
+
+/// The gap statistic on eight points of a line, where the best partitions are found by
+/// brute force (a best 2-partition of a line is a split between neighbours) and the
+/// reference expectation `E*[log W*_K]` by this test's own Monte Carlo over the data's
+/// range.
+#[test]
+fn the_gap_statistic_matches_brute_force_on_a_line() {
+    use unsupervised::kmeans::gap_statistic;
+    let points = [0.0, 0.4, 1.1, 1.3, 5.0, 5.2, 6.1, 7.0];
+    let w = |p: &[f64]| {
+        let m = p.iter().sum::<f64>() / p.len() as f64;
+        p.iter().map(|v| (v - m) * (v - m)).sum::<f64>()
+    };
+    let best_w = |p: &[f64], k: usize| {
+        let mut sorted = p.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        match k {
+            1 => w(&sorted),
+            _ => (1..sorted.len())
+                .map(|cut| w(&sorted[..cut]) + w(&sorted[cut..]))
+                .fold(f64::INFINITY, f64::min),
+        }
+    };
+    let b = 400;
+    let x = Matrix::new(8, 1, points.to_vec()).unwrap();
+    let g = gap_statistic(&x, 2, b, 5).unwrap();
+    let mut rng = Rng::seed_from_u64(99);
+    for k in 1..=2 {
+        assert!(
+            (g.log_w[k - 1] - best_w(&points, k).ln()).abs() < 1e-12,
+            "log W_{k}"
+        );
+        // E* and sd* of log W*_K over uniform data on [0, 7].
+        let draws: Vec<f64> = (0..20_000)
+            .map(|_| {
+                let r: Vec<f64> = (0..8).map(|_| rng.uniform(0.0, 7.0)).collect();
+                best_w(&r, k).ln()
+            })
+            .collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        let sd =
+            (draws.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / draws.len() as f64).sqrt();
+        // The crate's estimate averages b draws: its standard error is sd / √b.
+        let expected_gap = mean - g.log_w[k - 1];
+        assert!(
+            (g.gap[k - 1] - expected_gap).abs() < 4.0 * sd / (b as f64).sqrt(),
+            "Gap({k}) = {} against {expected_gap}",
+            g.gap[k - 1]
+        );
+        // s_K = sd* √(1 + 1/b); an sd from b draws is off by about 1/√(2b) = 3.5 %.
+        let expected_s = sd * (1.0 + 1.0 / b as f64).sqrt();
+        assert!(
+            (g.s[k - 1] / expected_s - 1.0).abs() < 0.15,
+            "s_{k} = {} against {expected_s}",
+            g.s[k - 1]
+        );
+    }
+    // Two clumps: Gap(1) < Gap(2) - s₂, so the 1-s.e. rule picks 2.
+    assert!(g.gap[0] < g.gap[1] - g.s[1]);
+    assert_eq!(g.k, 2);
 }
 
 #[test]

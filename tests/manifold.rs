@@ -1,7 +1,8 @@
 //! Chapter 8: classical MDS against exact distances, shortest paths on a hand-made graph,
 //! SMACOF's monotone stress, LLE's weights, the Swiss roll unrolled by Isomap, LTSA and
-//! Hessian eigenmaps, Laplacian eigenmaps against the generalised eigenproblem, diffusion
-//! time, SDP localisation against the truth and against MDS, determinism, and bad input.
+//! Hessian eigenmaps, Isomap's radius graph against Floyd–Warshall, Laplacian eigenmaps and
+//! diffusion maps against their matrices written out entry by entry, SDP localisation
+//! against the truth and against MDS, determinism, and bad input.
 //!
 //! The Swiss roll at n = 2,000 (the size) runs in release mode in CI:
 //! `cargo test --release --test manifold -- --ignored`.
