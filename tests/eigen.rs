@@ -190,7 +190,10 @@ fn assert_within_absolute_bound(values: &[f64], truth: &[f64], n: usize) {
     let norm = truth.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let bound = 10.0 * n as f64 * f64::EPSILON * norm;
     for (i, (v, t)) in values.iter().zip(truth).enumerate() {
-        assert!((v - t).abs() <= bound, "λ{i}: {v:e} vs {t:e} (bound {bound:e})");
+        assert!(
+            (v - t).abs() <= bound,
+            "λ{i}: {v:e} vs {t:e} (bound {bound:e})"
+        );
     }
 }
 

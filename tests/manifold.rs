@@ -84,7 +84,37 @@ fn smacof_stress_never_increases_and_beats_its_start() {
         fit.stress
     );
     assert!(fit.stress.last().unwrap() < &(0.5 * fit.stress[0]));
-    assert_eq!(*fit.stress.last().unwrap(), raw_stress(&d, &fit.embedding));
+    // The reported stress is Σ_{i<j} (dᵢⱼ - ‖yᵢ - yⱼ‖)², written out here.
+    let y = &fit.embedding;
+    let map_dist = |i: usize, j: usize| sq_dist(y, i, j).sqrt();
+    let stress: f64 = (0..60)
+        .flat_map(|i| (i + 1..60).map(move |j| (i, j)))
+        .map(|(i, j)| (d[(i, j)] - map_dist(i, j)).powi(2))
+        .sum();
+    assert!((fit.stress.last().unwrap() - stress).abs() <= 1e-12 * stress);
+    // Converged, the map is a fixed point of the Guttman transform Y = B(Y) Y / n, with
+    // B(Y)ᵢⱼ = -dᵢⱼ / ‖yᵢ - yⱼ‖ off the diagonal and rows summing to zero (de Leeuw 1977).
+    let tight = Smacof::new(2)
+        .classical_start(false)
+        .seed(1)
+        .max_iter(5_000)
+        .tol(1e-13)
+        .fit_distances(&d)
+        .unwrap();
+    let y = &tight.embedding;
+    let b = |i: usize, j: usize| -d[(i, j)] / sq_dist(y, i, j).sqrt();
+    let mut worst = 0.0f64;
+    for i in 0..60 {
+        for c in 0..2 {
+            let by: f64 = (0..60)
+                .filter(|&j| j != i)
+                .map(|j| b(i, j) * (y[(j, c)] - y[(i, c)]))
+                .sum();
+            worst = worst.max((by / 60.0 - y[(i, c)]).abs());
+        }
+    }
+    let scale = y.as_slice().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(worst < 1e-6 * scale, "Guttman fixed point off by {worst:e}");
     // Started from classical MDS it can only improve on it.
     let classical = classical_mds(&d, 2, 0).unwrap().embedding;
     let from_mds = Smacof::new(2).fit_distances(&d).unwrap();
