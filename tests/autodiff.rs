@@ -1,6 +1,6 @@
 //! Chapter 10: every op's vector–Jacobian product against central finite differences in
-//! f64 (as `torch.autograd.gradcheck` does), the scalar engine against closed forms, and the
-//! tape's bookkeeping (fan-out, several graphs, frozen parameters, bad shapes).
+//! f64 (as `torch.autograd.gradcheck` does, failing on any NaN), forward values against
+//! formulas written out, the scalar engine against closed forms, and the tape's bookkeeping (fan-out, several graphs, frozen parameters, bad shapes).
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Chapter 6: EM never lowers the likelihood; Old Faithful's two-component maximum
 //! likelihood (mclust's -1130.264, confirmed by an independent NumPy EM); every covariance
-//! shape; BIC; sampling; collapse and bad input.
+//! shape's M-step against its closed form; AIC and BIC against the likelihood written out;
+//! samples' moments; collapse and bad input.
 
 mod common;
 

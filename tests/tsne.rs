@@ -1,5 +1,6 @@
-//! Chapter 9: perplexity calibration to its tolerance, P's symmetry and mass, every gradient
-//! against central finite differences, Barnes–Hut tending to the exact gradient as θ → 0,
+//! Chapter 9: perplexity calibration to its tolerance, P's kernel shape row by row, P's
+//! symmetry and mass, SNE's and t-SNE's costs against their definitions, every gradient
+//! against central finite differences, exaggeration, momentum and gains by hand, Barnes–Hut tending to the exact gradient as θ → 0,
 //! determinism across thread counts, divergence reported with its iteration, bad input,
 //! the embedding metrics against hand-checked cases, and map quality on digits.
 //!
