@@ -423,3 +423,88 @@ fn the_battery_catches_a_panic() {
         },
     });
 }
+
+// ---------------------------------------------------------------- starts
+
+/// Forgy picks k distinct data points; with exactly k distinct points it picks each once.
+#[test]
+fn forgy_starts_from_distinct_data_points() {
+    use unsupervised::kmeans::initial_centroids;
+    let x = random_points(30, 2, 8);
+    for seed in 0..20 {
+        let c = initial_centroids(
+            &x,
+            5,
+            Init::Forgy,
+            &mut Rng::seed_from_u64(seed),
+            Exec::serial(),
+        )
+        .unwrap();
+        let rows: Vec<usize> = (0..5)
+            .map(|r| {
+                (0..30)
+                    .find(|&i| x.row(i) == c.row(r))
+                    .expect("a data point")
+            })
+            .collect();
+        for a in 0..5 {
+            assert!(
+                rows[a + 1..].iter().all(|&b| b != rows[a]),
+                "seed {seed}: {rows:?}"
+            );
+        }
+    }
+    let four = Matrix::new(4, 1, vec![3.0, 1.0, 4.0, 2.0]).unwrap();
+    let c = initial_centroids(
+        &four,
+        4,
+        Init::Forgy,
+        &mut Rng::seed_from_u64(1),
+        Exec::serial(),
+    )
+    .unwrap();
+    let mut got = c.as_slice().to_vec();
+    got.sort_by(f64::total_cmp);
+    assert_eq!(got, [1.0, 2.0, 3.0, 4.0]);
+}
+
+/// Greedy k-means++ (Arthur and Vassilvitskii 2007; scikit-learn's default) written out with
+/// the same generator: the first centre uniformly, then per centre 2 + ⌊ln k⌋ candidates drawn
+/// ∝ D², keeping the one that leaves the smallest Σ D².
+#[test]
+fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
+    use unsupervised::kmeans::initial_centroids;
+    let x = random_points(40, 2, 9);
+    let sq = |i: usize, j: usize| sq_dist_ref(x.row(i), x.row(j));
+    for k in [2, 3, 8] {
+        for seed in 0..5 {
+            let got = initial_centroids(
+                &x,
+                k,
+                Init::KMeansPlusPlus,
+                &mut Rng::seed_from_u64(seed),
+                Exec::serial(),
+            )
+            .unwrap();
+            let mut rng = Rng::seed_from_u64(seed);
+            let trials = 2 + (k as f64).ln().floor() as usize;
+            let mut chosen = vec![rng.index(40).unwrap()];
+            let mut closest: Vec<f64> = (0..40).map(|i| sq(i, chosen[0])).collect();
+            while chosen.len() < k {
+                let mut best: Option<(f64, usize)> = None;
+                for _ in 0..trials {
+                    let c = rng.weighted_index(&closest).unwrap();
+                    let total: f64 = (0..40).map(|i| closest[i].min(sq(i, c))).sum();
+                    if best.is_none_or(|b| total < b.0) {
+                        best = Some((total, c));
+                    }
+                }
+                let c = best.unwrap().1;
+                chosen.push(c);
+                (0..40).for_each(|i| closest[i] = closest[i].min(sq(i, c)));
+            }
+            let want = Matrix::from_fn(k, 2, |c, j| x[(chosen[c], j)]);
+            assert_eq!(got, want, "k = {k}, seed {seed}");
+        }
+    }
+}
