@@ -320,7 +320,7 @@ fn laplacian_eigenmaps_solve_the_generalised_problem_for_the_smallest_pairs() {
         }
         // ... and they are the smallest pairs after λ₀ = 0: the eigenvalues of
         // I - D^{-1/2} W D^{-1/2} in ascending order.
-        let mut smallest: Vec<f64> = spectrum_descending(&normalised(&w))
+        let smallest: Vec<f64> = spectrum_descending(&normalised(&w))
             .into_iter()
             .map(|mu| 1.0 - mu)
             .collect();
