@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::sq_dist;
+
 use proptest::prelude::*;
 use unsupervised::datasets;
 use unsupervised::hierarchical::{
@@ -23,12 +25,7 @@ fn usarrests_standardized() -> Matrix<f64> {
 }
 
 fn dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
-    x.row(i)
-        .iter()
-        .zip(x.row(j))
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum::<f64>()
-        .sqrt()
+    sq_dist(x, i, j).sqrt()
 }
 
 fn centroid(x: &Matrix<f64>, members: &[usize]) -> Vec<f64> {

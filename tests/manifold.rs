@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::assert_close;
+use common::{assert_close, sq_dist};
 use unsupervised::datasets::{s_curve, swiss_roll};
 use unsupervised::eigen::{Eigh, Method as EighMethod};
 use unsupervised::linalg::{Csr, Exec, Matrix};
@@ -243,15 +243,6 @@ fn lle_unrolls_an_s_curve_and_survives_duplicate_points() {
     let doubled = Matrix::from_fn(200, 3, |i, c| s.data.x[(i / 2, c)]);
     let y = LocalEmbedding::lle(2, 6).fit(&doubled).unwrap().embedding;
     assert!(y.as_slice().iter().all(|v| v.is_finite()));
-}
-
-/// `‖xᵢ - xⱼ‖²` term by term: the tests' own distances.
-fn sq_dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
-    x.row(i)
-        .iter()
-        .zip(x.row(j))
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum()
 }
 
 /// The eigenvalues of a dense symmetric matrix, largest first (the Jacobi solver, tested

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{assert_close, bits};
+use common::{assert_close, bits, sq_dist};
 use unsupervised::datasets;
 use unsupervised::linalg::sparse::Csr;
 use unsupervised::linalg::{Exec, Matrix};
@@ -87,15 +87,6 @@ fn calibration_of_equal_distances_returns_the_uniform_distribution() {
         c.perplexity
     );
     assert!((perplexity_of(&c.p) - 2.0).abs() < PERPLEXITY_TOL);
-}
-
-/// `‖xᵢ - xⱼ‖²` term by term: the test's own distances.
-fn sq_dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
-    x.row(i)
-        .iter()
-        .zip(x.row(j))
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum()
 }
 
 /// The shape of P's kernel on one row: `ln(pⱼ / pₖ) = -β (dⱼ² - dₖ²)` with one β for the

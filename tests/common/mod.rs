@@ -42,6 +42,16 @@ pub fn random_spd(n: usize, rng: &mut Rng) -> Matrix<f64> {
     a
 }
 
+/// `‖xᵢ - xⱼ‖²` between rows i and j, term by term: the tests' own distances, independent
+/// of the crate's kernels.
+pub fn sq_dist(x: &Matrix<f64>, i: usize, j: usize) -> f64 {
+    x.row(i)
+        .iter()
+        .zip(x.row(j))
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum()
+}
+
 /// Bit patterns, for "identical for any thread count" assertions.
 pub fn bits<T: Scalar>(x: &[T]) -> Vec<u64> {
     x.iter().map(|v| v.to_f64().to_bits()).collect()
