@@ -474,10 +474,17 @@ fn forgy_starts_from_distinct_data_points() {
 #[test]
 fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
     use unsupervised::kmeans::initial_centroids;
-    let x = random_points(40, 2, 9);
-    let sq = |i: usize, j: usize| sq_dist_ref(x.row(i), x.row(j));
-    for k in [2, 3, 8] {
-        for seed in 0..5 {
+    // 2,100 points span three of the parallel D² update's 1,024-point chunks.
+    for (n, k, seed) in [
+        (40, 2, 0),
+        (40, 3, 1),
+        (40, 8, 2),
+        (40, 8, 3),
+        (2_100, 4, 4),
+    ] {
+        let x = random_points(n, 2, 9);
+        let sq = |i: usize, j: usize| sq_dist_ref(x.row(i), x.row(j));
+        {
             let got = initial_centroids(
                 &x,
                 k,
@@ -488,20 +495,20 @@ fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
             .unwrap();
             let mut rng = Rng::seed_from_u64(seed);
             let trials = 2 + (k as f64).ln().floor() as usize;
-            let mut chosen = vec![rng.index(40).unwrap()];
-            let mut closest: Vec<f64> = (0..40).map(|i| sq(i, chosen[0])).collect();
+            let mut chosen = vec![rng.index(n).unwrap()];
+            let mut closest: Vec<f64> = (0..n).map(|i| sq(i, chosen[0])).collect();
             while chosen.len() < k {
                 let mut best: Option<(f64, usize)> = None;
                 for _ in 0..trials {
                     let c = rng.weighted_index(&closest).unwrap();
-                    let total: f64 = (0..40).map(|i| closest[i].min(sq(i, c))).sum();
+                    let total: f64 = (0..n).map(|i| closest[i].min(sq(i, c))).sum();
                     if best.is_none_or(|b| total < b.0) {
                         best = Some((total, c));
                     }
                 }
                 let c = best.unwrap().1;
                 chosen.push(c);
-                (0..40).for_each(|i| closest[i] = closest[i].min(sq(i, c)));
+                (0..n).for_each(|i| closest[i] = closest[i].min(sq(i, c)));
             }
             let want = Matrix::from_fn(k, 2, |c, j| x[(chosen[c], j)]);
             assert_eq!(got, want, "k = {k}, seed {seed}");
