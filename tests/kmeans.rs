@@ -111,6 +111,23 @@ fn one_cluster_is_the_mean_and_restarts_keep_the_best() {
     );
 }
 
+/// The update step by hand: means of the clusters, and each empty cluster takes the point
+/// farthest from its centroid among the clusters that can spare one (more than one member
+/// left), ties to the smaller index.
+#[test]
+fn update_step_refills_empty_clusters_from_the_farthest_spare_points() {
+    use unsupervised::kmeans::update_step;
+    let x = Matrix::new(5, 1, vec![0.0, 1.0, 2.0, 10.0, 11.0]).unwrap();
+    let labels = [0, 0, 0, 1, 1];
+    // One empty cluster: point 3 is the farthest, and cluster 1 has two members to spare.
+    let c = update_step(&x, &labels, 3, &[1.0, 0.0, 1.0, 4.0, 0.25]);
+    assert_eq!(c.as_slice(), [1.0, 10.5, 10.0]);
+    // Two empty clusters: after giving point 3, cluster 1 has one member left and keeps
+    // point 4 although it is farther than points 0 and 2 (a tie, so point 0).
+    let c = update_step(&x, &labels, 4, &[0.5, 0.0, 0.5, 4.0, 3.0]);
+    assert_eq!(c.as_slice(), [1.0, 10.5, 10.0, 0.0]);
+}
+
 #[test]
 fn empty_clusters_are_refilled() {
     // Random assignment of 12 points to 10 clusters leaves some clusters empty at the start.
