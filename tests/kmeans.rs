@@ -129,6 +129,15 @@ fn update_step_refills_empty_clusters_from_the_farthest_spare_points() {
 }
 
 #[test]
+fn as_many_clusters_as_distinct_points_is_allowed_and_one_more_is_not() {
+    // Five rows, four distinct points: k = 4 puts each point in its own cluster (J = 0).
+    let x = Matrix::new(5, 1, vec![3.0, 1.0, 4.0, 1.0, 5.0]).unwrap();
+    let fit = KMeans::new(4).init(Init::Forgy).fit(&x).unwrap();
+    assert_eq!(fit.inertia, 0.0);
+    assert!(KMeans::new(5).fit(&x).is_err());
+}
+
+#[test]
 fn empty_clusters_are_refilled() {
     // Random assignment of 12 points to 10 clusters leaves some clusters empty at the start.
     let x = random_points(12, 2, 8);
