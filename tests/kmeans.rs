@@ -541,3 +541,52 @@ fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
         }
     }
 }
+
+#[test]
+fn the_tolerance_is_relative_to_the_mean_feature_variance() {
+    use unsupervised::kmeans::{initial_centroids, update_step};
+    // Features on different scales, so a wrong scale (a sum instead of a mean, a divisor of
+    // n instead of n·d) moves the stopping step for some tol.
+    let d = datasets::blobs(2000, 3, 6, 4.0, 8).unwrap();
+    let x = Matrix::from_fn(2000, 3, |i, j| d.x[(i, j)] * [1.0, 10.0, 0.1][j]);
+    let (n, dims) = (x.rows() as f64, x.cols() as f64);
+    let mean_variance = (0..x.cols())
+        .map(|j| {
+            let m = (0..x.rows()).map(|i| x[(i, j)]).sum::<f64>() / n;
+            (0..x.rows()).map(|i| (x[(i, j)] - m).powi(2)).sum::<f64>() / n
+        })
+        .sum::<f64>()
+        / dims;
+    let mut stops = std::collections::BTreeSet::new();
+    for tol in [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6] {
+        // Lloyd replayed from the fit's own start (stream 0 of the seed) with the public steps.
+        let mut rng = Rng::stream(5, 0);
+        let mut c =
+            initial_centroids(&x, 6, Init::KMeansPlusPlus, &mut rng, Exec::serial()).unwrap();
+        let (mut labels, mut dists) = assign_step(&x, &c, Exec::serial()).unwrap();
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            let moved = update_step(&x, &labels, 6, &dists);
+            let shift: f64 = (0..6).map(|r| sq_dist_ref(c.row(r), moved.row(r))).sum();
+            c = moved;
+            let (new_labels, new_dists) = assign_step(&x, &c, Exec::serial()).unwrap();
+            let settled = new_labels == labels || shift <= tol * mean_variance;
+            (labels, dists) = (new_labels, new_dists);
+            if settled {
+                break;
+            }
+        }
+        let fit = KMeans::new(6)
+            .n_init(1)
+            .seed(5)
+            .algorithm(unsupervised::kmeans::Algorithm::Lloyd)
+            .tol(tol)
+            .fit(&x)
+            .unwrap();
+        assert_eq!(fit.n_iter, steps, "tol = {tol}");
+        stops.insert(steps);
+    }
+    // The sweep must cross several stopping steps, or it pins nothing.
+    assert!(stops.len() >= 4, "{stops:?}");
+}
