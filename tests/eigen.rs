@@ -183,6 +183,29 @@ fn only_jacobi_finds_the_small_eigenvalues_of_a_graded_matrix_to_high_relative_a
     assert_within_absolute_bound(&t.values, &e.values, 3);
 }
 
+#[test]
+fn a_tiny_coupling_of_equal_diagonal_entries_still_splits_them() {
+    // T = I + c·(shift up + shift down) with c = 1e-14: λ_k = 1 + 2c cos(kπ/(n+1)) exactly.
+    // The couplings are small but not negligible (c ≫ ε): QL must not deflate at a looser
+    // tolerance than ε‖T‖, or every eigenvalue collapses to 1, off by up to 2c.
+    let (n, c) = (5, 1e-14);
+    let a = Matrix::from_fn(n, n, |i, j| match i.abs_diff(j) {
+        0 => 1.0,
+        1 => c,
+        _ => 0.0,
+    });
+    let mut truth: Vec<f64> = (1..=n)
+        .map(|k| 1.0 + 2.0 * c * (k as f64 * std::f64::consts::PI / (n + 1) as f64).cos())
+        .collect();
+    truth.sort_by(f64::total_cmp);
+    for method in [Method::Tridiagonal, Method::Jacobi] {
+        let e = Eigh::new().method(method).solve(&a).unwrap();
+        let mut values = e.values.clone();
+        values.sort_by(f64::total_cmp);
+        assert_within_absolute_bound(&values, &truth, n);
+    }
+}
+
 /// Householder tridiagonalisation and implicit QL are backward stable: each eigenvalue is
 /// within a small multiple of `n ε ‖A‖₂` of the truth (Weyl), whatever its size.
 #[track_caller]
