@@ -64,11 +64,13 @@ pub enum Error {
         iterations: usize,
         residual: f64,
     },
-    /// An iterative fit whose numbers became NaN or infinite: what did, and at which
-    /// iteration (counting from 1). Usually a learning rate too large for the problem.
+    /// An iterative fit whose numbers blew up: what did (with its epoch, where there is one),
+    /// the value it reached (NaN, infinite, or finite but far beyond where it started) and at
+    /// which iteration, counting from 1. Usually a learning rate too large for the problem.
     Diverged {
-        what: &'static str,
+        what: String,
         iteration: usize,
+        value: f64,
     },
     /// Bad contents in a data file: which file, where, and what is wrong.
     Parse {
@@ -78,6 +80,9 @@ pub enum Error {
     },
     /// The operating system refused a read or write.
     Io { path: String, reason: String },
+    /// An allocation the input would need, refused before it is tried: what it is for and
+    /// how many bytes (see [`check_memory`]).
+    TooLarge { what: String, bytes: f64 },
 }
 
 /// Where in a file a [`Error::Parse`] happened.
@@ -185,12 +190,22 @@ impl fmt::Display for Error {
                 f,
                 "{what} did not converge in {iterations} iterations (residual reached: {residual:e})"
             ),
-            Error::Diverged { what, iteration } => write!(
+            Error::Diverged {
+                what,
+                iteration,
+                value,
+            } => write!(
                 f,
-                "{what} became NaN or infinite at iteration {iteration} (try a smaller learning rate)"
+                "{what} diverged: it reached {value:e} at iteration {iteration} (try a smaller learning rate)"
             ),
             Error::Parse { file, at, reason } => write!(f, "{file}: {at}: {reason}"),
             Error::Io { path, reason } => write!(f, "{path}: {reason}"),
+            Error::TooLarge { what, bytes } => write!(
+                f,
+                "{what} would need {}, more than the {} memory limit",
+                human_bytes(*bytes),
+                human_bytes(MEMORY_LIMIT as f64)
+            ),
         }
     }
 }
@@ -212,7 +227,47 @@ pub fn check_count(name: &'static str, value: usize, max: usize, bound: &str) ->
         ))
     }
 }
+
+/// The most restarts (`n_init`) a fit may ask for.
+pub const MAX_RESTARTS: usize = 1000;
+/// The most iterations (`max_iter`) an iterative fit may ask for.
+pub const MAX_ITERATIONS: usize = 100_000;
+
+/// The most memory one data structure may take: 16 GiB. A request beyond it is refused with
+/// [`Error::TooLarge`] before allocating, rather than aborting the process.
+pub const MEMORY_LIMIT: usize = 16 << 30;
+
+/// `Ok` when `count` values of `bytes_each` bytes fit in [`MEMORY_LIMIT`], else
+/// [`Error::TooLarge`]: `check_memory(|| format!("the distances of {n} points"), n * n, 8)`.
+/// The product is taken in floating point, so a huge count cannot overflow it.
+pub fn check_memory(what: impl FnOnce() -> String, count: usize, bytes_each: usize) -> Result<()> {
+    let bytes = count as f64 * bytes_each as f64;
+    if bytes <= MEMORY_LIMIT as f64 {
+        Ok(())
+    } else {
+        Err(Error::TooLarge {
+            what: what(),
+            bytes,
+        })
+    }
+}
 // ANCHOR_END: checks
+
+/// `17179869184.0` as `16 GiB`.
+fn human_bytes(bytes: f64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value} {}", units[unit])
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -29,6 +29,6 @@ pub mod rand;
 pub mod spectral;
 pub mod tsne;
 
-pub use error::{check_count, Error, Location, Result};
+pub use error::{check_count, check_memory, Error, Location, Result};
 pub use linalg::{Exec, Matrix};
 pub use rand::Rng;

@@ -27,7 +27,7 @@
 //! # Ok::<(), unsupervised::Error>(())
 //! ```
 
-use crate::error::{check_count, Error, Result};
+use crate::error::{check_count, Error, Result, MAX_ITERATIONS, MAX_RESTARTS};
 use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};
 use crate::linalg::kernels::sq_norm;
 use crate::linalg::{Cholesky, Exec, Matrix};
@@ -227,18 +227,25 @@ impl GaussianMixture {
     }
 
     fn validate(&self, x: &Matrix<f64>) -> Result<()> {
-        x.check_samples("GaussianMixture::fit x")?;
+        x.check_samples("Gaussian mixture data")?;
         check_count(
             "n_components",
             self.n_components,
             x.rows(),
             "the number of rows",
         )?;
-        if self.n_init == 0 || self.max_iter == 0 {
+        check_count("n_init", self.n_init, MAX_RESTARTS, "the restart limit")?;
+        check_count(
+            "max_iter",
+            self.max_iter,
+            MAX_ITERATIONS,
+            "the iteration limit",
+        )?;
+        if x.rows() < 2 {
             return Err(Error::invalid(
-                "n_init, max_iter",
-                format!("{}, {}", self.n_init, self.max_iter),
-                "need at least one run and one iteration",
+                "data",
+                "1 row",
+                "a Gaussian mixture needs at least 2 rows to estimate a covariance",
             ));
         }
         if let Covariance::Fixed { variance } = self.covariance {

@@ -150,7 +150,7 @@ impl Pca {
                 "PCA needs at least 2 rows and 1 column",
             ));
         }
-        x.check_finite("Pca::fit x")?;
+        x.check_finite("PCA data")?;
         let k = self.n_components.unwrap_or(n.min(p));
         if k == 0 || k > n.min(p) {
             return Err(Error::invalid(

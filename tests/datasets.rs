@@ -584,7 +584,36 @@ fn load_reads_names_generators_and_files() {
     };
     assert_eq!(datasets::load("moons", &opts).unwrap().x.rows(), 60);
     assert_eq!(datasets::load("swissroll", &opts).unwrap().x.cols(), 3);
-    assert_eq!(datasets::load("usarrests", &opts).unwrap().x.rows(), 50);
+    assert_eq!(
+        datasets::load("usarrests", &datasets::LoadOptions::default())
+            .unwrap()
+            .x
+            .rows(),
+        50
+    );
+    // An option the source cannot use is refused, not silently ignored.
+    for (source, opts, flag) in [
+        ("usarrests", opts.clone(), "n = 60"),
+        (
+            "usarrests",
+            datasets::LoadOptions {
+                noise: Some(0.1),
+                ..Default::default()
+            },
+            "noise = 0.1",
+        ),
+        (
+            "moons",
+            datasets::LoadOptions {
+                label: Some("kind".into()),
+                ..Default::default()
+            },
+            "label = kind",
+        ),
+    ] {
+        let err = datasets::load(source, &opts).unwrap_err().to_string();
+        assert!(err.starts_with(flag), "{err}");
+    }
     let path = std::env::temp_dir().join(format!("unsupervised-load-{}.csv", std::process::id()));
     std::fs::write(&path, "a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n").unwrap();
     let with_label = datasets::LoadOptions {

@@ -15,6 +15,16 @@ use unsupervised::hierarchical::{
 use unsupervised::metrics::adjusted_rand_index;
 use unsupervised::{Error, Matrix, Rng};
 
+const ALL_LINKAGES: [Linkage; 7] = [
+    Linkage::Single,
+    Linkage::Complete,
+    Linkage::Average,
+    Linkage::Weighted,
+    Linkage::Centroid,
+    Linkage::Median,
+    Linkage::Ward,
+];
+
 fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
     let mut rng = Rng::seed_from_u64(seed);
     Matrix::from_fn(n, d, |_, _| rng.normal())
@@ -425,4 +435,44 @@ fn linkage_and_cut_pass_the_estimator_battery() {
             },
         });
     }
+}
+
+#[test]
+fn huge_but_finite_data_scale_the_tree_exactly_and_overflow_is_an_error() {
+    // Scaling the points by 2^500 scales every distance by 2^500 exactly, so every linkage
+    // must give the same fusions with heights exactly 2^500 times larger, even though Ward's
+    // squared updates of such distances would overflow if done naively.
+    let x = random_points(40, 3, 11);
+    let big = Matrix::from_fn(40, 3, |i, j| x[(i, j)] * 2f64.powi(500));
+    for method in ALL_LINKAGES {
+        let small = linkage(
+            &Condensed::from_points(&x, Metric::Euclidean).unwrap(),
+            method,
+        )
+        .unwrap();
+        let large = linkage(
+            &Condensed::from_points(&big, Metric::Euclidean).unwrap(),
+            method,
+        )
+        .unwrap();
+        for (s, l) in small.merges.iter().zip(&large.merges) {
+            assert_eq!((s.a, s.b, s.size), (l.a, l.b, l.size), "{method:?}");
+            assert_eq!(s.height * 2f64.powi(500), l.height, "{method:?}");
+        }
+        let _ = large.leaf_order();
+    }
+    // The reproducer of the bug: 1, 2 and 1e154 on a line. Ward's height for {1, 2} + {1e154}
+    // is sqrt(2 n_a n_b / (n_a + n_b)) |c_a - c_b| = sqrt(4/3) (1e154 - 1.5).
+    let line = Matrix::from_fn(3, 1, |i, _| [1.0, 2.0, 1e154][i]);
+    let d = Condensed::from_points(&line, Metric::Euclidean).unwrap();
+    let ward = linkage(&d, Linkage::Ward).unwrap();
+    let expected = (4.0f64 / 3.0).sqrt() * 1e154;
+    assert!((ward.merges[1].height - expected).abs() <= 4.0 * f64::EPSILON * expected);
+    assert!((cophenetic_correlation(&d, &ward).unwrap() - 1.0).abs() < 1e-12);
+    // Distances beyond f64::MAX are an error naming the rows, not a broken tree.
+    let apart = Matrix::from_fn(3, 1, |i, _| [1.0, 1e300, -1e300][i]);
+    let err = Condensed::from_points(&apart, Metric::Euclidean)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rows 0 and 1"), "{err}");
 }

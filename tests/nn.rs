@@ -311,12 +311,40 @@ fn training_stops_with_an_error_naming_the_step_where_the_loss_became_nan() {
         )
         .unwrap_err();
     assert_eq!(
-        e,
+        e.to_string(),
         Error::Diverged {
-            what: "training loss",
-            iteration: 6
+            what: "training loss (epoch 2)".into(),
+            iteration: 6,
+            value: f64::NAN
         }
+        .to_string()
     );
+}
+
+#[test]
+fn a_finite_loss_that_blows_up_stops_training_with_the_epoch_and_step() {
+    // Losses 1, 1, ... then 9,000 (under the DIVERGED = 1e4 factor: a bad step, not yet a
+    // divergence), then 20,000 at step 7: 2e4 times the first loss.
+    let losses = [1.0, 1.0, 1.0, 1.0, 9e3, 1.0, 2e4, 1.0];
+    let t = Trainer::new(3, 10).unwrap();
+    let mut calls = 0;
+    let e = t
+        .run(
+            35,
+            &mut calls,
+            |calls, _| {
+                *calls += 1;
+                Ok(losses[*calls - 1])
+            },
+            |_, _, _| Ok(()),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "training loss (epoch 2) diverged: it reached 2e4 at iteration 7 (try a smaller learning rate)"
+    );
+    assert!(Trainer::new(unsupervised::nn::train::MAX_EPOCHS + 1, 10).is_err());
+    assert!(Trainer::new(1, 0).is_err());
 }
 
 #[test]

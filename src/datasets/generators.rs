@@ -8,16 +8,30 @@ use crate::linalg::Matrix;
 use crate::rand::Rng;
 use std::f64::consts::{PI, TAU};
 
+/// The most points a generator makes: ten million (a few hundred MB at most).
+pub const MAX_POINTS: usize = 10_000_000;
+
+/// The largest noise level: far beyond any structure, yet every statistic stays finite.
+pub const MAX_NOISE: f64 = 1e6;
+
 fn check_n(n: usize, min: usize) -> Result<()> {
-    if n < min {
-        return Err(Error::invalid("n", n, format!("must be at least {min}")));
+    if !(min..=MAX_POINTS).contains(&n) {
+        return Err(Error::invalid(
+            "n",
+            n,
+            format!("must be between {min} and {MAX_POINTS}"),
+        ));
     }
     Ok(())
 }
 
 fn check_noise(noise: f64) -> Result<()> {
-    if !(noise.is_finite() && noise >= 0.0) {
-        return Err(Error::invalid("noise", noise, "must be finite and >= 0"));
+    if !(0.0..=MAX_NOISE).contains(&noise) {
+        return Err(Error::invalid(
+            "noise",
+            noise,
+            format!("must be between 0 and {MAX_NOISE:e}"),
+        ));
     }
     Ok(())
 }
@@ -52,12 +66,12 @@ fn split(n: usize, k: usize) -> impl Iterator<Item = (usize, usize)> {
 /// Isotropic Gaussian blobs: `centers` centres drawn uniformly from the box [-10, 10]^d,
 /// `n` points spread evenly over them, each coordinate with standard deviation `std`.
 pub fn blobs(n: usize, d: usize, centers: usize, std: f64, seed: u64) -> Result<Dataset> {
-    check_n(n, 1)?;
-    if d == 0 || centers == 0 || centers > n {
+    check_n(n, centers.max(1))?;
+    if d == 0 || centers == 0 {
         return Err(Error::invalid(
             "centers",
             centers,
-            format!("need d >= 1 and 1 <= centers <= n = {n}"),
+            format!("need d >= 1 (d = {d}) and at least one centre"),
         ));
     }
     check_noise(std)?;

@@ -273,6 +273,7 @@ pub const NAMES: [&str; 12] = [
 /// `grid`, sized by `options.n` and `options.noise`), or a file ending in `.csv` (every
 /// numeric column, `options.label` as labels) or `.npy` (a 1-D or 2-D array).
 pub fn load(name_or_path: &str, options: &LoadOptions) -> Result<Dataset> {
+    check_options_apply(name_or_path, options)?;
     let n = |default: usize| options.n.unwrap_or(default);
     let noise = |default: f64| options.noise.unwrap_or(default);
     let seed = options.seed;
@@ -317,3 +318,42 @@ pub fn load(name_or_path: &str, options: &LoadOptions) -> Result<Dataset> {
     }
 }
 // ANCHOR_END: load
+
+/// Refuses an option that would be silently ignored: a size or noise level for data that is
+/// not generated, a label column for data that is not a CSV file.
+fn check_options_apply(name_or_path: &str, options: &LoadOptions) -> Result<()> {
+    let generated = NAMES[4..].contains(&name_or_path);
+    let source = if generated {
+        format!("`{name_or_path}`, a generator,")
+    } else if NAMES.contains(&name_or_path) {
+        format!("`{name_or_path}`, an embedded data set,")
+    } else {
+        format!("`{name_or_path}`")
+    };
+    if !generated {
+        if let Some(n) = options.n {
+            return Err(Error::invalid(
+                "n",
+                n,
+                format!("only generated data takes a size; {source} has its own rows"),
+            ));
+        }
+        if let Some(noise) = options.noise {
+            return Err(Error::invalid(
+                "noise",
+                noise,
+                format!("only generated data takes a noise level; {source} has none"),
+            ));
+        }
+    }
+    if let Some(label) = &options.label {
+        if !name_or_path.ends_with(".csv") {
+            return Err(Error::invalid(
+                "label",
+                label,
+                format!("only a CSV file has label columns to choose; {source} is not one"),
+            ));
+        }
+    }
+    Ok(())
+}

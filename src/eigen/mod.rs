@@ -157,7 +157,7 @@ impl Eigh {
                 right: (a.cols(), a.rows()),
             });
         }
-        a.check_samples("Eigh::solve matrix")?; // square, so no rows means empty
+        a.check_samples("the symmetric matrix")?; // square, so no rows means empty
         if self.symmetry_tol.is_nan() || self.symmetry_tol < 0.0 {
             return Err(Error::invalid(
                 "symmetry_tol",

@@ -71,7 +71,7 @@ fn assemble(s: Vec<f64>, ut: &Matrix<f64>, vt: &Matrix<f64>) -> Svd {
 /// `γ = aᵢ·aⱼ`, the Jacobi rotation of the 2 x 2 Gram matrix `[[α, γ], [γ, β]]` makes the two
 /// columns orthogonal. Sweeps stop when every pair has `|γ| ≤ ε √(αβ)`.
 pub fn svd(a: &Matrix<f64>) -> Result<Svd> {
-    a.check_samples("svd matrix")?;
+    a.check_samples("the matrix to decompose")?;
     if a.rows() < a.cols() {
         // Wide: decompose Aᵀ = V Σ Uᵀ and swap the factors.
         let t = svd(&a.transpose())?;
@@ -136,7 +136,7 @@ pub fn svd(a: &Matrix<f64>) -> Result<Svd> {
 /// SVD through the eigendecomposition of the Gram matrix `AᵀA` (`AAᵀ` when A is wide).
 /// NOTE: squaring A squares its condition number; see the module docs.
 pub fn svd_gram(a: &Matrix<f64>) -> Result<Svd> {
-    a.check_samples("svd_gram matrix")?;
+    a.check_samples("the matrix to decompose")?;
     if a.rows() < a.cols() {
         let t = svd_gram(&a.transpose())?;
         return Ok(Svd {
@@ -182,7 +182,7 @@ pub fn svd_randomized(
     power_iters: usize,
     seed: u64,
 ) -> Result<Svd> {
-    a.check_samples("svd_randomized matrix")?;
+    a.check_samples("the matrix to decompose")?;
     let (m, n) = a.shape();
     let r = m.min(n);
     if k == 0 || k > r {

@@ -92,7 +92,10 @@ pub(super) fn nn_chain(mut m: Condensed, method: Linkage) -> Vec<RawMerge> {
 /// matrix, and nothing to mirror), squared first for centroid, median and Ward. Row i's
 /// entries after the diagonal are contiguous; before it they are a column, one stride per
 /// entry.
-pub(super) fn working_copy(mut d: Condensed, squared: bool) -> Condensed {
+pub(super) fn working_copy(mut d: Condensed, squared: bool, scale: f64) -> Condensed {
+    if scale != 1.0 {
+        d.values.iter_mut().for_each(|v| *v *= scale);
+    }
     if squared {
         d.values.iter_mut().for_each(|v| *v *= *v);
     }

@@ -66,6 +66,17 @@ impl Metric {
     }
 }
 
+/// The pair `(i, j)`, `i < j`, at position `p` of the condensed order.
+fn pair_of(n: usize, p: usize) -> (usize, usize) {
+    let mut i = 0;
+    let mut start = 0;
+    while start + (n - 1 - i) <= p {
+        start += n - 1 - i;
+        i += 1;
+    }
+    (i, i + 1 + p - start)
+}
+
 /// The dissimilarities of n points, `n(n-1)/2` values in SciPy's condensed order: pair
 /// `(i, j)`, `i < j`, at `n i - i(i+1)/2 + j - i - 1`.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +92,11 @@ impl Condensed {
     pub fn from_points(x: &Matrix<f64>, metric: Metric) -> Result<Condensed> {
         let n = x.rows();
         x.check_samples("hierarchical clustering data")?;
+        crate::check_memory(
+            || format!("the n(n-1)/2 pairwise distances of {n} points"),
+            n.saturating_mul(n - 1) / 2,
+            std::mem::size_of::<f64>(),
+        )?;
         let rows: Vec<Vec<f64>> = match metric {
             Metric::Correlation => x
                 .iter_rows()
@@ -114,6 +130,17 @@ impl Condensed {
                     }
                 });
             }
+        }
+        if let Some(p) = values.iter().position(|v| !v.is_finite()) {
+            let (i, j) = pair_of(n, p);
+            return Err(Error::invalid(
+                "data",
+                format!("rows {i} and {j}"),
+                format!(
+                    "the {metric:?} distance between rows {i} and {j} overflows f64 \
+                     arithmetic (its square passes f64::MAX); rescale the data"
+                ),
+            ));
         }
         Ok(Condensed::new(n, values))
     }
@@ -296,12 +323,13 @@ pub struct Dendrogram {
 /// fusions were found. SciPy makes other choices, so with ties the trees can differ.
 pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
     check_linkage_input(d)?;
+    let scale = overflow_scale(d, method);
     let raw = match method {
         // The spanning tree only reads the dissimilarities: no working copy.
         Linkage::Single => prim(d),
-        _ => fuse_in_place(working_copy(d.clone(), method.squared()), method),
+        _ => fuse_in_place(working_copy(d.clone(), method.squared(), scale), method),
     };
-    Ok(finish(d.n(), method, raw))
+    finish(d.n(), method, raw, scale)
 }
 
 /// [`linkage`] on dissimilarities it may overwrite: the fusions update `d` in place, so no
@@ -309,11 +337,32 @@ pub fn linkage(d: &Condensed, method: Linkage) -> Result<Dendrogram> {
 pub fn linkage_in_place(d: Condensed, method: Linkage) -> Result<Dendrogram> {
     check_linkage_input(&d)?;
     let n = d.n();
+    let scale = overflow_scale(&d, method);
     let raw = match method {
         Linkage::Single => prim(&d),
-        _ => fuse_in_place(working_copy(d, method.squared()), method),
+        _ => fuse_in_place(working_copy(d, method.squared(), scale), method),
     };
-    Ok(finish(n, method, raw))
+    finish(n, method, raw, scale)
+}
+
+/// The power of two the fusions scale the dissimilarities by so that no Lance–Williams
+/// update can overflow: the updates are linear in the (squared) dissimilarities, with
+/// products of sizes up to n times a value, so the working values must stay below
+/// `f64::MAX / 4n`. Ordinary data get 1 (the same bits as unscaled); scaling by a power of
+/// two is exact, so only data within a factor 4n of overflow lose anything.
+fn overflow_scale(d: &Condensed, method: Linkage) -> f64 {
+    let largest = d.values.iter().fold(0.0f64, |m, &v| m.max(v));
+    let limit = f64::MAX / (4.0 * d.n() as f64);
+    let limit = if method.squared() {
+        limit.sqrt()
+    } else {
+        limit
+    };
+    let mut scale = 1.0;
+    while largest * scale > limit {
+        scale *= 0.5;
+    }
+    scale
 }
 
 fn check_linkage_input(d: &Condensed) -> Result<()> {
@@ -343,10 +392,24 @@ fn fuse_in_place(work: Condensed, method: Linkage) -> Vec<RawMerge> {
     }
 }
 
-/// Heights back from squares, fusions in order, clusters numbered as SciPy does.
-fn finish(n: usize, method: Linkage, mut raw: Vec<RawMerge>) -> Dendrogram {
+/// Heights back from squares and from the overflow scale, fusions in order, clusters
+/// numbered as SciPy does. A height beyond `f64::MAX` (Ward's heights can exceed every
+/// dissimilarity) is an error naming the data.
+fn finish(n: usize, method: Linkage, mut raw: Vec<RawMerge>, scale: f64) -> Result<Dendrogram> {
     if method.squared() {
         raw.iter_mut().for_each(|m| m.2 = m.2.sqrt());
+    }
+    raw.iter_mut().for_each(|m| m.2 /= scale);
+    if let Some(m) = raw.iter().find(|m| !m.2.is_finite()) {
+        return Err(Error::invalid(
+            "data",
+            m.2,
+            format!(
+                "the {method:?} fusion of points {} and {} is higher than the largest \
+                 number (f64::MAX); rescale the data",
+                m.0, m.1
+            ),
+        ));
     }
     // The spanning tree and the chain find fusions out of order; a stable sort puts them in
     // order of height (equal heights keep the order found). The generic algorithm fuses in
@@ -354,7 +417,7 @@ fn finish(n: usize, method: Linkage, mut raw: Vec<RawMerge>) -> Dendrogram {
     if !matches!(method, Linkage::Centroid | Linkage::Median) {
         raw.sort_by(|x, y| x.2.total_cmp(&y.2));
     }
-    label(n, &raw)
+    Ok(label(n, &raw))
 }
 // ANCHOR_END: linkage
 
@@ -525,13 +588,31 @@ pub fn cophenetic_correlation(d: &Condensed, tree: &Dendrogram) -> Result<f64> {
     }
     let c = tree.cophenetic();
     let (x, y) = (d.values(), c.values());
-    let m = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / m, y.iter().sum::<f64>() / m);
+    let (mx, my) = (mean(x), mean(y));
+    // Deviations divided by a power of two near their largest (exact, and the correlation
+    // does not see it), so the sums of squares cannot overflow on huge dissimilarities.
+    let (ux, uy) = (binade(x, mx), binade(y, my));
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
+        let (a, b) = ((a - mx) / ux, (b - my) / uy);
+        sxy += a * b;
+        sxx += a * a;
+        syy += b * b;
     }
     Ok(sxy / (sxx * syy).sqrt())
+}
+
+/// The mean of `v`, summed in halves' scale so a sum of huge values cannot overflow.
+fn mean(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * 0.5).sum::<f64>() / v.len() as f64 * 2.0
+}
+
+/// The power of two at or just below the largest `|v - centre|` (1 when that is 0).
+fn binade(v: &[f64], centre: f64) -> f64 {
+    let largest = v.iter().fold(0.0f64, |m, a| m.max((a - centre).abs()));
+    if largest > 0.0 && largest.is_finite() {
+        f64::from_bits(largest.to_bits() & 0x7ff0_0000_0000_0000).max(f64::MIN_POSITIVE)
+    } else {
+        1.0
+    }
 }

@@ -28,7 +28,7 @@
 
 mod hamerly;
 
-use crate::error::{check_count, Error, Result};
+use crate::error::{check_count, Error, Result, MAX_ITERATIONS, MAX_RESTARTS};
 use crate::image::Image;
 use crate::linalg::kernels::{sq_dist, sq_dists};
 use crate::linalg::threads::{par_chunks_mut, par_map};
@@ -326,16 +326,14 @@ impl KMeans {
     }
 
     fn validate(&self, x: &Matrix<f64>) -> Result<()> {
-        x.check_samples("KMeans::fit x")?;
+        x.check_samples("k-means data")?;
         check_count(
             "n_clusters",
             self.n_clusters,
             x.rows(),
             "the number of rows",
         )?;
-        if self.n_init == 0 {
-            return Err(Error::invalid("n_init", 0, "need at least one run"));
-        }
+        check_count("n_init", self.n_init, MAX_RESTARTS, "the restart limit")?;
         if !(self.tol >= 0.0 && self.tol.is_finite()) {
             return Err(Error::invalid(
                 "tol",
@@ -343,9 +341,12 @@ impl KMeans {
                 "must be finite and non-negative",
             ));
         }
-        if self.max_iter == 0 {
-            return Err(Error::invalid("max_iter", 0, "need at least one iteration"));
-        }
+        check_count(
+            "max_iter",
+            self.max_iter,
+            MAX_ITERATIONS,
+            "the iteration limit",
+        )?;
         let distinct = distinct_rows(x);
         if distinct < self.n_clusters {
             return Err(Error::invalid(
@@ -435,7 +436,7 @@ impl FittedKMeans {
                 right: (x.rows(), self.centroids.cols()),
             });
         }
-        x.check_finite("FittedKMeans::predict x")?;
+        x.check_finite("points to assign to clusters")?;
         // One thread: prediction is a single assignment step, rarely worth a spawn.
         Ok(assign_step(x, &self.centroids, Exec::serial())?.0)
     }
@@ -529,7 +530,7 @@ pub fn gap_statistic(x: &Matrix<f64>, k_max: usize, b: usize, seed: u64) -> Resu
             "need at least 2 reference data sets",
         ));
     }
-    x.check_finite("gap_statistic x")?;
+    x.check_finite("gap statistic data")?;
     let (n, d) = x.shape();
     let lo: Vec<f64> = (0..d)
         .map(|j| x.iter_rows().map(|r| r[j]).fold(f64::INFINITY, f64::min))

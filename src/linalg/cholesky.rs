@@ -42,8 +42,8 @@ impl<T: Scalar> Cholesky<T> {
                 right: (a.cols(), a.rows()),
             });
         }
-        a.check_samples("Cholesky::factor matrix")?; // square, so no rows means empty
-                                                     // Start from A's lower triangle; every step below overwrites it with L in place.
+        a.check_samples("the matrix to factor")?; // square, so no rows means empty
+                                                  // Start from A's lower triangle; every step below overwrites it with L in place.
         let mut l = Matrix::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { T::ZERO });
         for k0 in (0..n).step_by(BLOCK) {
             let kb = BLOCK.min(n - k0);

@@ -32,9 +32,20 @@ const ROW_BLOCK: usize = 64;
 /// `D[i, j] = ‖xᵢ - yⱼ‖²` for every row `xᵢ` of `x` and `yⱼ` of `y`: one GEMM for the
 /// cross terms, then the norms added row by row.
 pub fn pairwise_sq_dists<T: Scalar>(x: &Matrix<T>, y: &Matrix<T>, exec: Exec) -> Result<Matrix<T>> {
-    x.check_samples("pairwise_sq_dists x")?;
-    y.check_samples("pairwise_sq_dists y")?;
+    x.check_samples("the points")?;
+    y.check_samples("the other points")?;
     check_same_width(x, y, "pairwise_sq_dists")?;
+    crate::check_memory(
+        || {
+            format!(
+                "the {} x {} matrix of squared distances",
+                x.rows(),
+                y.rows()
+            )
+        },
+        x.rows().saturating_mul(y.rows()),
+        std::mem::size_of::<T>(),
+    )?;
     let x_norms: Vec<T> = x.iter_rows().map(sq_norm).collect();
     let y_norms: Vec<T> = y.iter_rows().map(sq_norm).collect();
     let m = y.rows();
@@ -165,7 +176,7 @@ pub fn knn<T: Scalar>(
     k: usize,
     exec: Exec,
 ) -> Result<Neighbors<T>> {
-    queries.check_samples("knn queries")?;
+    queries.check_samples("the query points")?;
     check_same_width(data, queries, "knn")?;
     knn_impl(data, queries, k, false, exec)
 }
@@ -182,7 +193,7 @@ fn knn_impl<T: Scalar>(
     exclude_self: bool,
     exec: Exec,
 ) -> Result<Neighbors<T>> {
-    data.check_samples("knn data")?;
+    data.check_samples("the reference points")?;
     let candidates = data.rows() - usize::from(exclude_self);
     if k == 0 || k > candidates {
         return Err(Error::invalid(

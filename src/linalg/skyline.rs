@@ -155,7 +155,7 @@ impl Skyline {
                 if j <= i {
                     if !v.is_finite() {
                         return Err(Error::NonFinite {
-                            input: "Skyline::factor matrix",
+                            input: "the matrix to factor",
                             row: perm[i],
                             column: c,
                         });

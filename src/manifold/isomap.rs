@@ -192,6 +192,11 @@ pub fn geodesic_distances(graph: &Csr<f64>, exec: Exec) -> Result<Matrix<f64>> {
             return Err(Error::invalid("edge length", w, "must be a number >= 0"));
         }
     }
+    crate::check_memory(
+        || format!("the {n} x {n} matrix of geodesic distances"),
+        n.saturating_mul(n),
+        std::mem::size_of::<f64>(),
+    )?;
     let mut out = Matrix::zeros(n, n);
     par_chunks_mut(
         out.as_mut_slice(),

@@ -8,6 +8,15 @@ use crate::rand::Rng;
 use std::io::Write;
 use std::time::Instant;
 
+/// A loss this many times its first step's value is diverging, not learning: training
+/// starts from a random model, so no sound run gets anywhere near it.
+pub const DIVERGED: f64 = 1e4;
+
+/// The most epochs a run may ask for (a day or more of training on MNIST 10k).
+pub const MAX_EPOCHS: usize = 10_000;
+/// The largest minibatch: a million samples.
+pub const MAX_BATCH: usize = 1_000_000;
+
 /// How to iterate: epochs, minibatch size, the seed of the shuffles, and whether to print a
 /// progress line on stderr.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,8 +38,13 @@ pub struct TrainReport {
 impl Trainer {
     /// Checks the sizes; seed 0 and no progress line by default.
     pub fn new(epochs: usize, batch_size: usize) -> Result<Trainer> {
-        if batch_size == 0 {
-            return Err(Error::invalid("batch_size", 0, "must be at least 1"));
+        crate::check_count("batch_size", batch_size, MAX_BATCH, "the batch limit")?;
+        if epochs > MAX_EPOCHS {
+            return Err(Error::invalid(
+                "epochs",
+                epochs,
+                format!("must be at most {MAX_EPOCHS}"),
+            ));
         }
         Ok(Trainer {
             epochs,
@@ -51,7 +65,8 @@ impl Trainer {
     /// epoch; it gets the batch's sample indices and returns the batch's mean loss.
     /// `after_epoch(state, epoch, loss)` runs after each epoch (evaluation, learning-rate
     /// decay). Both receive `state` (the model and optimiser, say), so both can change it.
-    /// A loss that is NaN or infinite stops the run with [`Error::Diverged`] naming the step.
+    /// A loss that is NaN, infinite, or [`DIVERGED`] times the first step's stops the run with
+    /// [`Error::Diverged`] naming the epoch and the step.
     pub fn run<S>(
         &self,
         n: usize,
@@ -68,6 +83,7 @@ impl Trainer {
         let start = Instant::now();
         let mut epoch_losses = Vec::with_capacity(self.epochs);
         let mut steps = 0;
+        let mut first_loss = None;
         let mut shown = start;
         for epoch in 0..self.epochs {
             let order = rng.permutation(n);
@@ -75,10 +91,12 @@ impl Trainer {
             for (b, batch) in order.chunks(self.batch_size).enumerate() {
                 let loss = step(state, batch)?;
                 steps += 1;
-                if !loss.is_finite() {
+                let first = *first_loss.get_or_insert(loss);
+                if !loss.is_finite() || loss.abs() > DIVERGED * first.abs().max(f64::MIN_POSITIVE) {
                     return Err(Error::Diverged {
-                        what: "training loss",
+                        what: format!("training loss (epoch {})", epoch + 1),
                         iteration: steps,
+                        value: loss,
                     });
                 }
                 total += loss * batch.len() as f64;

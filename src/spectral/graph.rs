@@ -61,7 +61,7 @@ impl Graph {
 /// The similarity graph of the rows of `x`.
 pub fn similarity_graph(x: &Matrix<f64>, graph: Graph, exec: Exec) -> Result<Csr<f64>> {
     let n = x.rows();
-    x.check_samples("similarity_graph x")?;
+    x.check_samples("spectral clustering data")?;
     match graph {
         Graph::Full { sigma } => {
             check_sigma(sigma)?;

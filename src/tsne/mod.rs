@@ -39,7 +39,7 @@ pub use gradient::{
 };
 pub use quadtree::{QuadTree, Repulsion};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, MAX_ITERATIONS};
 use crate::linalg::sparse::Csr;
 use crate::linalg::{Exec, Matrix};
 use crate::pca::Pca;
@@ -247,8 +247,22 @@ impl Tsne {
                 "Barnes–Hut builds a quadtree, so it maps to 2 dimensions; use Method::Exact",
             ));
         }
-        if !(self.theta >= 0.0 && self.theta.is_finite()) {
-            return Err(Error::invalid("theta", self.theta, "must be a number >= 0"));
+        // θ is the largest cell-size-to-distance ratio summarised as one point; beyond 1 a
+        // cell is summarised even when the point sits inside it, and the cost estimate breaks.
+        if !(0.0..=1.0).contains(&self.theta) {
+            return Err(Error::invalid(
+                "theta",
+                self.theta,
+                "must be between 0 and 1",
+            ));
+        }
+        // 0 iterations is allowed: the fit is then the initial map.
+        if self.max_iter > MAX_ITERATIONS {
+            return Err(Error::invalid(
+                "max_iter",
+                self.max_iter,
+                format!("must be at most the iteration limit ({MAX_ITERATIONS})"),
+            ));
         }
         if let Some(rate) = self.learning_rate {
             if !(rate > 0.0 && rate.is_finite()) {
@@ -428,10 +442,13 @@ impl Affinities {
 // ANCHOR_END: affinities
 
 fn check_finite(values: &[f64], what: &'static str, iteration: usize) -> Result<()> {
-    if values.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::Diverged { what, iteration })
+    match values.iter().find(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(&value) => Err(Error::Diverged {
+            what: what.into(),
+            iteration,
+            value,
+        }),
     }
 }
 

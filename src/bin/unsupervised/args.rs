@@ -183,26 +183,51 @@ pub fn parse(cmd: &Command, args: &[String]) -> Result<Option<Args>> {
 // ANCHOR: in_flag_terms
 /// A library error about a parameter that one of `cmd`'s flags sets, reworded to name that
 /// flag as the user typed it: `n_clusters = 0: ...` becomes `--k 0: ...` (or
-/// `--k 3 (default): ...` when the flag was not given). Every other error passes unchanged.
+/// `--k 3 (default): ...` when the flag was not given). An error about the data itself (empty,
+/// not finite, too large, or refused as a whole) is prefixed with where the data came from:
+/// `--data w.csv: ...`. Every other error passes unchanged.
 pub fn in_flag_terms(
     cmd: &Command,
     args: &Args,
     err: Box<dyn std::error::Error>,
 ) -> Box<dyn std::error::Error> {
-    let Some(Error::InvalidParameter {
-        name,
-        value,
-        reason,
-    }) = err.downcast_ref::<Error>()
-    else {
+    let Some(lib) = err.downcast_ref::<Error>() else {
         return err;
     };
-    let Some(flag) = cmd.flags.iter().find(|f| f.names(name)) else {
-        return err;
-    };
-    match args.text(flag.name) {
-        Some(typed) => format!("{} {typed}: {reason}", flag.name).into(),
-        None => format!("{} {value} (default): {reason}", flag.name).into(),
+    match lib {
+        Error::InvalidParameter { name, reason, .. } if *name == "data" => {
+            format!("{}: {reason}", data_source(args)).into()
+        }
+        Error::Empty { .. } | Error::NonFinite { .. } | Error::TooLarge { .. }
+            if cmd.flags.iter().any(|f| f.name == DATA.name) =>
+        {
+            format!("{}: {lib}", data_source(args)).into()
+        }
+        Error::InvalidParameter {
+            name,
+            value,
+            reason,
+        } => {
+            let Some(flag) = cmd.flags.iter().find(|f| f.names(name)) else {
+                return err;
+            };
+            match args.text(flag.name) {
+                Some(typed) => format!("{} {typed}: {reason}", flag.name).into(),
+                None => format!("{} {value} (default): {reason}", flag.name).into(),
+            }
+        }
+        _ => err,
+    }
+}
+
+/// Where the data came from, as the user said it: `--n 1000000` for a generator's size,
+/// else `--data NAME`, else the command's default data set.
+fn data_source(args: &Args) -> String {
+    match (args.text(N.name), args.text(DATA.name)) {
+        (Some(n), Some(data)) => format!("--data {data} --n {n}"),
+        (None, Some(data)) => format!("--data {data}"),
+        (Some(n), None) => format!("--n {n}"),
+        (None, None) => "the default --data".to_string(),
     }
 }
 // ANCHOR_END: in_flag_terms
