@@ -428,3 +428,19 @@ fn samples_have_each_components_mean_and_covariance() {
         }
     }
 }
+
+#[test]
+fn a_vanished_component_is_an_error_and_ties_go_to_the_first_component() {
+    let (n, d) = (100, 2);
+    let x = random_points(n, d, 42);
+    let mut model = GaussianMixture::new(2).max_iter(1).fit(&x).unwrap();
+    // Column 1 sums to 1e-14, under the 10 n ε ≈ 2.2e-13 below which N_k is noise.
+    let vanished = Matrix::from_fn(n, 2, |_, c| if c == 0 { 1.0 - 1e-16 } else { 1e-16 });
+    let err = model.m_step(&x, &vanished).unwrap_err().to_string();
+    assert!(err.contains("component 1 collapsed"), "{err}");
+    // Two equal columns make two identical components: every point is a tie, which goes to
+    // the component with the smaller index.
+    let halves = Matrix::from_fn(n, 2, |_, _| 0.5);
+    model.m_step(&x, &halves).unwrap();
+    assert_eq!(model.predict(&x).unwrap(), vec![0; n]);
+}

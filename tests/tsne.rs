@@ -313,6 +313,14 @@ fn gradient_step_applies_momentum_and_gains_as_written() {
         gradient_step(&mut y, &[g], &mut state, 0.0, 1.0);
     }
     assert_eq!(state.gains[0], 0.01);
+    // A zero gradient counts as "not positive" (van der Maaten's sign test): with no update
+    // yet the signs agree (gain · 0.8); after an upward update they differ (gain + 0.2).
+    let mut state = Momentum::new(2);
+    let mut y = vec![0.0, 0.0];
+    gradient_step(&mut y, &[0.0, -1.0], &mut state, 0.0, 1.0);
+    assert_close(&state.gains, &[0.8, 0.8], 1e-15, 0.0);
+    gradient_step(&mut y, &[0.0, 0.0], &mut state, 1.0, 1.0);
+    assert_close(&state.gains, &[0.64, 1.0], 1e-15, 0.0);
 }
 
 #[test]
