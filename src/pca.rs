@@ -196,6 +196,9 @@ impl Pca {
                 (d.s.iter().map(|s| s * s / denom).collect(), d.vt)
             }
         };
+        if self.whiten {
+            check_whitenable(&variances, p)?;
+        }
         let ratio = variances
             .iter()
             .map(|v| {
@@ -217,6 +220,30 @@ impl Pca {
         })
     }
     // ANCHOR_END: fit
+}
+
+/// Whitening divides each score by `√λ_k`, so every kept variance must be positive beyond
+/// rounding (`λ_k > p ε λ_1`); a zero one would blow the scores up to ~1e154.
+fn check_whitenable(variances: &[f64], p: usize) -> Result<()> {
+    let floor = p as f64 * f64::EPSILON * variances.first().copied().unwrap_or(0.0);
+    match variances.iter().position(|&v| v <= floor) {
+        None => Ok(()),
+        Some(0) => Err(Error::invalid(
+            "whiten",
+            true,
+            "the data have no variance (every column is constant), so there is nothing to whiten",
+        )),
+        Some(k) => Err(Error::invalid(
+            "n_components",
+            variances.len(),
+            format!(
+                "component {} has variance {:e}, zero up to rounding, so whitening would divide \
+                 by zero; keep at most {k} components",
+                k + 1,
+                variances[k]
+            ),
+        )),
+    }
 }
 
 /// Centred (and maybe scaled) data, the column means, and the scales if any.

@@ -424,6 +424,12 @@ fn lanczos_rejects_bad_requests_and_reports_non_convergence() {
         .contains("k = 51"));
     assert!(Lanczos::new(2).tol(0.0).solve(&l).is_err());
     assert!(Lanczos::new(5).ncv(4).solve(&l).is_err());
+    // A dense matrix that is not symmetric has no orthonormal eigenbasis for Lanczos to find:
+    // refused as the dense solvers refuse it, naming the entries.
+    let mut a = random_symmetric(12, 5);
+    a[(3, 7)] += 1e-3;
+    let err = Lanczos::new(2).solve(&a).unwrap_err().to_string();
+    assert!(err.contains("[3][7]") && err.contains("symmetric"), "{err}");
     let err = Lanczos::new(4)
         .ncv(8)
         .tol(1e-14)

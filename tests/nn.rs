@@ -443,6 +443,22 @@ fn truncated_corrupted_or_foreign_model_files_are_refused() {
     );
     let mut f32_net = Sequential::<f32>::new().push(Linear::new(2, 2, Init::He, &mut rng));
     assert!(io::from_bytes(&mut f32_net, &bytes, "m.bin").is_err());
+    // A NaN parameter with a valid checksum (a model saved after it diverged, say) is refused
+    // at its byte offset: the last value of the last tensor.
+    let body = bytes.len() - 8;
+    let mut poisoned = bytes[..body].to_vec();
+    poisoned[body - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
+    let sum = poisoned.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    poisoned.extend_from_slice(&sum.to_le_bytes());
+    let e = io::from_bytes(&mut target, &poisoned, "m.bin")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("m.bin: byte {}: ", body - 8)) && e.contains("is NaN"),
+        "{e}"
+    );
     // A refused file leaves the model as it was.
     assert_eq!(target.predict(Tensor::zeros(&[1, 16])).unwrap(), before);
     assert!(matches!(

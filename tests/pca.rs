@@ -346,3 +346,35 @@ fn pca_and_fastica_pass_the_estimator_battery() {
         },
     });
 }
+
+#[test]
+fn whitening_refuses_a_component_without_variance() {
+    // Constant columns: nothing to whiten. Rank 2 in 3 columns: the third component's
+    // variance is zero up to rounding, and whitening would divide by it.
+    let constant = Matrix::from_fn(5, 2, |_, j| j as f64 + 1.0);
+    let err = Pca::new()
+        .whiten(true)
+        .fit(&constant)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("whiten = true"), "{err}");
+    let mut rng = Rng::seed_from_u64(4);
+    let x = Matrix::from_fn(30, 2, |_, _| rng.normal());
+    let rank2 = Matrix::from_fn(30, 3, |i, j| match j {
+        2 => x[(i, 0)] - 2.0 * x[(i, 1)],
+        _ => x[(i, j)],
+    });
+    let err = Pca::new().whiten(true).fit(&rank2).unwrap_err().to_string();
+    assert!(err.contains("keep at most 2 components"), "{err}");
+    let two = Pca::new().n_components(2).whiten(true).fit(&rank2).unwrap();
+    let z = two.transform(&rank2).unwrap();
+    // Whitened scores have unit sample variance.
+    for c in 0..2 {
+        let var = (0..30).map(|i| z[(i, c)].powi(2)).sum::<f64>() / 29.0;
+        assert!((var - 1.0).abs() < 1e-12, "{var}");
+    }
+    assert!(
+        Pca::new().fit(&constant).is_ok(),
+        "without whitening a constant fit is fine"
+    );
+}

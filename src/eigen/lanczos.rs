@@ -37,11 +37,20 @@ pub trait LinearOperator {
     fn dim(&self) -> usize;
     /// `y ← A x`, both of length n.
     fn apply(&self, x: &[f64], y: &mut [f64]);
+    /// Refuses an operator that is visibly not symmetric (a closure cannot be checked).
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl LinearOperator for Matrix<f64> {
     fn dim(&self) -> usize {
         self.rows()
+    }
+    /// The dense solvers' check, with their default tolerance: Lanczos on a non-symmetric
+    /// matrix would return numbers that are no eigenvalues.
+    fn check(&self) -> Result<()> {
+        super::check_symmetric(self, super::SYMMETRY_TOL)
     }
     /// One dot product per row; rows are shared out over threads when the matrix is large
     /// enough to pay for them (each entry of y is the same dot product either way).
@@ -192,6 +201,7 @@ impl Lanczos {
     /// found eigenvectors are locked and Lanczos runs again in their orthogonal complement;
     /// an eigenvalue there that beats the k-th found one was missed, and joins the result.
     pub fn solve(&self, op: &dyn LinearOperator) -> Result<FittedLanczos> {
+        op.check()?;
         let n = op.dim();
         if self.k == 0 || self.k > n {
             return Err(Error::invalid(

@@ -94,7 +94,7 @@ impl Default for Eigh {
         Eigh {
             method: Method::Auto,
             order: Order::Ascending,
-            symmetry_tol: 1e-10,
+            symmetry_tol: SYMMETRY_TOL,
             max_sweeps: 100,
             exec: Exec::default(),
         }
@@ -150,14 +150,6 @@ impl Eigh {
 
     /// Validates the input and returns `(A + Aᵀ)/2`.
     fn checked_symmetric(&self, a: &Matrix<f64>) -> Result<Matrix<f64>> {
-        if a.rows() != a.cols() {
-            return Err(Error::ShapeMismatch {
-                op: "Eigh::solve (needs a square matrix)",
-                left: a.shape(),
-                right: (a.cols(), a.rows()),
-            });
-        }
-        a.check_samples("the symmetric matrix")?; // square, so no rows means empty
         if self.symmetry_tol.is_nan() || self.symmetry_tol < 0.0 {
             return Err(Error::invalid(
                 "symmetry_tol",
@@ -165,28 +157,45 @@ impl Eigh {
                 "must be >= 0",
             ));
         }
-        let scale = a.as_slice().iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        check_symmetric(a, self.symmetry_tol)?;
         let n = a.rows();
-        for i in 0..n {
-            for j in i + 1..n {
-                if (a[(i, j)] - a[(j, i)]).abs() > self.symmetry_tol * scale {
-                    return Err(Error::invalid(
-                        "a",
-                        format!(
-                            "[{i}][{j}] = {:e} but [{j}][{i}] = {:e}",
-                            a[(i, j)],
-                            a[(j, i)]
-                        ),
-                        format!(
-                            "the matrix must be symmetric (to within {:e} of its largest entry)",
-                            self.symmetry_tol
-                        ),
-                    ));
-                }
-            }
-        }
         Ok(Matrix::from_fn(n, n, |i, j| 0.5 * (a[(i, j)] + a[(j, i)])))
     }
+}
+
+/// The default relative tolerance of the symmetry check.
+pub const SYMMETRY_TOL: f64 = 1e-10;
+
+/// `Ok` when `a` is square, finite, not empty and symmetric to within `tol` times its
+/// largest entry; else an error naming the first pair of entries that differ.
+pub(crate) fn check_symmetric(a: &Matrix<f64>, tol: f64) -> Result<()> {
+    if a.rows() != a.cols() {
+        return Err(Error::ShapeMismatch {
+            op: "an eigenproblem (needs a square matrix)",
+            left: a.shape(),
+            right: (a.cols(), a.rows()),
+        });
+    }
+    a.check_samples("the symmetric matrix")?; // square, so no rows means empty
+    let scale = a.as_slice().iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let n = a.rows();
+    for i in 0..n {
+        for j in i + 1..n {
+            if (a[(i, j)] - a[(j, i)]).abs() > tol * scale {
+                return Err(Error::invalid(
+                    "data",
+                    format!("a {n} x {n} matrix"),
+                    format!(
+                        "the matrix must be symmetric (to within {tol:e} of its largest \
+                         entry), but entry [{i}][{j}] = {:e} and [{j}][{i}] = {:e}",
+                        a[(i, j)],
+                        a[(j, i)]
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes from `v` its components along the first `k` rows of `basis`, one row at a time

@@ -182,6 +182,7 @@ pub fn from_bytes<T: Scalar>(model: &mut impl Layer<T>, bytes: &[u8], file: &str
                 ),
             ));
         }
+        let values_at = r.at;
         let raw = r.take(p.value().len() * size, "a tensor's values")?;
         let data: Vec<T> = raw
             .chunks_exact(size)
@@ -192,6 +193,16 @@ pub fn from_bytes<T: Scalar>(model: &mut impl Layer<T>, bytes: &[u8], file: &str
                 _ => T::from_f64(f64::from_le_bytes(c.try_into().expect("8 bytes"))),
             })
             .collect();
+        // A model with a NaN or infinite parameter answers NaN to everything.
+        if let Some(i) = data.iter().position(|v| !v.to_f64().is_finite()) {
+            return Err(r.fail(
+                values_at + i * size,
+                format!(
+                    "{name}[{i}] (flat index) is {}: a model's parameters must be finite",
+                    data[i].to_f64()
+                ),
+            ));
+        }
         values.push(data);
     }
     if r.at != r_bytes.len() {

@@ -212,6 +212,7 @@ pub fn in_flag_terms(
                 return err;
             };
             match args.text(flag.name) {
+                Some(_) if flag.value.is_none() => format!("{}: {reason}", flag.name).into(),
                 Some(typed) => format!("{} {typed}: {reason}", flag.name).into(),
                 None => format!("{} {value} (default): {reason}", flag.name).into(),
             }

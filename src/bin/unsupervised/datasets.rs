@@ -62,6 +62,17 @@ pub fn datasets_command(args: &Args) -> Result {
         }
         return Ok(());
     }
+    // Listing uses no data: a data option without --data would be silently dropped.
+    if let Some(flag) = [N.name, NOISE.name, LABEL.name, OUT.name]
+        .into_iter()
+        .find(|f| args.has(f))
+    {
+        return Err(format!(
+            "{flag} {}: describes the data set named by --data, and none was given",
+            args.text(flag).unwrap_or_default()
+        )
+        .into());
+    }
     let list: Vec<(&str, &str, &str)> = vec![
         (
             "usarrests",

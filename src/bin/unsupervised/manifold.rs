@@ -52,6 +52,14 @@ pub fn manifold_command(args: &Args) -> Result {
         format!("--method {method_name}: expected isomap, lle, laplacian, hessian, ltsa, diffusion, mds or smacof")
     })?;
     let k: usize = args.get("--neighbors", "a whole number")?.unwrap_or(12);
+    let global = matches!(method, Method::Mds | Method::Smacof);
+    if global && args.has("--neighbors") {
+        return Err(format!(
+            "--neighbors {k}: --method {method_name} uses the distances between all pairs of \
+             points, not neighbourhoods; drop --neighbors or pick a neighbourhood method"
+        )
+        .into());
+    }
     let dims: usize = args.get("--dims", "a whole number")?.unwrap_or(2);
     // Generated manifolds come with their true coordinate t.
     let (d, truth) = match name {
@@ -75,11 +83,16 @@ pub fn manifold_command(args: &Args) -> Result {
         None => None,
     };
     eprintln!(
-        "{}: {} ({} x {}) to {dims} dimensions with {k} neighbours in {seconds:.3} s{}",
+        "{}: {} ({} x {}) to {dims} dimensions{} in {seconds:.3} s{}",
         method.name(),
         d.name,
         d.x.rows(),
         d.x.cols(),
+        if global {
+            String::new()
+        } else {
+            format!(" with {k} neighbours")
+        },
         spearman.map_or(String::new(), |s| format!(
             "; |Spearman| of the first coordinate with t: {s:.4}"
         ))
