@@ -197,7 +197,7 @@ impl Pca {
             }
         };
         if self.whiten {
-            check_whitenable(&variances, p)?;
+            check_whitenable(&variances)?;
         }
         let ratio = variances
             .iter()
@@ -222,10 +222,11 @@ impl Pca {
     // ANCHOR_END: fit
 }
 
-/// Whitening divides each score by `√λ_k`, so every kept variance must be positive beyond
-/// rounding (`λ_k > p ε λ_1`); a zero one would blow the scores up to ~1e154.
-fn check_whitenable(variances: &[f64], p: usize) -> Result<()> {
-    let floor = p as f64 * f64::EPSILON * variances.first().copied().unwrap_or(0.0);
+/// Whitening divides each score by `√λ_k`, so every kept variance must be clearly positive:
+/// `λ_k > 10⁻¹² λ_1`. Below that it is rounding noise, and whitening would blow it up to the
+/// size of the real components (a zero one, to ~1e154).
+fn check_whitenable(variances: &[f64]) -> Result<()> {
+    let floor = 1e-12 * variances.first().copied().unwrap_or(0.0);
     match variances.iter().position(|&v| v <= floor) {
         None => Ok(()),
         Some(0) => Err(Error::invalid(
@@ -237,8 +238,8 @@ fn check_whitenable(variances: &[f64], p: usize) -> Result<()> {
             "n_components",
             variances.len(),
             format!(
-                "component {} has variance {:e}, zero up to rounding, so whitening would divide \
-                 by zero; keep at most {k} components",
+                "component {} has variance {:e}, zero up to rounding, so whitening would blow \
+                 it up; keep at most {k} components",
                 k + 1,
                 variances[k]
             ),
@@ -460,18 +461,8 @@ impl FastIca {
                 "need tol > 0 and at least one iteration",
             ));
         }
+        // Whitening refuses a component without variance (fewer directions than sources).
         let pca = Pca::new().n_components(m).whiten(true).fit(x)?;
-        if pca
-            .explained_variance
-            .iter()
-            .any(|&v| v <= 1e-12 * pca.total_variance)
-        {
-            return Err(Error::invalid(
-                "n_components",
-                m,
-                "the data have fewer directions of non-zero variance than components asked for",
-            ));
-        }
         let z = pca.transform(x)?; // n x m, white
         let mut rng = crate::rand::Rng::seed_from_u64(self.seed);
         let w0 = Matrix::from_fn(m, m, |_, _| rng.normal());
