@@ -15,16 +15,6 @@ use unsupervised::hierarchical::{
 use unsupervised::metrics::adjusted_rand_index;
 use unsupervised::{Error, Matrix, Rng};
 
-const ALL_LINKAGES: [Linkage; 7] = [
-    Linkage::Single,
-    Linkage::Complete,
-    Linkage::Average,
-    Linkage::Weighted,
-    Linkage::Centroid,
-    Linkage::Median,
-    Linkage::Ward,
-];
-
 fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
     let mut rng = Rng::seed_from_u64(seed);
     Matrix::from_fn(n, d, |_, _| rng.normal())
@@ -411,6 +401,11 @@ fn bad_input_gets_a_clear_error() {
     for method in [Linkage::Single, Linkage::Ward, Linkage::Centroid] {
         assert_eq!(linkage(&d, method).unwrap().heights(), vec![0.0; 3]);
     }
+    // So is a precomputed matrix with zero between distinct items; a negative one is not.
+    let zero = Matrix::new(2, 2, vec![0.0; 4]).unwrap();
+    assert_eq!(Condensed::from_square(&zero).unwrap().values(), [0.0]);
+    let negative = Matrix::new(2, 2, vec![0.0, -1.0, -1.0, 0.0]).unwrap();
+    assert!(Condensed::from_square(&negative).is_err());
 }
 
 #[test]
@@ -444,7 +439,7 @@ fn huge_but_finite_data_scale_the_tree_exactly_and_overflow_is_an_error() {
     // squared updates of such distances would overflow if done naively.
     let x = random_points(40, 3, 11);
     let big = Matrix::from_fn(40, 3, |i, j| x[(i, j)] * 2f64.powi(500));
-    for method in ALL_LINKAGES {
+    for method in Linkage::ALL {
         let small = linkage(
             &Condensed::from_points(&x, Metric::Euclidean).unwrap(),
             method,
