@@ -253,6 +253,24 @@ pub fn check_memory(what: impl FnOnce() -> String, count: usize, bytes_each: usi
 }
 // ANCHOR_END: checks
 
+/// Text from an input as a message quotes it: at most 80 characters (then `…`), control
+/// characters escaped, so a huge cell or an escape byte cannot flood or drive the terminal.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 80 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `17179869184.0` as `16 GiB`.
 fn human_bytes(bytes: f64) -> String {
     let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

@@ -1,7 +1,6 @@
 //! Embedded data, file formats and their errors.
 
 use proptest::prelude::*;
-use unsupervised::datasets::csv::Table;
 use unsupervised::datasets::idx::{parse_idx, write_idx, Idx};
 use unsupervised::datasets::npy::{parse_npy, write_npy, Npy, NpyData};
 use unsupervised::datasets::pnm::{parse_pnm, write_pnm};
@@ -190,9 +189,7 @@ fn csv_reads_quotes_bom_crlf_and_selected_columns() {
 
 #[track_caller]
 fn parse_error(text: &str) -> (Location, String) {
-    match Table::parse(text, "bad.csv")
-        .and_then(|t| t.numeric(&t.header.iter().map(String::as_str).collect::<Vec<_>>()))
-    {
+    match dataset_from_csv(text, "bad.csv", "bad", &CsvSpec::default()) {
         Err(Error::Parse { file, at, reason }) => {
             assert_eq!(file, "bad.csv");
             (at, reason)
@@ -237,6 +234,58 @@ fn csv_errors_name_the_line_and_column() {
 }
 
 #[test]
+fn csv_errors_locate_bad_bytes_and_quote_cells_safely() {
+    // Latin-1 'é' (0xe9) in the second field of line 3: not UTF-8.
+    let err = datasets::read_csv(
+        &b"a,b\n1,2\n3,caf\xe9\n"[..],
+        "l1.csv",
+        "l1",
+        &CsvSpec::default(),
+    )
+    .unwrap_err();
+    match err {
+        Error::Parse { at, reason, .. } => {
+            assert_eq!(at, Location::LineColumn { line: 3, column: 2 });
+            assert!(
+                reason.contains("0xe9") && reason.contains("UTF-8"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // A 10,000-character cell is quoted to 80 characters; an escape byte is escaped.
+    let long = format!("a\n{}\n", "x".repeat(10_000));
+    let (_, why) = parse_error(&long);
+    assert!(
+        why.len() < 200 && why.contains(&format!("`{}…`", "x".repeat(80))),
+        "{why}"
+    );
+    let (_, why) = parse_error("a\n\u{1b}[31mred\n");
+    assert!(
+        !why.contains('\u{1b}') && why.contains("\\u{1b}[31mred"),
+        "{why}"
+    );
+}
+
+#[test]
+fn an_unnamed_first_column_is_read_as_row_names() {
+    // What pandas' DataFrame.to_csv writes by default: the index, under an empty name.
+    let pandas = ",x,y\n0,1.5,2\n1,3,4\n2,5,6\n";
+    let d = dataset_from_csv(pandas, "p.csv", "p", &CsvSpec::default()).unwrap();
+    assert_eq!(d.feature_names, ["x", "y"]);
+    assert_eq!(
+        d.x.to_rows(),
+        vec![vec![1.5, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]
+    );
+    assert_eq!(d.row_names.unwrap(), ["0", "1", "2"]);
+    // And R's write.csv: quoted row names under "".
+    let r = "\"\",\"a\"\n\"Alabama\",13.2\n\"Alaska\",10\n";
+    let d = dataset_from_csv(r, "r.csv", "r", &CsvSpec::default()).unwrap();
+    assert_eq!(d.row_names.unwrap(), ["Alabama", "Alaska"]);
+    assert_eq!(d.x.to_rows(), vec![vec![13.2], vec![10.0]]);
+}
+
+#[test]
 fn csv_names_a_missing_column_and_lists_the_real_ones() {
     let spec = CsvSpec {
         label: Some("species"),
@@ -246,6 +295,14 @@ fn csv_names_a_missing_column_and_lists_the_real_ones() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("species") && err.contains("a, b"), "{err}");
+    // The missing label column is blamed, not a text column that would be a feature.
+    let err = dataset_from_csv("a,kind\n1,cat\n", "t.csv", "t", &spec)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("label = species: t.csv has no such column"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- NPY
@@ -377,9 +434,8 @@ fn all_parsers(bytes: &[u8]) {
     let _ = parse_idx(bytes, "f");
     let _ = parse_pnm(bytes, "f");
     let text = String::from_utf8_lossy(bytes);
-    let _ = Table::parse(&text, "f")
-        .map(|t| t.numeric(&t.header.iter().map(String::as_str).collect::<Vec<_>>()));
     let _ = dataset_from_csv(&text, "f", "f", &CsvSpec::default());
+    let _ = datasets::read_csv(bytes, "f", "f", &CsvSpec::default());
 }
 
 proptest! {

@@ -21,7 +21,7 @@ pub mod pnm;
 use crate::error::{Error, Result};
 use crate::image::Image;
 use crate::linalg::Matrix;
-pub use csv::{dataset_from_csv, CsvSpec};
+pub use csv::{dataset_from_csv, read_csv, CsvSpec};
 pub use generators::{
     blobs, circles, cocktail_party, grid_of_gaussians, ring_of_gaussians, s_curve, swiss_roll,
     two_moons, two_spirals, CocktailParty, ManifoldSample,
@@ -288,12 +288,12 @@ pub fn load(name_or_path: &str, options: &LoadOptions) -> Result<Dataset> {
         "ring" => ring_of_gaussians(n(2000), 8, 2.0, noise(0.02), seed),
         "grid" => grid_of_gaussians(n(2500), 5, noise(0.05), seed),
         path if path.ends_with(".csv") => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let spec = CsvSpec {
                 label: options.label.as_deref(),
                 ..CsvSpec::default()
             };
-            dataset_from_csv(&text, path, path, &spec)
+            read_csv(std::io::BufReader::new(file), path, path, &spec)
         }
         path if path.ends_with(".npy") => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

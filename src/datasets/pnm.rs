@@ -43,7 +43,7 @@ fn number(bytes: &[u8], at: usize, file: &str, what: &str) -> Result<(usize, usi
             Location::Byte(end - tok.len()),
             format!(
                 "the {what} `{}` is not a whole number",
-                String::from_utf8_lossy(tok)
+                crate::error::excerpt(&String::from_utf8_lossy(tok))
             ),
         )),
     }

@@ -6,7 +6,7 @@
 use crate::Result;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use unsupervised::datasets::LoadOptions;
+use unsupervised::datasets::{self, Dataset, LoadOptions};
 use unsupervised::Error;
 
 // ANCHOR: command
@@ -132,6 +132,20 @@ impl Args {
     }
     pub fn seed(&self) -> Result<u64> {
         Ok(self.get("--seed", "a whole number")?.unwrap_or(0))
+    }
+    /// The data set `--data` names (`default` when absent), loaded with [`Args::data_options`].
+    /// A CSV file's unnamed first column (a pandas index, R's row names) is read as row
+    /// names; a note on stderr says so, since it is not a feature.
+    pub fn data(&self, default: &str) -> Result<Dataset> {
+        let name = self.text(DATA.name).unwrap_or(default);
+        let d = datasets::load(name, &self.data_options()?)?;
+        if name.ends_with(".csv") && d.row_names.is_some() {
+            eprintln!(
+                "note: {name}: the unnamed first column (a pandas index or R's row names) is \
+                 read as row names, not as a feature"
+            );
+        }
+        Ok(d)
     }
     /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
     pub fn data_options(&self) -> Result<LoadOptions> {

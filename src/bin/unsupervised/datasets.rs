@@ -29,9 +29,9 @@ pub const COMMAND: Command = Command {
 /// One line per embedded set and generator, or a description of the `--data` set.
 pub fn datasets_command(args: &Args) -> Result {
     // Validated first, so a bad value is reported even when it would go unused.
-    let options = args.data_options()?;
+    args.data_options()?;
     if let Some(name) = args.text("--data") {
-        let d = datasets::load(name, &options)?;
+        let d = args.data(name)?;
         if let Some(out) = TourContext::for_out(args)? {
             out.save_npy(&format!("{}.npy", file_stem(&d.name)), &d.x)?;
         }

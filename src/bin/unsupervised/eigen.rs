@@ -56,7 +56,7 @@ pub fn eigen_command(args: &Args) -> Result {
     let Some(name) = args.text("--data") else {
         return Err("eigen needs --data: a symmetric matrix as .npy (or .csv)".into());
     };
-    let a = datasets::load(name, &args.data_options()?)?.x;
+    let a = args.data(name)?.x;
     if a.rows() != a.cols() {
         return Err(format!(
             "--data {name}: a {} x {} matrix; eigen needs a square symmetric one",

@@ -57,8 +57,7 @@ pub const COMMAND: Command = Command {
 /// "inversions": [...]}` plus `"labels"` with `--k`.
 pub fn hclust_command(args: &Args) -> Result {
     use unsupervised::hierarchical::{cophenetic_correlation, linkage, Condensed, Linkage, Metric};
-    let options = args.data_options()?;
-    let d = datasets::load(args.text("--data").unwrap_or("usarrests"), &options)?;
+    let d = args.data("usarrests")?;
     let method = Linkage::parse(args.text("--linkage").unwrap_or("complete"))?;
     let metric = Metric::parse(args.text("--metric").unwrap_or("euclidean"))?;
     let k: Option<usize> = args.get("--k", "a whole number")?;

@@ -59,8 +59,7 @@ pub const COMMAND: Command = Command {
 pub fn kmeans_command(args: &Args) -> Result {
     use unsupervised::kmeans::{Algorithm, Init, KMeans};
     let options = args.data_options()?;
-    let name = args.text("--data").unwrap_or("blobs");
-    let d = datasets::load(name, &options)?;
+    let d = args.data("blobs")?;
     let init = args.choice(
         "--init",
         "k-means++",

@@ -73,7 +73,7 @@ pub fn manifold_command(args: &Args) -> Result {
             }?;
             (sample.data, Some(sample.t))
         }
-        _ => (datasets::load(name, &options)?, None),
+        _ => (args.data(name)?, None),
     };
     let started = Instant::now();
     let y = embed(&d.x, method, dims, k, options.seed, Exec::default())?;

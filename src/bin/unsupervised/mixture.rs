@@ -63,7 +63,7 @@ pub const COMMAND: Command = Command {
 pub fn gmm_command(args: &Args) -> Result {
     use unsupervised::mixture::{Covariance, GaussianMixture, Start};
     let options = args.data_options()?;
-    let d = datasets::load(args.text("--data").unwrap_or("faithful"), &options)?;
+    let d = args.data("faithful")?;
     let x = if args.has("--standardize") {
         d.x.standardize()?.0
     } else {

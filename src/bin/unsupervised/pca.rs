@@ -51,8 +51,7 @@ pub const COMMAND: Command = Command {
 pub fn pca_command(args: &Args) -> Result {
     use unsupervised::pca::{Pca, Solver};
     let options = args.data_options()?;
-    let name = args.text("--data").unwrap_or("usarrests");
-    let d = datasets::load(name, &options)?;
+    let d = args.data("usarrests")?;
     let solver = args.choice(
         "--solver",
         "auto",

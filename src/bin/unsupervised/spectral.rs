@@ -66,7 +66,7 @@ pub fn spectral_command(args: &Args) -> Result {
     use unsupervised::spectral::graph::{Graph, Laplacian, Weighting};
     use unsupervised::spectral::{Solver, SpectralClustering};
     let options = args.data_options()?;
-    let d = datasets::load(args.text("--data").unwrap_or("moons"), &options)?;
+    let d = args.data("moons")?;
     let k = args.get("--k", "a whole number")?.unwrap_or(2);
     let neighbors = args.get("--neighbors", "a whole number")?.unwrap_or(10);
     let sigma: Option<f64> = args.get("--sigma", "a number")?;

@@ -68,7 +68,7 @@ pub const COMMAND: Command = Command {
 pub fn tsne_command(args: &Args) -> Result {
     use unsupervised::tsne::{Init, Method, Tsne};
     let options = args.data_options()?;
-    let d = datasets::load(args.text("--data").unwrap_or("digits"), &options)?;
+    let d = args.data("digits")?;
     let method = args.choice(
         "--method",
         "barnes-hut",
