@@ -257,10 +257,17 @@ impl GaussianMixture {
                 ));
             }
         }
-        for (name, v) in [("tol", self.tol), ("reg_covar", self.reg_covar)] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(Error::invalid(name, v, "must be finite and non-negative"));
-            }
+        // tol bounds the change of the mean log-likelihood per point: above 1 nat, a fit far
+        // from any optimum would be called converged.
+        if !(0.0..=1.0).contains(&self.tol) {
+            return Err(Error::invalid("tol", self.tol, "must be between 0 and 1"));
+        }
+        if !(self.reg_covar >= 0.0 && self.reg_covar.is_finite()) {
+            return Err(Error::invalid(
+                "reg_covar",
+                self.reg_covar,
+                "must be finite and non-negative",
+            ));
         }
         Ok(())
     }

@@ -699,3 +699,25 @@ fn load_reads_names_generators_and_files() {
         .to_string()
         .contains("iris"));
 }
+
+#[test]
+fn a_nan_in_an_npy_file_is_refused_at_the_reader_with_its_element() {
+    let mut values = vec![1.0; 12];
+    values[7] = f64::NAN;
+    let bytes = write_npy(&Npy {
+        shape: vec![4, 3],
+        data: NpyData::F64(values),
+    })
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("unsupervised-nan-{}.npy", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let err = datasets::load(path.to_str().unwrap(), &datasets::LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    std::fs::remove_file(&path).unwrap();
+    let offset = bytes.len() - 5 * 8; // elements 7..12 are the last five
+    assert!(
+        err.contains(&format!("byte {offset}: element 7 (row 2, column 1")) && err.contains("NaN"),
+        "{err}"
+    );
+}

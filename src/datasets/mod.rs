@@ -297,7 +297,23 @@ pub fn load(name_or_path: &str, options: &LoadOptions) -> Result<Dataset> {
         }
         path if path.ends_with(".npy") => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let x = npy::parse_npy(&bytes, path)?.to_matrix()?;
+            let array = npy::parse_npy(&bytes, path)?;
+            let x = array.to_matrix()?;
+            // Refused here, where the file and the element are known, not later at the fit.
+            if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
+                let width = array.data.width();
+                return Err(Error::parse(
+                    path,
+                    crate::error::Location::Byte(bytes.len() - (x.as_slice().len() - i) * width),
+                    format!(
+                        "element {i} (row {}, column {}, counting from 0 as NumPy does) is {}: \
+                         data must be finite",
+                        i / x.cols(),
+                        i % x.cols(),
+                        x.as_slice()[i]
+                    ),
+                ));
+            }
             Ok(Dataset {
                 name: path.into(),
                 feature_names: (0..x.cols()).map(|j| format!("x{j}")).collect(),

@@ -26,6 +26,14 @@ impl NpyData {
             NpyData::U8(v) => v.len(),
         }
     }
+    /// Bytes per element.
+    pub fn width(&self) -> usize {
+        match self {
+            NpyData::F32(_) => 4,
+            NpyData::F64(_) | NpyData::I64(_) => 8,
+            NpyData::U8(_) => 1,
+        }
+    }
     fn descr(&self) -> &'static str {
         match self {
             NpyData::F32(_) => "<f4",

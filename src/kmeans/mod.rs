@@ -334,12 +334,9 @@ impl KMeans {
             "the number of rows",
         )?;
         check_count("n_init", self.n_init, MAX_RESTARTS, "the restart limit")?;
-        if !(self.tol >= 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid(
-                "tol",
-                self.tol,
-                "must be finite and non-negative",
-            ));
+        // tol is relative to the data's variance: beyond 1 every run stops after one step.
+        if !(0.0..=1.0).contains(&self.tol) {
+            return Err(Error::invalid("tol", self.tol, "must be between 0 and 1"));
         }
         check_count(
             "max_iter",

@@ -223,9 +223,11 @@ impl DiffusionMap {
             Ok(2.0 * median)
         } else {
             Err(Error::invalid(
-                "epsilon",
-                0,
-                "most points coincide with their neighbours; set epsilon explicitly",
+                "n_neighbors",
+                self.n_neighbors,
+                "most points coincide with their farthest neighbour, so the kernel width \
+                 (twice the median squared distance to it) would be 0; remove duplicate \
+                 points, take more neighbours, or give the width (epsilon) yourself",
             ))
         }
     }

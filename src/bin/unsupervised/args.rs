@@ -147,6 +147,15 @@ impl Args {
         }
         Ok(d)
     }
+    /// An error when `flag` was given although the rest of the command line makes it
+    /// meaningless (`why` says what ignores it): a flag is never silently dropped.
+    pub fn refuse(&self, flag: &str, why: &str) -> Result<()> {
+        match self.text(flag) {
+            Some(v) if v.is_empty() => Err(format!("{flag}: {why}").into()),
+            Some(v) => Err(format!("{flag} {v}: {why}").into()),
+            None => Ok(()),
+        }
+    }
     /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
     pub fn data_options(&self) -> Result<LoadOptions> {
         Ok(LoadOptions {
@@ -216,6 +225,13 @@ pub fn in_flag_terms(
             if cmd.flags.iter().any(|f| f.name == DATA.name) =>
         {
             format!("{}: {lib}", data_source(args)).into()
+        }
+        // A run that blew up is the step size's doing: name it as typed (or its default).
+        Error::Diverged { .. } if cmd.flags.iter().any(|f| f.name == "--learning-rate") => {
+            match args.text("--learning-rate") {
+                Some(rate) => format!("--learning-rate {rate}: {lib}").into(),
+                None => format!("--learning-rate (default): {lib}").into(),
+            }
         }
         Error::InvalidParameter {
             name,

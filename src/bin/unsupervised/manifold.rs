@@ -53,17 +53,23 @@ pub fn manifold_command(args: &Args) -> Result {
     })?;
     let k: usize = args.get("--neighbors", "a whole number")?.unwrap_or(12);
     let global = matches!(method, Method::Mds | Method::Smacof);
-    if global && args.has("--neighbors") {
-        return Err(format!(
-            "--neighbors {k}: --method {method_name} uses the distances between all pairs of \
-             points, not neighbourhoods; drop --neighbors or pick a neighbourhood method"
-        )
-        .into());
+    if global {
+        args.refuse(
+            "--neighbors",
+            &format!(
+                "--method {method_name} uses the distances between all pairs of points, not \
+                 neighbourhoods; drop --neighbors or pick a neighbourhood method"
+            ),
+        )?;
     }
     let dims: usize = args.get("--dims", "a whole number")?.unwrap_or(2);
     // Generated manifolds come with their true coordinate t.
     let (d, truth) = match name {
         "swissroll" | "scurve" => {
+            args.refuse(
+                "--label",
+                &format!("only a CSV file has label columns to choose; `{name}` is generated"),
+            )?;
             let n = options.n.unwrap_or(2000);
             let noise = options.noise.unwrap_or(0.0);
             let sample = if name == "swissroll" {

@@ -71,7 +71,26 @@ pub fn spectral_command(args: &Args) -> Result {
     let neighbors = args.get("--neighbors", "a whole number")?.unwrap_or(10);
     let sigma: Option<f64> = args.get("--sigma", "a number")?;
     let weighting = sigma.map_or(Weighting::Binary, |sigma| Weighting::Gaussian { sigma });
-    let graph = match args.text("--graph").unwrap_or("knn") {
+    let kind = args.text("--graph").unwrap_or("knn");
+    if kind != "epsilon" {
+        args.refuse(
+            "--radius",
+            &format!("only --graph epsilon has a radius; --graph {kind} does not"),
+        )?;
+    }
+    if matches!(kind, "self-tuning" | "epsilon") {
+        args.refuse(
+            "--sigma",
+            &format!("--graph {kind} has no σ (self-tuning sets one per point, epsilon none)"),
+        )?;
+    }
+    if matches!(kind, "full" | "epsilon") {
+        args.refuse(
+            "--neighbors",
+            &format!("--graph {kind} connects points by distance, not by neighbours"),
+        )?;
+    }
+    let graph = match kind {
         "knn" => Graph::Knn {
             neighbors,
             weighting,
