@@ -151,7 +151,7 @@ impl Args {
     /// meaningless (`why` says what ignores it): a flag is never silently dropped.
     pub fn refuse(&self, flag: &str, why: &str) -> Result<()> {
         match self.text(flag) {
-            Some(v) if v.is_empty() => Err(format!("{flag}: {why}").into()),
+            Some("") => Err(format!("{flag}: {why}").into()),
             Some(v) => Err(format!("{flag} {v}: {why}").into()),
             None => Ok(()),
         }
