@@ -664,3 +664,126 @@ fn classify_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         );
     }
 }
+
+/// Every value-taking flag of every command (read from the program's own `--help`), each
+/// given values that are wrong for it: zero, negative, huge, 2^64 - 1, NaN, infinite, not a
+/// number, or missing. Each must exit with status 2 (never a panic or an abort) and a
+/// message that names the flag as typed. The exceptions are values a flag documents as
+/// meaningful; they are listed with their reason and not run.
+#[test]
+fn every_flag_refuses_every_bad_value_by_name() {
+    const VALUES: [&str; 8] = [
+        "0",
+        "-1",
+        "18446744073709551615",
+        "1e12",
+        "NaN",
+        "inf",
+        "x1",
+        "",
+    ];
+    // (flag, values it accepts): why.
+    let accepted: &[(&str, &[&str])] = &[
+        ("--seed", &["0", "18446744073709551615"]), // any u64 is a seed
+        ("--tol", &["0"]),                          // 0: run until the assignments settle
+        ("--theta", &["0"]),                        // 0: exact t-SNE gradients
+        ("--noise", &["0"]),                        // noise-free generated data
+        ("--epochs", &["0"]),                       // 0: evaluate a loaded model only
+        ("--iterations", &["0"]),                   // 0: the initial map
+        ("--pca-dims", &["0", "18446744073709551615", "1e12"]), // 0 or wider: no PCA step
+        ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
+        ("--sigma", &["18446744073709551615", "1e12"]), // a wide kernel: every weight near 1
+    ];
+    let skip = ["--out", "--save", "--load"]; // paths: almost any text names one
+    let scratch = std::env::temp_dir().join(format!("unsupervised-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("sym.csv"), "a,b,c\n2,1,0\n1,2,1\n0,1,2\n").unwrap();
+    let help = stdout_of_success(&bin().arg("--help").output().unwrap());
+    let commands: Vec<&str> = help
+        .split("COMMANDS:")
+        .nth(1)
+        .unwrap()
+        .split("OPTIONS:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.len() >= 11, "{commands:?}");
+    let mut tried = 0;
+    for command in commands {
+        let text = stdout_of_success(&bin().args([command, "--help"]).output().unwrap());
+        let flags: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("--"))
+            .filter(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|m| m.chars().all(|c| c.is_ascii_uppercase() || c == '|'))
+            })
+            .map(|l| &l[..l.find(' ').unwrap()])
+            .collect();
+        let mut cases: Vec<Vec<String>> = vec![vec!["--bogus".into()]];
+        for flag in flags {
+            let flag = format!("--{flag}");
+            if skip.contains(&flag.as_str()) {
+                continue;
+            }
+            let ok = accepted
+                .iter()
+                .find(|(f, _)| *f == flag)
+                .map_or(&[][..], |a| a.1);
+            for value in VALUES.iter().filter(|v| !ok.contains(v)) {
+                cases.push(if value.is_empty() {
+                    vec![flag.clone()]
+                } else {
+                    vec![flag.clone(), value.to_string()]
+                });
+            }
+        }
+        for args in cases {
+            let mut run = bin();
+            run.current_dir(&scratch).arg(command).args(&args);
+            if command == "eigen" && args[0] != "--data" {
+                run.args(["--data", "sym.csv"]);
+            }
+            let out = run.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {args:?}: {stderr}");
+            assert!(
+                stderr.contains(&args.join(" ")) || stderr.contains(&args[0]),
+                "{command} {args:?} is not named: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{command} {args:?}: {stderr}");
+            tried += 1;
+        }
+    }
+    assert!(tried > 500, "{tried} cases");
+    // k larger than the data, and a learning rate that blows training up.
+    for args in [
+        vec!["kmeans", "--data", "faithful", "--k", "300"],
+        vec!["gmm", "--data", "faithful", "--k", "300"],
+        vec!["spectral", "--data", "faithful", "--k", "300"],
+        vec!["hclust", "--data", "faithful", "--k", "300"],
+        vec!["pca", "--data", "faithful", "--n-components", "3"],
+        vec![
+            "classify",
+            "--data",
+            "digits",
+            "--epochs",
+            "1",
+            "--learning-rate",
+            "1e12",
+        ],
+    ] {
+        let out = bin().current_dir(&scratch).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let flag = args[args.len() - 2];
+        assert!(
+            stderr.contains(&format!("{flag} {}", args[args.len() - 1])),
+            "{args:?}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&scratch).unwrap();
+}

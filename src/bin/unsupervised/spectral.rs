@@ -139,7 +139,7 @@ pub fn spectral_command(args: &Args) -> Result {
         .graph(graph)
         .laplacian(laplacian)
         .solver(solver)
-        .n_eigenvalues((k + 1).max(10).min(d.x.rows()))
+        .n_eigenvalues(k.saturating_add(1).max(10).min(d.x.rows()))
         .seed(options.seed)
         .fit(&d.x)?;
     let scores = match &d.labels {
