@@ -787,3 +787,31 @@ fn every_flag_refuses_every_bad_value_by_name() {
     }
     std::fs::remove_dir_all(&scratch).unwrap();
 }
+
+/// The README's promise: the AVX2 and AVX-512 paths give the same bits (both fuse their
+/// multiply-adds and sum in the same order). On a machine without AVX-512 both runs take
+/// the AVX2 path and the test still holds; without AVX2 both are portable.
+#[test]
+fn avx2_and_avx512_give_the_same_bits() {
+    for args in [
+        &["kmeans", "--json"][..],
+        &["pca", "--json"],
+        &["hclust", "--json"],
+        &["gmm", "--json"],
+        &["spectral", "--json"],
+        &["manifold", "--n", "400", "--json"],
+        &["tsne", "--iterations", "150", "--json"],
+    ] {
+        let run = |isa: &str| {
+            let out = bin()
+                .env("UNSUPERVISED_ISA", isa)
+                .args(args)
+                .output()
+                .unwrap();
+            let text = stdout_of_success(&out);
+            // Timings are the one field that may differ.
+            text.split(",\"seconds\"").next().unwrap().to_string()
+        };
+        assert_eq!(run("avx2"), run("avx512"), "{args:?}");
+    }
+}
