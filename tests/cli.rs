@@ -694,7 +694,7 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
         ("--sigma", &["18446744073709551615", "1e12"]), // a wide kernel: every weight near 1
     ];
-    let skip = ["--out", "--save", "--load"]; // paths: almost any text names one
+    let skip = ["--out", "--save"]; // paths to write: almost any text names one
     let scratch = std::env::temp_dir().join(format!("unsupervised-flags-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
     std::fs::write(scratch.join("sym.csv"), "a,b,c\n2,1,0\n1,2,1\n0,1,2\n").unwrap();

@@ -226,6 +226,15 @@ pub fn in_flag_terms(
         {
             format!("{}: {lib}", data_source(args)).into()
         }
+        // A file the system refused: name the flag that named it.
+        Error::Io { path, .. } => match cmd
+            .flags
+            .iter()
+            .find(|f| f.value.is_some() && args.text(f.name) == Some(path.as_str()))
+        {
+            Some(flag) => format!("{} {path}: {lib}", flag.name).into(),
+            None => err,
+        },
         // A run that blew up is the step size's doing: name it as typed (or its default).
         Error::Diverged { .. } if cmd.flags.iter().any(|f| f.name == "--learning-rate") => {
             match args.text("--learning-rate") {
