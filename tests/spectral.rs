@@ -254,6 +254,11 @@ fn the_fiedler_vector_splits_two_weakly_joined_cliques() {
     assert!((f.vector.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-12);
     // Disconnected: λ₂ = 0.
     assert!(fiedler(&two_triangles(0.0)).unwrap().value.abs() < 1e-12);
+    // The smallest graph with a cut: one edge of weight w, L = [[w, -w], [-w, w]], λ₂ = 2w.
+    let edge = Csr::from_triplets(2, 2, &[(0, 1, 0.5), (1, 0, 0.5)]).unwrap();
+    let f = fiedler(&edge).unwrap();
+    assert!((f.value - 1.0).abs() < 1e-12, "{}", f.value);
+    assert_ne!(f.labels[0], f.labels[1]);
 }
 
 // ---------------------------------------------------------------- metrics
@@ -347,6 +352,8 @@ fn lanczos_and_dense_give_the_same_spectrum() {
         .solver(Solver::Lanczos)
         .fit(&d.x)
         .unwrap();
+    assert_eq!(dense.eigenvalues.len(), 6);
+    assert_eq!(sparse.eigenvalues.len(), 6);
     for (a, b) in dense.eigenvalues.iter().zip(&sparse.eigenvalues) {
         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
     }
@@ -354,6 +361,26 @@ fn lanczos_and_dense_give_the_same_spectrum() {
         adjusted_rand_index(&dense.labels, &sparse.labels).unwrap(),
         1.0
     );
+    // Three far-apart blobs: three components, so three zero eigenvalues come from the
+    // components and Lanczos deflates them and finds the other three.
+    let blobs = datasets::blobs(300, 2, 3, 0.3, 5).unwrap();
+    let [dense, sparse] = [Solver::Dense, Solver::Lanczos].map(|solver| {
+        SpectralClustering::new(3)
+            .n_eigenvalues(6)
+            .solver(solver)
+            .fit(&blobs.x)
+            .unwrap()
+    });
+    assert_eq!(dense.components, 3);
+    assert_eq!((dense.eigenvalues.len(), sparse.eigenvalues.len()), (6, 6));
+    for (a, b) in dense.eigenvalues.iter().zip(&sparse.eigenvalues) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    // Ng–Jordan–Weiss: every row k-means sees has unit length.
+    for i in 0..sparse.embedding.rows() {
+        let norm: f64 = sparse.embedding.row(i).iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-12, "row {i}: {norm}");
+    }
 }
 
 // ---------------------------------------------------------------- bad input
