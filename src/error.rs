@@ -233,6 +233,18 @@ pub const MAX_RESTARTS: usize = 1000;
 /// The most iterations (`max_iter`) an iterative fit may ask for.
 pub const MAX_ITERATIONS: usize = 100_000;
 
+/// The limits an iterative fit with restarts shares (k-means, mixtures): `n_init` restarts
+/// and `max_iter` iterations within [`MAX_RESTARTS`] and [`MAX_ITERATIONS`], and a relative
+/// tolerance `tol` in [0, 1] (above 1 a fit far from any optimum would count as converged).
+pub fn check_iterative(n_init: usize, max_iter: usize, tol: f64) -> Result<()> {
+    check_count("n_init", n_init, MAX_RESTARTS, "the restart limit")?;
+    check_count("max_iter", max_iter, MAX_ITERATIONS, "the iteration limit")?;
+    if !(0.0..=1.0).contains(&tol) {
+        return Err(Error::invalid("tol", tol, "must be between 0 and 1"));
+    }
+    Ok(())
+}
+
 /// The most memory one data structure may take: 16 GiB. A request beyond it is refused with
 /// [`Error::TooLarge`] before allocating, rather than aborting the process.
 pub const MEMORY_LIMIT: usize = 16 << 30;

@@ -27,7 +27,7 @@
 //! # Ok::<(), unsupervised::Error>(())
 //! ```
 
-use crate::error::{check_count, Error, Result, MAX_ITERATIONS, MAX_RESTARTS};
+use crate::error::{check_count, check_iterative, Error, Result};
 use crate::kmeans::{assign_step, initial_centroids, Init, KMeans};
 use crate::linalg::kernels::sq_norm;
 use crate::linalg::{Cholesky, Exec, Matrix};
@@ -234,13 +234,7 @@ impl GaussianMixture {
             x.rows(),
             "the number of rows",
         )?;
-        check_count("n_init", self.n_init, MAX_RESTARTS, "the restart limit")?;
-        check_count(
-            "max_iter",
-            self.max_iter,
-            MAX_ITERATIONS,
-            "the iteration limit",
-        )?;
+        check_iterative(self.n_init, self.max_iter, self.tol)?;
         if x.rows() < 2 {
             return Err(Error::invalid(
                 "data",
@@ -256,11 +250,6 @@ impl GaussianMixture {
                     "must be positive and finite",
                 ));
             }
-        }
-        // tol bounds the change of the mean log-likelihood per point: above 1 nat, a fit far
-        // from any optimum would be called converged.
-        if !(0.0..=1.0).contains(&self.tol) {
-            return Err(Error::invalid("tol", self.tol, "must be between 0 and 1"));
         }
         if !(self.reg_covar >= 0.0 && self.reg_covar.is_finite()) {
             return Err(Error::invalid(

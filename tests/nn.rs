@@ -295,21 +295,27 @@ fn bad_hyperparameters_are_errors() {
     ));
 }
 
-#[test]
-fn training_stops_with_an_error_naming_the_step_where_the_loss_became_nan() {
-    let t = Trainer::new(3, 10).unwrap();
+/// The error of three epochs of four minibatches (35 samples, batches of 10) whose losses
+/// are `losses`, one per step.
+fn training_error(losses: &[f64]) -> Error {
     let mut calls = 0;
-    let e = t
+    Trainer::new(3, 10)
+        .unwrap()
         .run(
             35,
             &mut calls,
             |calls, _| {
                 *calls += 1;
-                Ok(if *calls == 6 { f64::NAN } else { 1.0 })
+                Ok(losses[*calls - 1])
             },
             |_, _, _| Ok(()),
         )
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[test]
+fn training_stops_with_an_error_naming_the_step_where_the_loss_became_nan() {
+    let e = training_error(&[1.0, 1.0, 1.0, 1.0, 1.0, f64::NAN, 1.0]);
     assert_eq!(
         e.to_string(),
         Error::Diverged {
@@ -325,20 +331,7 @@ fn training_stops_with_an_error_naming_the_step_where_the_loss_became_nan() {
 fn a_finite_loss_that_blows_up_stops_training_with_the_epoch_and_step() {
     // Losses 1, 1, ... then 9,000 (under the DIVERGED = 1e4 factor: a bad step, not yet a
     // divergence), then 20,000 at step 7: 2e4 times the first loss.
-    let losses = [1.0, 1.0, 1.0, 1.0, 9e3, 1.0, 2e4, 1.0];
-    let t = Trainer::new(3, 10).unwrap();
-    let mut calls = 0;
-    let e = t
-        .run(
-            35,
-            &mut calls,
-            |calls, _| {
-                *calls += 1;
-                Ok(losses[*calls - 1])
-            },
-            |_, _, _| Ok(()),
-        )
-        .unwrap_err();
+    let e = training_error(&[1.0, 1.0, 1.0, 1.0, 9e3, 1.0, 2e4, 1.0]);
     assert_eq!(
         e.to_string(),
         "training loss (epoch 2) diverged: it reached 2e4 at iteration 7 (try a smaller learning rate)"

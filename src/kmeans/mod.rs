@@ -28,7 +28,7 @@
 
 mod hamerly;
 
-use crate::error::{check_count, Error, Result, MAX_ITERATIONS, MAX_RESTARTS};
+use crate::error::{check_count, check_iterative, Error, Result};
 use crate::image::Image;
 use crate::linalg::kernels::{sq_dist, sq_dists};
 use crate::linalg::threads::{par_chunks_mut, par_map};
@@ -333,17 +333,7 @@ impl KMeans {
             x.rows(),
             "the number of rows",
         )?;
-        check_count("n_init", self.n_init, MAX_RESTARTS, "the restart limit")?;
-        // tol is relative to the data's variance: beyond 1 every run stops after one step.
-        if !(0.0..=1.0).contains(&self.tol) {
-            return Err(Error::invalid("tol", self.tol, "must be between 0 and 1"));
-        }
-        check_count(
-            "max_iter",
-            self.max_iter,
-            MAX_ITERATIONS,
-            "the iteration limit",
-        )?;
+        check_iterative(self.n_init, self.max_iter, self.tol)?;
         let distinct = distinct_rows(x);
         if distinct < self.n_clusters {
             return Err(Error::invalid(
