@@ -12,7 +12,7 @@ mod common;
 use common::{assert_close, sq_dist};
 use unsupervised::datasets::{s_curve, swiss_roll};
 use unsupervised::eigen::{Eigh, Method as EighMethod};
-use unsupervised::linalg::{Csr, Exec, Matrix};
+use unsupervised::linalg::{Cholesky, Csr, Exec, Matrix};
 use unsupervised::manifold::local::lle_weights;
 use unsupervised::manifold::mds::raw_stress;
 use unsupervised::manifold::sdp::{mds_localization, rmsd, sensor_network, SdpLocalization};
@@ -205,6 +205,15 @@ fn isomap_residual_variance_drops_at_the_intrinsic_dimension() {
     // than tenfold, the third and fourth hardly at all (an elbow at 2).
     let (drop_to_two, beyond) = (rv[0] - rv[1], rv[1] - rv[3]);
     assert!(rv[1] < rv[0] / 10.0 && beyond < 0.1 * drop_to_two, "{rv:?}");
+    // Points on a straight line: the 1-D map reproduces the geodesics exactly, so
+    // 1 - r² = 0 up to rounding, whatever the spacing.
+    let line = Matrix::from_fn(30, 2, |i, j| 0.37 * i as f64 * [0.6, 0.8][j]);
+    let fit = Isomap::new(1, 4).residual_variance(1).fit(&line).unwrap();
+    assert!(
+        fit.residual_variance[0].abs() < 1e-12,
+        "{:?}",
+        fit.residual_variance
+    );
 }
 
 // ---------------------------------------------------------------- local models
@@ -231,6 +240,11 @@ fn lle_weights_sum_to_one_and_rebuild_a_point_inside_its_neighbours() {
     }
     // By symmetry, equal weights.
     assert_close(&w, &[0.25; 4], 0.0, 1e-6);
+    // Every neighbour on top of the point: C = 0, only the regulariser makes it solvable,
+    // and the weights are uniform.
+    let same = Matrix::from_fn(4, 3, |_, c| c as f64);
+    let w = lle_weights(&same, 0, &[1, 2, 3], 1e-3).unwrap();
+    assert_close(&w, &[1.0 / 3.0; 3], 0.0, 1e-15);
 }
 
 #[test]
@@ -556,5 +570,38 @@ fn every_manifold_method_passes_the_estimator_battery() {
                 Ok(embed(x, method, d, 25, 5, Exec::default().with_threads(threads))?.into_vec())
             },
         });
+    }
+}
+
+#[test]
+fn hessian_eigenmaps_recover_a_flat_sheets_coordinates_up_to_an_affine_map() {
+    // A flat sheet in 3-D: functions linear in its two coordinates have zero Hessian, so
+    // they span M's null space beside the constant, and each map column must be an affine
+    // function of the true coordinates: least squares on [1, s, t] leaves no residual.
+    let mut rng = Rng::seed_from_u64(12);
+    let st: Vec<(f64, f64)> = (0..200)
+        .map(|_| (rng.uniform(0.0, 3.0), rng.uniform(0.0, 1.0)))
+        .collect();
+    let x = Matrix::from_fn(200, 3, |i, c| {
+        let (s, t) = st[i];
+        [0.6 * s + 0.1 * t, 0.8 * s - 0.2 * t, 0.9 * t][c]
+    });
+    let y = LocalEmbedding::hessian(2, 12).fit(&x).unwrap().embedding;
+    let a = Matrix::from_fn(200, 3, |i, c| [1.0, st[i].0, st[i].1][c]);
+    let normal = Cholesky::factor(&a.t_matmul(&a).unwrap()).unwrap();
+    for col in 0..2 {
+        let target = y.column(col);
+        let rhs: Vec<f64> = (0..3)
+            .map(|c| (0..200).map(|i| a[(i, c)] * target[i]).sum())
+            .collect();
+        let beta = normal.solve(&rhs).unwrap();
+        let residual: f64 = (0..200)
+            .map(|i| (target[i] - (0..3).map(|c| a[(i, c)] * beta[c]).sum::<f64>()).powi(2))
+            .sum();
+        let total: f64 = target.iter().map(|v| v * v).sum();
+        assert!(
+            residual < 1e-10 * total,
+            "column {col}: {residual:e} of {total:e}"
+        );
     }
 }
