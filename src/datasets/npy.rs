@@ -158,6 +158,8 @@ pub fn parse_npy(bytes: &[u8], file: &str) -> Result<Npy> {
         );
     }
     let shape_text = field("shape")?;
+    // Quoted in messages: a damaged header can hold anything, of any length.
+    let shown = crate::error::excerpt(shape_text);
     let inner = shape_text.trim_start_matches('(').trim_end_matches(')');
     let mut shape = Vec::new();
     for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -166,16 +168,13 @@ pub fn parse_npy(bytes: &[u8], file: &str) -> Result<Npy> {
             Err(_) => {
                 return bad(
                     Location::Byte(start),
-                    format!("shape {shape_text} is not a tuple of whole numbers"),
+                    format!("shape {shown} is not a tuple of whole numbers"),
                 )
             }
         }
     }
     let Some(count) = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) else {
-        return bad(
-            Location::Byte(start),
-            format!("shape {shape_text} overflows"),
-        );
+        return bad(Location::Byte(start), format!("shape {shown} overflows"));
     };
     let body = &bytes[start + header_len..];
     let width = match descr {
@@ -185,12 +184,21 @@ pub fn parse_npy(bytes: &[u8], file: &str) -> Result<Npy> {
         other => {
             return bad(
                 Location::Byte(start),
-                format!("element type '{other}' is not supported (<f4, <f8, <i8, |u1)"),
+                format!(
+                    "element type '{}' is not supported (<f4, <f8, <i8, |u1)",
+                    crate::error::excerpt(other)
+                ),
             )
         }
     };
     if Some(body.len()) != count.checked_mul(width) {
-        return bad(Location::File, format!("shape {shape_text} of '{descr}' needs {count} values, the file holds {} bytes of data", body.len()));
+        return bad(
+            Location::File,
+            format!(
+                "shape {shown} of '{descr}' needs {count} values, the file holds {} bytes of data",
+                body.len()
+            ),
+        );
     }
     let data = match descr {
         "<f4" => NpyData::F32(
