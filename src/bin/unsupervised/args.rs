@@ -208,7 +208,8 @@ pub fn parse(cmd: &Command, args: &[String]) -> Result<Option<Args>> {
 /// flag as the user typed it: `n_clusters = 0: ...` becomes `--k 0: ...` (or
 /// `--k 3 (default): ...` when the flag was not given). An error about the data itself (empty,
 /// not finite, too large, or refused as a whole) is prefixed with where the data came from:
-/// `--data w.csv: ...`. Every other error passes unchanged.
+/// `--data w.csv: ...`; a file the system refused, with the flag that named it; a run that
+/// diverged, with `--learning-rate`. Every other error passes unchanged.
 pub fn in_flag_terms(
     cmd: &Command,
     args: &Args,
