@@ -145,9 +145,9 @@ impl Pca {
         let (n, p) = x.shape();
         if n < 2 || p == 0 {
             return Err(Error::invalid(
-                "x",
+                "data",
                 format!("{n} x {p}"),
-                "PCA needs at least 2 rows and 1 column",
+                format!("PCA needs at least 2 rows and 1 column, not {n} x {p}"),
             ));
         }
         x.check_finite("PCA data")?;

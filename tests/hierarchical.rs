@@ -362,7 +362,7 @@ fn bad_input_gets_a_clear_error() {
     assert!(linkage(&d, Linkage::Complete)
         .unwrap_err()
         .to_string()
-        .contains("n = 1"));
+        .contains("at least two points, not 1"));
     assert!(matches!(
         Condensed::from_points(&Matrix::zeros(0, 2), Metric::Euclidean),
         Err(Error::Empty { .. })

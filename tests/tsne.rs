@@ -540,7 +540,7 @@ fn bad_input_gives_errors() {
     expect_invalid(
         Tsne::new().perplexity(1.0),
         &random_points(3, 2, 1.0, 0),
-        "x",
+        "data",
     );
     let mut bad = x.clone();
     bad[(7, 3)] = f64::NAN;

@@ -369,9 +369,9 @@ fn check_linkage_input(d: &Condensed) -> Result<()> {
     let n = d.n();
     if n < 2 {
         return Err(Error::invalid(
-            "n",
-            n,
-            "hierarchical clustering needs at least two points",
+            "data",
+            format!("{n} point(s)"),
+            format!("hierarchical clustering needs at least two points, not {n}"),
         ));
     }
     if let Some(&v) = d.values.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {

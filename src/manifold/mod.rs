@@ -190,9 +190,9 @@ pub(crate) fn check_points(
     let (n, dim) = x.shape();
     if n < 3 || dim == 0 {
         return Err(Error::invalid(
-            "x",
+            "data",
             format!("{n} x {dim}"),
-            "manifold learning needs at least 3 points and 1 column",
+            format!("manifold learning needs at least 3 points and 1 column, not {n} x {dim}"),
         ));
     }
     x.check_finite("manifold input")?;

@@ -220,9 +220,12 @@ impl Tsne {
         let n = x.rows();
         if n < 4 || x.cols() == 0 {
             return Err(Error::invalid(
-                "x",
+                "data",
                 format!("{n} x {}", x.cols()),
-                "t-SNE needs at least 4 points and 1 column",
+                format!(
+                    "t-SNE needs at least 4 points and 1 column, not {n} x {}",
+                    x.cols()
+                ),
             ));
         }
         x.check_finite("t-SNE input")?;
