@@ -184,7 +184,6 @@ fn next_seat(k: usize, h: usize, even: bool) -> usize {
         (true, k) => k,
         (false, k) if k + 1 < h => k,
         (false, k) if k + 1 == h => 2 * h - 1,
-        (false, k) if k == h => h - 1,
         (false, k) => k - 1,
     }
 }
