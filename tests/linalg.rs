@@ -6,7 +6,7 @@ use common::{assert_close, bits, random_matrix, random_spd};
 use proptest::prelude::*;
 use unsupervised::linalg::gemm::matmul_naive;
 use unsupervised::linalg::kernels::{
-    axpy_ref, axpy_with, dot_ref, dot_with, sq_dist_ref, sq_dist_with,
+    axpy_ref, axpy_with, dot_ref, dot_with, rot_ref, rot_with, sq_dist_ref, sq_dist_with,
 };
 use unsupervised::linalg::sparse::Duplicates;
 use unsupervised::linalg::threads::{par_chunks_mut, par_map};
@@ -270,6 +270,28 @@ fn blocked_kernels_match_their_references_on_every_path() {
             axpy_with(isa, 0.75, &x, &mut y1);
             axpy_ref(0.75, &x, &mut y2);
             assert_close(&y1, &y2, 2.0 * f64::EPSILON, 2.0 * f64::EPSILON);
+            // A plane rotation: each entry is c·a ∓ s·b, one rounding apart at most per term.
+            let (c, s) = (0.6, 0.8);
+            let (mut x1, mut y1, mut x2, mut y2) = (x.clone(), y.clone(), x.clone(), y.clone());
+            rot_with(isa, &mut x1, &mut y1, c, s);
+            rot_ref(&mut x2, &mut y2, c, s);
+            for i in 0..len {
+                let scale = c * x[i].abs() + s * y[i].abs();
+                let tol = 4.0 * f64::EPSILON * scale;
+                assert!(
+                    (x1[i] - x2[i]).abs() <= tol && (y1[i] - y2[i]).abs() <= tol,
+                    "rot {isa:?}"
+                );
+            }
+        }
+        // The reference itself, by hand: x ← c x − s y, y ← s x + c y.
+        if len > 0 {
+            let (mut a, mut b) = (x.clone(), y.clone());
+            rot_ref(&mut a, &mut b, 0.6, 0.8);
+            assert_eq!(
+                (a[0], b[0]),
+                (0.6 * x[0] - 0.8 * y[0], 0.8 * x[0] + 0.6 * y[0])
+            );
         }
         let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         let yf: Vec<f32> = y.iter().map(|&v| v as f32).collect();
