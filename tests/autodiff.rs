@@ -214,6 +214,14 @@ fn batch_norm_and_dropout_pass_gradcheck() {
             Ok(g.batch_norm(v[0], v[1], v[2], Some(&stats), 1e-5)?.0)
         });
     }
+    // Inverted dropout: a kept entry is scaled by 1/(1 - p), so with p = 0.5 every entry of
+    // a tensor of ones is 0 or 2.
+    let mut g = Graph::new();
+    let ones = g.constant(Tensor::new(&[8, 8], vec![1.0; 64]).unwrap());
+    let dropped = g.dropout(ones, 0.5, &mut Rng::seed_from_u64(9)).unwrap();
+    let values = g.value(dropped).data().to_vec();
+    assert!(values.iter().all(|&v| v == 0.0 || v == 2.0), "{values:?}");
+    assert!(values.contains(&0.0) && values.contains(&2.0));
     // The same seed gives the same mask in every evaluation.
     gradcheck([rand(&[4, 6], 22)], &|g, v| {
         g.dropout(v[0], 0.3, &mut Rng::seed_from_u64(5))
@@ -334,8 +342,11 @@ proptest! {
         let cx = g.conv2d(xv, wv, None, spec).unwrap();
         let y = rand(g.shape(cx), seed + 2);
         let yv = g.constant(y.clone());
-        prop_assume!(g.conv_transpose2d(yv, wv, None, spec).map(|t| g.shape(t) == x.shape()).unwrap_or(false));
+        // The transpose maps back to x's size exactly when the convolution used every row:
+        // (h + 2p - (k - 1) - 1) divisible by the stride. Then its shape must be x's.
+        prop_assume!((h + 2 * padding - k) % stride == 0);
         let ty = g.conv_transpose2d(yv, wv, None, spec).unwrap();
+        prop_assert_eq!(g.shape(ty), x.shape());
         let lhs: f64 = g.value(cx).data().iter().zip(y.data()).map(|(a, b)| a * b).sum();
         let rhs: f64 = x.data().iter().zip(g.value(ty).data()).map(|(a, b)| a * b).sum();
         prop_assert!((lhs - rhs).abs() <= 1e-12 * (1.0 + lhs.abs()));
@@ -505,6 +516,7 @@ fn bad_shapes_are_errors_that_name_the_op_and_both_shapes() {
     assert!(g.permute(a, &[0, 0]).is_err());
     assert!(g.reshape(a, &[5]).is_err());
     assert!(g.slice(a, 1, 2, 2).is_err());
+    assert!(g.slice(a, 1, 1, 3).is_err());
     let img = g.constant(Tensor::zeros(&[1, 2, 4, 4]));
     let w = g.constant(Tensor::zeros(&[3, 3, 3, 3]));
     assert!(matches!(

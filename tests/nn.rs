@@ -624,3 +624,36 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn an_epochs_loss_is_the_sample_weighted_mean_of_its_steps() {
+    // 35 samples in batches of 10, 10, 10, 5 with mean losses 1, 2, 3, 4: the epoch's mean
+    // over samples is (10 + 20 + 30 + 20) / 35, not the mean of the four steps.
+    let mut calls = 0;
+    let report = Trainer::new(1, 10)
+        .unwrap()
+        .run(
+            35,
+            &mut calls,
+            |calls, batch| {
+                *calls += 1;
+                assert_eq!(batch.len(), if *calls == 4 { 5 } else { 10 });
+                Ok(*calls as f64)
+            },
+            |_, _, _| Ok(()),
+        )
+        .unwrap();
+    assert_eq!(report.epoch_losses, vec![80.0 / 35.0]);
+}
+
+#[test]
+fn he_initialisation_of_a_convolution_uses_its_full_fan_in() {
+    // He: weights ~ N(0, 2 / fan_in), fan_in = input channels x kernel height x width =
+    // 16 x 3 x 3. 32 x 144 = 4608 weights estimate the variance to about 2%.
+    let mut rng = Rng::seed_from_u64(21);
+    let conv = Conv2d::<f64>::new(16, 32, 3, Conv2dSpec::default(), Init::He, &mut rng);
+    let w = conv.params()[0].value().data().to_vec();
+    let var = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+    let expected = 2.0 / (16.0 * 9.0);
+    assert!((var / expected - 1.0).abs() < 0.1, "{var} vs {expected}");
+}
