@@ -15,6 +15,19 @@ fn random_points(n: usize, d: usize, seed: u64) -> Matrix<f64> {
     Matrix::from_fn(n, d, |_, _| rng.normal())
 }
 
+/// The starting centroids `init` draws from `x` with a fresh generator seeded `seed`, on one
+/// thread.
+fn start(x: &Matrix<f64>, k: usize, init: Init, seed: u64) -> Matrix<f64> {
+    unsupervised::kmeans::initial_centroids(
+        x,
+        k,
+        init,
+        &mut Rng::seed_from_u64(seed),
+        Exec::serial(),
+    )
+    .unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
 
@@ -455,17 +468,9 @@ fn the_battery_catches_a_panic() {
 /// Forgy picks k distinct data points; with exactly k distinct points it picks each once.
 #[test]
 fn forgy_starts_from_distinct_data_points() {
-    use unsupervised::kmeans::initial_centroids;
     let x = random_points(30, 2, 8);
     for seed in 0..20 {
-        let c = initial_centroids(
-            &x,
-            5,
-            Init::Forgy,
-            &mut Rng::seed_from_u64(seed),
-            Exec::serial(),
-        )
-        .unwrap();
+        let c = start(&x, 5, Init::Forgy, seed);
         let rows: Vec<usize> = (0..5)
             .map(|r| {
                 (0..30)
@@ -481,14 +486,7 @@ fn forgy_starts_from_distinct_data_points() {
         }
     }
     let four = Matrix::new(4, 1, vec![3.0, 1.0, 4.0, 2.0]).unwrap();
-    let c = initial_centroids(
-        &four,
-        4,
-        Init::Forgy,
-        &mut Rng::seed_from_u64(1),
-        Exec::serial(),
-    )
-    .unwrap();
+    let c = start(&four, 4, Init::Forgy, 1);
     let mut got = c.as_slice().to_vec();
     got.sort_by(f64::total_cmp);
     assert_eq!(got, [1.0, 2.0, 3.0, 4.0]);
@@ -499,7 +497,6 @@ fn forgy_starts_from_distinct_data_points() {
 /// ∝ D², keeping the one that leaves the smallest Σ D².
 #[test]
 fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
-    use unsupervised::kmeans::initial_centroids;
     // 2,100 points span three of the parallel D² update's 1,024-point chunks.
     for (n, k, seed) in [
         (40, 2, 0),
@@ -511,14 +508,7 @@ fn kmeans_plus_plus_is_greedy_d_squared_sampling() {
         let x = random_points(n, 2, 9);
         let sq = |i: usize, j: usize| sq_dist_ref(x.row(i), x.row(j));
         {
-            let got = initial_centroids(
-                &x,
-                k,
-                Init::KMeansPlusPlus,
-                &mut Rng::seed_from_u64(seed),
-                Exec::serial(),
-            )
-            .unwrap();
+            let got = start(&x, k, Init::KMeansPlusPlus, seed);
             let mut rng = Rng::seed_from_u64(seed);
             let trials = 2 + (k as f64).ln().floor() as usize;
             let mut chosen = vec![rng.index(n).unwrap()];
