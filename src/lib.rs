@@ -11,6 +11,7 @@
 //! - [`error`]: the one [`Error`] type.
 
 pub mod autodiff;
+pub mod autoencoder;
 pub mod datasets;
 pub mod eigen;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod plot;
 pub mod rand;
 pub mod spectral;
 pub mod tsne;
+pub mod vae;
 
 pub use error::{check_count, check_memory, Error, Location, Result};
 pub use linalg::{Exec, Matrix};

@@ -161,3 +161,19 @@ pub fn gather_rows<T: Scalar>(
     full.extend_from_slice(shape);
     Tensor::new(&full, out)
 }
+
+/// The number of rows of `width` values in `data`, or an error naming `what` when it is
+/// empty or not whole rows.
+pub fn rows<T>(data: &[T], width: usize, what: &'static str) -> Result<usize> {
+    if data.is_empty() {
+        return Err(Error::Empty { input: what });
+    }
+    if width == 0 || !data.len().is_multiple_of(width) {
+        return Err(Error::BadLength {
+            what,
+            expected: data.len().div_ceil(width.max(1)) * width,
+            actual: data.len(),
+        });
+    }
+    Ok(data.len() / width)
+}

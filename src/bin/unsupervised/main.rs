@@ -21,6 +21,7 @@ mod args;
 mod json;
 mod tour;
 
+mod autoencoder;
 mod datasets;
 mod eigen;
 mod hierarchical;
@@ -32,6 +33,7 @@ mod nn;
 mod pca;
 mod spectral;
 mod tsne;
+mod vae;
 
 use args::{in_flag_terms, parse, program_help, Command};
 use std::process::ExitCode;
@@ -55,6 +57,8 @@ pub const CHAPTERS: &[Chapter] = &[
     manifold::CHAPTER,
     tsne::CHAPTER,
     nn::CHAPTER,
+    autoencoder::CHAPTER,
+    vae::CHAPTER,
 ];
 // ANCHOR_END: chapters
 

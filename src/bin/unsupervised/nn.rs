@@ -335,3 +335,44 @@ pub fn tour_nn(ctx: &TourContext) -> Result<Vec<Section>> {
     }
     Ok(sections)
 }
+
+/// MNIST 10k as `f32` pixels in [0, 1]: the first `n_train` images and labels for training
+/// and the last `n_test` held out (chapter 11's split is 8,000 and 2,000; the quick tour
+/// takes fewer of each).
+pub struct DigitSplit {
+    pub train: Vec<f32>,
+    pub train_labels: Vec<usize>,
+    pub test: Vec<f32>,
+    pub test_labels: Vec<usize>,
+}
+
+pub fn mnist_split(n_train: usize, n_test: usize) -> Result<DigitSplit> {
+    let d = datasets::mnist()?;
+    let labels = d.labels.clone().ok_or("MNIST has no labels")?;
+    let (pixels, side) = images_of(&d)?;
+    let px = side * side;
+    let n = labels.len();
+    let (n_train, n_test) = (n_train.min(8000).min(n), n_test.min(n - 8000.min(n)));
+    Ok(DigitSplit {
+        train: pixels[..n_train * px].to_vec(),
+        train_labels: labels[..n_train].to_vec(),
+        test: pixels[(n - n_test) * px..].to_vec(),
+        test_labels: labels[n - n_test..].to_vec(),
+    })
+}
+
+/// Rows of 28 x 28 pixels in [0, 1] as a grid of digits, `cols` to a row, enlarged twice.
+pub fn digit_grid(pixels: &[f32], cols: usize) -> Result<unsupervised::image::Image> {
+    let tiles: Vec<Vec<u8>> = pixels
+        .chunks(784)
+        .map(|img| {
+            let v: Vec<f64> = img.iter().map(|&p| f64::from(p)).collect();
+            plot::to_bytes(&v, 0.0, 1.0, true)
+        })
+        .collect();
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    Ok(plot::upscale(
+        &plot::image_grid(&refs, 28, 28, 1, cols, 2)?,
+        2,
+    ))
+}
