@@ -217,3 +217,26 @@ pub fn svd_randomized(
     })
 }
 // ANCHOR_END: randomized
+
+// ANCHOR: principal_angles
+/// The principal angles between the column spaces of `a` and `b` (same number of rows),
+/// smallest first, in radians: with orthonormal bases `Qa`, `Qb` (the left singular vectors
+/// of each), the cosines are the singular values of `Qaᵀ Qb` (Björck and Golub 1973). Zero
+/// angles mean one space contains the other.
+pub fn principal_angles(a: &Matrix<f64>, b: &Matrix<f64>) -> Result<Vec<f64>> {
+    if a.rows() != b.rows() {
+        return Err(Error::ShapeMismatch {
+            op: "principal_angles (both bases need the same number of rows)",
+            left: a.shape(),
+            right: b.shape(),
+        });
+    }
+    let basis = |m: &Matrix<f64>| -> Result<Matrix<f64>> {
+        let d = svd(m)?;
+        let rank = d.s.iter().filter(|&&s| s > 1e-12 * d.s[0]).count();
+        Ok(Matrix::from_fn(m.rows(), rank, |i, j| d.u[(i, j)]))
+    };
+    let cosines = svd(&basis(a)?.transpose().matmul(&basis(b)?)?)?.s;
+    Ok(cosines.iter().map(|&c| c.clamp(-1.0, 1.0).acos()).collect())
+}
+// ANCHOR_END: principal_angles
