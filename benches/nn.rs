@@ -1,13 +1,13 @@
 //! Chapters 10 and 11 benchmarks: `cargo bench --bench nn`. A linear layer's forward and
 //! backward pass, the CNN's second convolution forward and forward + backward, and one
-//! training step (Adam, batch 128) of the MNIST MLP, the CNN and the lecture's autoencoder
-//! 784-128-32-128-784. Throughput for the layers is GFLOP/s = multiply-adds · 2 / t.
+//! training step (Adam, batch 128) of the MNIST MLP and the CNN (the autoencoders' steps are
+//! in `benches/autoencoder.rs`). Throughput for the layers is GFLOP/s = multiply-adds · 2 / t.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 use unsupervised::autodiff::{Conv2dSpec, Graph, Tensor};
 use unsupervised::nn::classify::{cnn, mlp};
-use unsupervised::nn::{perceptron, Activation, Adam, Layer, Mode, Optimizer, Sequential};
+use unsupervised::nn::{Adam, Layer, Mode, Optimizer, Sequential};
 use unsupervised::Rng;
 
 fn layers(c: &mut Criterion) {
@@ -54,18 +54,6 @@ fn layers(c: &mut Criterion) {
     group.finish();
 }
 
-/// The lecture's autoencoder: 784-128-32-128-784, ReLU inside, sigmoid output.
-fn autoencoder(rng: &mut Rng) -> Sequential<f32> {
-    perceptron(
-        &[784, 128, 32, 128, 784],
-        Activation::Relu,
-        Some(Activation::Sigmoid),
-        0.0,
-        rng,
-    )
-    .unwrap()
-}
-
 fn steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("nn/step");
     group
@@ -89,18 +77,6 @@ fn steps(c: &mut Criterion) {
     };
     classifier_step("mlp/b128", mlp(784, 0.0, &mut rng).unwrap());
     classifier_step("cnn/b128", cnn(0.0, &mut rng).unwrap());
-    let mut ae = autoencoder(&mut rng);
-    let mut adam = Adam::new(1e-3).unwrap();
-    group.bench_function("autoencoder/b128", |b| {
-        b.iter(|| {
-            let mut g = Graph::new();
-            let xv = g.constant(x.clone());
-            let y = ae.forward(&mut g, xv, Mode::Train).unwrap();
-            let l = g.mse(y, xv).unwrap();
-            let grads = g.backward(l).unwrap();
-            adam.step(ae.params_mut(), &grads);
-        })
-    });
     group.finish();
 }
 

@@ -308,7 +308,7 @@ impl Noise {
                 "the standard deviation must be a number ≥ 0",
             )),
             Noise::Masking(p) if !(0.0..1.0).contains(&p) => Err(Error::invalid(
-                "noise",
+                "masking",
                 p,
                 "the masking probability must be in [0, 1)",
             )),
@@ -468,8 +468,12 @@ fn check_sparsity(s: Sparsity) -> Result<()> {
     if !(s.rho > 0.0 && s.rho < 1.0) {
         return Err(Error::invalid("rho", s.rho, "must be in (0, 1)"));
     }
-    if !(s.beta.is_finite() && s.beta >= 0.0) {
-        return Err(Error::invalid("beta", s.beta, "must be a number ≥ 0"));
+    if !(0.0..=crate::vae::MAX_BETA).contains(&s.beta) {
+        return Err(Error::invalid(
+            "beta",
+            s.beta,
+            format!("must be between 0 and {}", crate::vae::MAX_BETA),
+        ));
     }
     Ok(())
 }

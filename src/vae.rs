@@ -38,6 +38,8 @@ pub enum Likelihood {
 
 /// The largest latent space.
 pub const MAX_LATENT: usize = 4096;
+/// The largest KL weight: beyond it the reconstruction no longer matters to the loss.
+pub const MAX_BETA: f64 = 1e4;
 /// The most importance samples per image.
 pub const MAX_SAMPLES: usize = 100_000;
 
@@ -276,6 +278,81 @@ impl Vae {
     }
     // ANCHOR_END: evaluate
 
+    // ANCHOR: prior_sampling
+    /// Lecture 002's first idea, which fails: `log (1/L) Σ_l p(x|z_l)` with `z_l` drawn from
+    /// the prior, one number per row of `pixels`. It is unbiased for `p(x)` but almost every
+    /// prior draw explains `x` astronomically worse than the posterior's draws do, so for
+    /// any affordable L it sits far below the truth. The same codes serve every image, 4,096
+    /// at a time; `log p(x|z)` is affine in `x` for both decoders, so each chunk costs one
+    /// product.
+    pub fn prior_sampling_log_likelihood(
+        &mut self,
+        pixels: &[f32],
+        samples: usize,
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        use crate::linalg::Matrix;
+        crate::check_count("samples", samples, MAX_SAMPLES, "the sample limit")?;
+        let n = rows(pixels, self.inputs, "pixels")?;
+        self.check_inputs(pixels)?;
+        let (d, k) = (self.inputs, self.latent);
+        let x = Matrix::new(n, d, pixels.iter().map(|&v| f64::from(v)).collect())?;
+        // log p(x|z_l) = x · a_l + c_l + f(x):
+        //   Bernoulli: a = logits, c = −Σ softplus(logits), f = 0;
+        //   Gaussian:  a = m/σ², c = −‖m‖²/(2σ²) − (D/2) log 2πσ², f = −‖x‖²/(2σ²).
+        let f: Vec<f64> = (0..n)
+            .map(|i| match self.likelihood {
+                Likelihood::Bernoulli => 0.0,
+                Likelihood::Gaussian { sigma } => {
+                    -x.row(i).iter().map(|v| v * v).sum::<f64>() / (2.0 * sigma * sigma)
+                }
+            })
+            .collect();
+        // Per image, a running log-sum-exp: (largest term so far, Σ exp(term − largest)).
+        let mut running = vec![(f64::NEG_INFINITY, 0.0f64); n];
+        let mut rng = Rng::seed_from_u64(seed);
+        for start in (0..samples).step_by(4096) {
+            let chunk = 4096.min(samples - start);
+            let mut g = Graph::with_exec(self.exec);
+            let zv = g.constant(Tensor::randn(&[chunk, k], 1.0, &mut rng));
+            let logits = self.decode(&mut g, zv)?;
+            let mut a = Matrix::<f64>::zeros(d, chunk);
+            let mut c = vec![0.0; chunk];
+            for (l, row) in g.value(logits).data().chunks(d).enumerate() {
+                for (i, &v) in row.iter().enumerate() {
+                    let v = f64::from(v);
+                    (a[(i, l)], c[l]) = match self.likelihood {
+                        Likelihood::Bernoulli => (v, c[l] - v.max(0.0) - (-v.abs()).exp().ln_1p()),
+                        Likelihood::Gaussian { sigma } => {
+                            let m = 1.0 / (1.0 + (-v).exp());
+                            (m / (sigma * sigma), c[l] - m * m / (2.0 * sigma * sigma))
+                        }
+                    };
+                }
+                if let Likelihood::Gaussian { sigma } = self.likelihood {
+                    c[l] -= 0.5 * d as f64 * (LN_2PI + 2.0 * sigma.ln());
+                }
+            }
+            let xa = x.matmul(&a)?;
+            for (i, (top, sum)) in running.iter_mut().enumerate() {
+                for (xa, c) in xa.row(i).iter().zip(&c) {
+                    let term = xa + c + f[i];
+                    if term > *top {
+                        *sum = *sum * (*top - term).exp() + 1.0;
+                        *top = term;
+                    } else {
+                        *sum += (term - *top).exp();
+                    }
+                }
+            }
+        }
+        Ok(running
+            .iter()
+            .map(|&(top, sum)| top + sum.ln() - (samples as f64).ln())
+            .collect())
+    }
+    // ANCHOR_END: prior_sampling
+
     /// `log p_θ(x|z)` of one image from the decoder's logits, in f64.
     fn log_likelihood(&self, logits: &[f32], x: &[f32]) -> f64 {
         match self.likelihood {
@@ -425,8 +502,12 @@ pub fn train(vae: &mut Vae, train: &[f32], test: &[f32], recipe: &Recipe) -> Res
     rows(test, d, "test images")?;
     vae.check_inputs(train)?;
     vae.check_inputs(test)?;
-    if !(recipe.beta.is_finite() && recipe.beta >= 0.0) {
-        return Err(Error::invalid("beta", recipe.beta, "must be a number ≥ 0"));
+    if !(0.0..=MAX_BETA).contains(&recipe.beta) {
+        return Err(Error::invalid(
+            "beta",
+            recipe.beta,
+            format!("must be between 0 and {MAX_BETA}"),
+        ));
     }
     let trainer = Trainer::new(recipe.epochs, recipe.batch_size)?
         .seed(recipe.seed)

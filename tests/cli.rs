@@ -81,17 +81,19 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/11] datasets",
-            "[2/11] linalg",
-            "[3/11] eigen",
-            "[4/11] pca",
-            "[5/11] kmeans",
-            "[6/11] hierarchical",
-            "[7/11] mixture",
-            "[8/11] spectral",
-            "[9/11] manifold",
-            "[10/11] tsne",
-            "[11/11] nn"
+            "[1/13] datasets",
+            "[2/13] linalg",
+            "[3/13] eigen",
+            "[4/13] pca",
+            "[5/13] kmeans",
+            "[6/13] hierarchical",
+            "[7/13] mixture",
+            "[8/13] spectral",
+            "[9/13] manifold",
+            "[10/13] tsne",
+            "[11/13] nn",
+            "[12/13] autoencoder",
+            "[13/13] vae"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -100,7 +102,8 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     // A line per figure as it is written, and the chapters still to come named.
     assert!(
         stderr.contains("wrote mnist-grid.png")
-            && stderr.contains("not built yet: 12 · Autoencoders"),
+            && stderr.contains("wrote vae-samples.png")
+            && stderr.contains("not built yet: 14 · Generative adversarial networks"),
         "{stderr}"
     );
     assert!(page.contains("Not built yet"));
@@ -693,6 +696,7 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--pca-dims", &["0", "18446744073709551615", "1e12"]), // 0 or wider: no PCA step
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
         ("--sigma", &["18446744073709551615", "1e12"]), // a wide kernel: every weight near 1
+        ("--beta", &["0"]),                             // vae: no KL term, a noisy autoencoder
     ];
     let skip = ["--out", "--save"]; // paths to write: almost any text names one
     let scratch = std::env::temp_dir().join(format!("unsupervised-flags-{}", std::process::id()));
@@ -813,5 +817,123 @@ fn avx2_and_avx512_give_the_same_bits() {
             text.split(",\"seconds\"").next().unwrap().to_string()
         };
         assert_eq!(run("avx2"), run("avx512"), "{args:?}");
+    }
+}
+
+/// The number between `"key":` and the next comma or brace of a JSON line.
+fn json_number(text: &str, key: &str) -> f64 {
+    text.split(&format!("\"{key}\":"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        .split([',', '}'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn autoencoder_json_has_the_contracted_keys_and_a_saved_model_reloads() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-ae-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("ae.bin");
+    let run = |extra: &[&str]| {
+        let out = bin()
+            .args(["autoencoder", "--epochs", "1", "--seed", "0", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        stdout_of_success(&out)
+    };
+    let dense = run(&["--save", model.to_str().unwrap()]);
+    assert_has_keys(
+        &dense,
+        &[
+            "\"test_mse\":0.",
+            "\"pca_mse\":0.",
+            "\"epochs\":[",
+            "\"seconds\":",
+            "\"test_mse_per_epoch\":[",
+        ],
+    );
+    // The held-out MSE after one epoch is that of a blurred digit, above PCA-32's.
+    assert!(json_number(&dense, "test_mse") > json_number(&dense, "pca_mse"));
+    let again = stdout_of_success(
+        &bin()
+            .args(["autoencoder", "--epochs", "0", "--json", "--load"])
+            .arg(&model)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        json_number(&again, "test_mse"),
+        json_number(&dense, "test_mse")
+    );
+    let denoising = run(&["--kind", "denoising"]);
+    assert_has_keys(&denoising, &["\"psnr_noisy\":", "\"psnr_denoised\":"]);
+    let sparse = run(&["--kind", "sparse"]);
+    assert!((0.0..1.0).contains(&json_number(&sparse, "mean_activation")));
+    // A model file of another architecture is refused, naming the file.
+    let conv = bin()
+        .args(["autoencoder", "--kind", "conv", "--epochs", "0", "--load"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(conv.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&conv.stderr).contains("ae.bin"));
+    for (args, message) in [
+        (&["--latent", "0"][..], "--latent 0"),
+        (&["--latent", "785"], "--latent 785"),
+        (&["--kind", "deep"], "--kind deep"),
+        (&["--kind", "denoising", "--noise", "-0.1"], "--noise -0.1"),
+        (&["--kind", "denoising", "--masking", "1"], "--masking 1"),
+        (&["--kind", "sparse", "--rho", "1"], "--rho 1"),
+        (&["--rho", "0.1"], "--rho 0.1"),
+    ] {
+        let out = bin().arg("autoencoder").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn vae_json_has_the_contracted_keys() {
+    let out = bin()
+        .args([
+            "vae",
+            "--epochs",
+            "1",
+            "--samples",
+            "20",
+            "--seed",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"test_elbo\":-",
+            "\"test_log_likelihood_is\":-",
+            "\"epochs\":[",
+            "\"seconds\":",
+        ],
+    );
+    assert!(json_number(&text, "test_log_likelihood_is") > json_number(&text, "test_elbo"));
+    for (args, message) in [
+        (&["--latent", "0"][..], "--latent 0"),
+        (&["--samples", "0"], "--samples 0"),
+        (&["--sigma", "0.1"], "--sigma 0.1"),
+        (&["--likelihood", "gaussian", "--sigma", "0"], "--sigma 0"),
+        (&["--beta", "-1"], "--beta -1"),
+    ] {
+        let out = bin().arg("vae").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }

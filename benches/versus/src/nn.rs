@@ -2,12 +2,15 @@
 //! first 8,000 MNIST digits, batch 128, Adam at 1e-3, of
 //! - the lecture's autoencoder 784-128-32-128-784 (ReLU, sigmoid output, MSE), and
 //! - the CNN of `nn::classify::cnn` (conv 5x5x32, max-pool, conv 5x5x64, max-pool,
-//!   1024-128-10, cross-entropy).
+//!   1024-128-10, cross-entropy), and
+//! - the 784-400-20 Bernoulli VAE of chapter 13 (ReLU, reparameterised sample, binary
+//!   cross-entropy with logits summed over pixels plus the closed-form KL).
 //!
 //! Each epoch includes building the minibatches, forward, backward and the update. Seconds
 //! are the median of `VERSUS_ROUNDS` (default 3) round-robin rounds. Thread counts are set
 //! per process (our `UNSUPERVISED_THREADS`, candle's `RAYON_NUM_THREADS`), so run
 //! `VERSUS_THREADS=1` and `VERSUS_THREADS=2` separately; the subcommand sets both.
+//! `VERSUS_MODELS` picks rows (default `ae,cnn,vae`).
 
 use crate::{list_env, median, time};
 use candle_core::{DType, Device, Module, Tensor as CTensor};
@@ -17,6 +20,7 @@ use unsupervised::datasets;
 use unsupervised::nn::classify::cnn;
 use unsupervised::nn::train::gather_rows;
 use unsupervised::nn::{perceptron, Activation, Adam, Layer, Mode, Optimizer as _, Sequential};
+use unsupervised::vae::{Likelihood, Vae};
 use unsupervised::Rng;
 
 const TRAIN: usize = 8000;
@@ -127,6 +131,111 @@ fn candle_epoch(
     total / order.len() as f64
 }
 
+/// One VAE epoch of ours; returns the mean negative ELBO per image.
+fn ours_vae_epoch(
+    model: &mut Vae,
+    adam: &mut Adam<f32>,
+    pixels: &[f32],
+    order: &[usize],
+    rng: &mut Rng,
+) -> f64 {
+    let mut total = 0.0;
+    for batch in order.chunks(BATCH) {
+        let x = gather_rows(pixels, 784, batch, &[784]).unwrap();
+        let mut g = Graph::new();
+        let (loss, _, _) = model.loss(&mut g, x, 1.0, rng).unwrap();
+        total += f64::from(g.value(loss).item().unwrap()) * batch.len() as f64;
+        let grads = g.backward(loss).unwrap();
+        adam.step(model.params_mut(), &grads);
+    }
+    total / order.len() as f64
+}
+
+struct CandleVae {
+    enc: candle_nn::Linear,
+    mu: candle_nn::Linear,
+    log_var: candle_nn::Linear,
+    dec1: candle_nn::Linear,
+    dec2: candle_nn::Linear,
+}
+
+impl CandleVae {
+    /// The negative ELBO per image, averaged over the batch.
+    fn loss(&self, x: &CTensor) -> candle_core::Result<CTensor> {
+        let h = self.enc.forward(x)?.relu()?;
+        let (mu, log_var) = (self.mu.forward(&h)?, self.log_var.forward(&h)?);
+        let eps = mu.randn_like(0.0, 1.0)?;
+        let z = (&mu + (log_var.affine(0.5, 0.0)?.exp()? * eps)?)?;
+        let logits = self.dec2.forward(&self.dec1.forward(&z)?.relu()?)?;
+        // softplus(l) − l x = relu(l) + log(1 + e^{−|l|}) − l x, stable for any logit
+        let softplus = (logits.relu()? + logits.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?;
+        let n = x.dim(0)? as f64;
+        let bce = (softplus - (&logits * x)?)?.sum_all()?;
+        let kl = ((mu.sqr()? + log_var.exp()?)? - log_var)?
+            .affine(0.5, -0.5)?
+            .sum_all()?;
+        (bce + kl)?.affine(1.0 / n, 0.0)
+    }
+}
+
+fn candle_vae_epoch(model: &CandleVae, opt: &mut AdamW, images: &CTensor, order: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for batch in order.chunks(BATCH) {
+        let idx = CTensor::new(
+            batch.iter().map(|&i| i as u32).collect::<Vec<_>>(),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let x = images.index_select(&idx, 0).unwrap();
+        let l = model.loss(&x).unwrap();
+        total += f64::from(l.to_vec0::<f32>().unwrap()) * batch.len() as f64;
+        opt.backward_step(&l).unwrap();
+    }
+    total / order.len() as f64
+}
+
+/// The VAE row of the table.
+fn vae_row(
+    threads: usize,
+    rounds: usize,
+    pixels: &[f32],
+    images: &CTensor,
+    order: &[usize],
+    params: &ParamsAdamW,
+) {
+    let mut ours = Vae::new(
+        784,
+        400,
+        20,
+        Likelihood::Bernoulli,
+        &mut Rng::seed_from_u64(0),
+    )
+    .unwrap();
+    let mut adam = Adam::new(1e-3).unwrap();
+    let mut rng = Rng::seed_from_u64(1);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let theirs = CandleVae {
+        enc: candle_nn::linear(784, 400, vb.pp("enc")).unwrap(),
+        mu: candle_nn::linear(400, 20, vb.pp("mu")).unwrap(),
+        log_var: candle_nn::linear(400, 20, vb.pp("log_var")).unwrap(),
+        dec1: candle_nn::linear(20, 400, vb.pp("dec1")).unwrap(),
+        dec2: candle_nn::linear(400, 784, vb.pp("dec2")).unwrap(),
+    };
+    let mut opt = AdamW::new(varmap.all_vars(), params.clone()).unwrap();
+    let (mut t_ours, mut t_theirs, mut l_ours, mut l_theirs) = (Vec::new(), Vec::new(), 0.0, 0.0);
+    for _ in 0..rounds {
+        t_ours.push(time(|| {
+            l_ours = ours_vae_epoch(&mut ours, &mut adam, pixels, order, &mut rng)
+        }));
+        t_theirs.push(time(|| {
+            l_theirs = candle_vae_epoch(&theirs, &mut opt, images, order)
+        }));
+    }
+    let (a, b) = (median(t_ours), median(t_theirs));
+    println!("| VAE 784-400-20 (loss: −ELBO) | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.2} | {l_theirs:.2} |", b / a);
+}
+
 pub fn run() {
     let threads = list_env("VERSUS_THREADS", &[2])[0];
     // Both libraries read their thread count once, at first use.
@@ -154,7 +263,12 @@ pub fn run() {
 
     println!("| model | threads | ours (s/epoch) | candle (s/epoch) | candle / ours | loss, ours | loss, candle |");
     println!("|---|---|---|---|---|---|---|");
+    // `VERSUS_MODELS=ae,vae` skips the CNN (minutes per run under candle).
+    let models = std::env::var("VERSUS_MODELS").unwrap_or_else(|_| "ae,cnn,vae".into());
     for classify in [false, true] {
+        if !models.split(',').any(|m| m == if classify { "cnn" } else { "ae" }) {
+            continue;
+        }
         let mut rng = Rng::seed_from_u64(0);
         let mut ours = if classify {
             cnn(0.0, &mut rng).unwrap()
@@ -208,5 +322,8 @@ pub fn run() {
             "| {name} | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.4} | {l_theirs:.4} |",
             b / a
         );
+    }
+    if models.split(',').any(|m| m == "vae") {
+        vae_row(threads, rounds, &pixels, &images, &order, &adam_params);
     }
 }

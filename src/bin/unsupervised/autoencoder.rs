@@ -133,7 +133,7 @@ pub fn autoencoder_command(args: &Args) -> Result {
     }
     if kind == Kind::Sparse {
         recipe.sparsity = Some(Sparsity {
-            rho: args.get("--rho", "a number")?.unwrap_or(0.05),
+            rho: args.get("--rho", "a number")?.unwrap_or(SPARSE.rho),
             beta: args.get("--beta", "a number")?.unwrap_or(SPARSE.beta),
         });
         recipe.learning_rate = args
@@ -489,7 +489,7 @@ pub fn tour_autoencoder(ctx: &TourContext) -> Result<Vec<Section>> {
     sections.push(Section::figure(
         features_figure(ctx, &sparse, "sparse")?,
         &format!("sparse autoencoder, 64 sigmoid units, ρ = 0.05, β = 0.03: each unit's decoder weights; mean held-out activation {mean_activation:.3}"),
-        "strokes and parts of digits rather than whole digits: with few units on at a time, each learns a piece.",
+        "each unit's feature is a localised digit-like template (a loop, a slanted bar, a 7's corner) on a flat background: with about 5% of units on for an image, each stands for a large piece of a digit.",
     ));
     let mut flat = Autoencoder::new(
         Architecture::Dense { latent: 2 },
