@@ -528,7 +528,7 @@ pub fn few_label_accuracy(
         .chain(test_labels)
         .max()
         .map_or(1, |&m| m + 1);
-    let (mean, scale) = standardiser(train, width);
+    let (mean, scale) = standardiser(train, width)?;
     let standardise = |v: &[f32]| -> Vec<f32> {
         v.iter()
             .enumerate()
@@ -568,29 +568,12 @@ fn argmax(row: &[f32]) -> usize {
 }
 
 /// Per-column mean and inverse standard deviation (1 for a constant column).
-fn standardiser(x: &[f32], width: usize) -> (Vec<f32>, Vec<f32>) {
-    let n = (x.len() / width) as f64;
-    let mut mean = vec![0.0f64; width];
-    let mut sq = vec![0.0f64; width];
-    for row in x.chunks(width) {
-        for (j, &v) in row.iter().enumerate() {
-            mean[j] += f64::from(v) / n;
-        }
-    }
-    for row in x.chunks(width) {
-        for (j, &v) in row.iter().enumerate() {
-            sq[j] += (f64::from(v) - mean[j]).powi(2) / n;
-        }
-    }
-    let scale = sq
+fn standardiser(x: &[f32], width: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    let m = crate::linalg::Matrix::new(x.len() / width, width, x.to_vec())?;
+    let scale = m
+        .column_std_population()?
         .iter()
-        .map(|&v| {
-            if v > 1e-12 {
-                (1.0 / v.sqrt()) as f32
-            } else {
-                1.0
-            }
-        })
+        .map(|&s| if s > 1e-6 { 1.0 / s } else { 1.0 })
         .collect();
-    (mean.iter().map(|&m| m as f32).collect(), scale)
+    Ok((m.column_means()?, scale))
 }

@@ -147,6 +147,25 @@ impl Args {
         }
         Ok(d)
     }
+    /// `--epochs`, `--batch-size` and `--learning-rate` where given, over a training
+    /// recipe's defaults (chapters 11 to 13 share them).
+    pub fn training(
+        &self,
+        epochs: &mut usize,
+        batch_size: &mut usize,
+        learning_rate: &mut f64,
+    ) -> Result<()> {
+        if let Some(e) = self.get("--epochs", "a whole number")? {
+            *epochs = e;
+        }
+        if let Some(b) = self.get("--batch-size", "a whole number")? {
+            *batch_size = b;
+        }
+        if let Some(r) = self.get("--learning-rate", "a number")? {
+            *learning_rate = r;
+        }
+        Ok(())
+    }
     /// An error when `flag` was given although the rest of the command line makes it
     /// meaningless (`why` says what ignores it): a flag is never silently dropped.
     pub fn refuse(&self, flag: &str, why: &str) -> Result<()> {

@@ -89,15 +89,11 @@ pub fn classify_command(args: &Args) -> Result {
         };
     recipe.seed = seed;
     recipe.progress = true;
-    if let Some(epochs) = args.get("--epochs", "a whole number")? {
-        recipe.epochs = epochs;
-    }
-    if let Some(b) = args.get("--batch-size", "a whole number")? {
-        recipe.batch_size = b;
-    }
-    if let Some(r) = args.get("--learning-rate", "a number")? {
-        recipe.learning_rate = r;
-    }
+    args.training(
+        &mut recipe.epochs,
+        &mut recipe.batch_size,
+        &mut recipe.learning_rate,
+    )?;
     let kind = args.choice("--model", "mlp", &[("mlp", "mlp"), ("cnn", "cnn")])?;
     let mut rng = unsupervised::Rng::seed_from_u64(seed);
     let mut model = match kind {

@@ -71,15 +71,11 @@ pub fn vae_command(args: &Args) -> Result {
         progress: true,
         ..Recipe::default()
     };
-    if let Some(e) = args.get("--epochs", "a whole number")? {
-        recipe.epochs = e;
-    }
-    if let Some(b) = args.get("--batch-size", "a whole number")? {
-        recipe.batch_size = b;
-    }
-    if let Some(r) = args.get("--learning-rate", "a number")? {
-        recipe.learning_rate = r;
-    }
+    args.training(
+        &mut recipe.epochs,
+        &mut recipe.batch_size,
+        &mut recipe.learning_rate,
+    )?;
     if let Some(b) = args.get("--beta", "a number")? {
         recipe.beta = b;
     }
