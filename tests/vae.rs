@@ -371,3 +371,31 @@ fn bad_input_is_refused_by_name() {
         .contains("vae.model"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_diverging_run_stops_with_the_epoch_and_step() {
+    // Adam's steps are about the learning rate in size: at 1e4 the logits explode within
+    // a few steps and the loss passes 10⁴ times its first value (or overflows).
+    let x: Vec<f32> = (0..64 * 16).map(|i| ((i * 5) % 7) as f32 / 6.0).collect();
+    let mut model = Vae::new(16, 8, 2, Likelihood::Bernoulli, &mut Rng::seed_from_u64(0)).unwrap();
+    let recipe = Recipe {
+        epochs: 50,
+        batch_size: 8,
+        learning_rate: 1e4,
+        ..Recipe::default()
+    };
+    match vae::train(&mut model, &x, &x, &recipe) {
+        Err(unsupervised::Error::Diverged {
+            what,
+            iteration,
+            value,
+        }) => {
+            assert!(what.contains("epoch"), "{what}");
+            assert!(
+                iteration >= 1 && !(value.abs() < 1e3),
+                "step {iteration}, loss {value}"
+            );
+        }
+        other => panic!("expected a divergence error, got {other:?}"),
+    }
+}

@@ -78,6 +78,10 @@ pub const DATA: Flag = Flag::value(
     "NAME|PATH",
     "a data set name (see `unsupervised datasets`), or a .csv or .npy file",
 );
+/// The flags every training command (chapters 11 to 13) shares.
+pub const BATCH_SIZE: Flag = Flag::value("--batch-size", "N", "minibatch size (default 128)");
+pub const LOAD: Flag = Flag::value("--load", "FILE", "start from the parameters saved in FILE");
+pub const SAVE: Flag = Flag::value("--save", "FILE", "save the trained parameters to FILE");
 pub const N: Flag = Flag::value("--n", "N", "number of points for generated data");
 pub const NOISE: Flag = Flag::value("--noise", "X", "noise level for generated data");
 pub const LABEL: Flag = Flag::value("--label", "COLUMN", "a CSV file's label column");

@@ -1,7 +1,7 @@
 //! Chapters 10 and 11 on the command line: `unsupervised classify` (an MLP or a CNN on digits)
 //! and the tour's training curves.
 
-use crate::args::{Args, Command, Flag, JSON, OUT, SEED};
+use crate::args::{Args, Command, Flag, BATCH_SIZE, JSON, LOAD, OUT, SAVE, SEED};
 use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
@@ -26,10 +26,10 @@ pub const COMMAND: Command = Command {
         Flag::value("--model", "NAME", "mlp (default) or cnn (28 x 28 images only)"),
         Flag::value("--recipe", "NAME", "plain (default: Adam 1e-3, batch 128, 10 epochs) or better (shifts, dropout, decay, 25 epochs)"),
         Flag::value("--epochs", "N", "epochs (default: the recipe's; 0 with --load only evaluates)"),
-        Flag::value("--batch-size", "N", "minibatch size (default 128)"),
+        BATCH_SIZE,
         Flag::value("--learning-rate", "R", "Adam's step size (default 0.001)"),
-        Flag::value("--load", "FILE", "start from the parameters saved in FILE"),
-        Flag::value("--save", "FILE", "save the trained parameters to FILE"),
+        LOAD,
+        SAVE,
         SEED,
         OUT,
         JSON,

@@ -1,7 +1,7 @@
 //! Chapter 13 on the command line: `unsupervised vae` (Kingma and Welling's VAE on MNIST,
 //! its ELBO and importance-sampled likelihood) and its tour section.
 
-use crate::args::{Args, Command, Flag, JSON, OUT, SEED};
+use crate::args::{Args, Command, Flag, BATCH_SIZE, JSON, LOAD, OUT, SAVE, SEED};
 use crate::autoencoder::latent_scatter;
 use crate::json::Json;
 use crate::nn::{digit_grid, mnist_split, DigitSplit};
@@ -32,11 +32,11 @@ pub const COMMAND: Command = Command {
         Flag::value("--sigma", "S", "gaussian: the decoder's standard deviation (default 0.1)"),
         Flag::value("--beta", "B", "weight of the KL term (default 1, the ELBO)"),
         Flag::value("--epochs", "N", "epochs (default 10; 0 with --load only evaluates)"),
-        Flag::value("--batch-size", "N", "minibatch size (default 128)"),
+        BATCH_SIZE,
         Flag::value("--learning-rate", "R", "Adam's step size (default 0.001)"),
         Flag::value("--samples", "L", "importance samples per held-out image for log p(x) (default 100)"),
-        Flag::value("--load", "FILE", "start from the parameters saved in FILE"),
-        Flag::value("--save", "FILE", "save the trained parameters to FILE"),
+        LOAD,
+        SAVE,
         SEED,
         OUT,
         JSON,
