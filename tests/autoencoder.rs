@@ -413,3 +413,77 @@ fn the_loss_is_the_mse_plus_beta_times_the_bernoulli_kl() {
     let zv = model.encode(&mut g, xv, Mode::Eval).unwrap();
     assert_eq!(g.value(zv).data(), &z[..]);
 }
+
+#[test]
+fn noise_parameters_are_checked_both_ways() {
+    for ok in [
+        Noise::None,
+        Noise::Gaussian(0.0),
+        Noise::Gaussian(0.1),
+        Noise::Masking(0.0),
+        Noise::Masking(0.5),
+    ] {
+        assert!(ok.check().is_ok(), "{ok:?}");
+    }
+    for bad in [
+        Noise::Gaussian(-0.1),
+        Noise::Gaussian(f64::NAN),
+        Noise::Masking(1.0),
+        Noise::Masking(-0.1),
+    ] {
+        assert!(bad.check().is_err(), "{bad:?}");
+    }
+    // And a masked denoising run trains.
+    let x: Vec<f32> = (0..64).map(|i| (i % 8) as f32 / 8.0).collect();
+    let mut model = Autoencoder::new(
+        Architecture::Dense { latent: 2 },
+        8,
+        &mut Rng::seed_from_u64(0),
+    )
+    .unwrap();
+    let recipe = Recipe {
+        epochs: 2,
+        batch_size: 4,
+        noise: Noise::Masking(0.5),
+        ..Recipe::default()
+    };
+    assert_eq!(
+        autoencoder::train(&mut model, &x, &x, &recipe)
+            .unwrap()
+            .test_mse
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn few_label_accuracy_does_not_depend_on_the_units_of_a_feature() {
+    // Standardisation makes the classifier blind to each column's scale: multiplying a column
+    // by 1024 (exact in floating point) must give the same predictions, bit for bit, on
+    // overlapping classes where the boundary matters.
+    let mut rng = Rng::seed_from_u64(11);
+    let mut points = |n: usize| -> (Vec<f32>, Vec<usize>) {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let c = i % 3;
+            x.push((rng.normal() + c as f64) as f32);
+            x.push((rng.normal() * 0.5 - c as f64 * 0.5) as f32);
+            y.push(c);
+        }
+        (x, y)
+    };
+    let (tx, ty) = points(60);
+    let (vx, vy) = points(600);
+    let scaled = |x: &[f32]| -> Vec<f32> {
+        x.iter()
+            .enumerate()
+            .map(|(i, &v)| if i % 2 == 0 { v * 1024.0 } else { v })
+            .collect()
+    };
+    let plain = autoencoder::few_label_accuracy(&tx, &ty, &vx, &vy, 0).unwrap();
+    let rescaled =
+        autoencoder::few_label_accuracy(&scaled(&tx), &ty, &scaled(&vx), &vy, 0).unwrap();
+    assert_eq!(plain, rescaled);
+    // Three overlapping classes: well above chance, well below perfect.
+    assert!(plain > 0.5 && plain < 0.95, "accuracy {plain}");
+}
