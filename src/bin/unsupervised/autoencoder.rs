@@ -284,7 +284,6 @@ fn denoising_psnr(
     ))
 }
 
-// ANCHOR: transfer
 /// Five draws of 100 labelled training images: held-out accuracy of softmax regression on
 /// their codes and on their pixels.
 fn transfer(model: &mut Autoencoder, data: &DigitSplit, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
@@ -318,7 +317,6 @@ fn transfer(model: &mut Autoencoder, data: &DigitSplit, seed: u64) -> Result<(Ve
     }
     Ok((codes, pixels))
 }
-// ANCHOR_END: transfer
 
 /// Ten held-out digits over their reconstructions.
 fn reconstruction_figure(

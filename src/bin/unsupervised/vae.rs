@@ -282,7 +282,6 @@ pub fn tour_vae(ctx: &TourContext) -> Result<Vec<Section>> {
         ),
         "both rise together; the held-out ELBO is a bound on the held-out log-likelihood.",
     )];
-    // ANCHOR: tightening
     let sizes: &[usize] = if ctx.quick {
         &[1, 5, 50]
     } else {
@@ -303,7 +302,6 @@ pub fn tour_vae(ctx: &TourContext) -> Result<Vec<Section>> {
             eval.mean_log_likelihood()
         );
     }
-    // ANCHOR_END: tightening
     if !ctx.quick {
         // The prior needs far more draws: 100,000 per image still leave it behind.
         let naive =
