@@ -266,7 +266,10 @@ pub fn run() {
     // `VERSUS_MODELS=ae,vae` skips the CNN (minutes per run under candle).
     let models = std::env::var("VERSUS_MODELS").unwrap_or_else(|_| "ae,cnn,vae".into());
     for classify in [false, true] {
-        if !models.split(',').any(|m| m == if classify { "cnn" } else { "ae" }) {
+        if !models
+            .split(',')
+            .any(|m| m == if classify { "cnn" } else { "ae" })
+        {
             continue;
         }
         let mut rng = Rng::seed_from_u64(0);
