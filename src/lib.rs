@@ -16,6 +16,7 @@ pub mod datasets;
 pub mod eigen;
 pub mod error;
 pub mod files;
+pub mod gan;
 pub mod hierarchical;
 pub mod image;
 pub mod kmeans;

@@ -63,6 +63,13 @@ pub trait Layer<T: Scalar> {
     fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
         Vec::new()
     }
+    /// Freezes or unfreezes every parameter except running statistics, which stay frozen
+    /// (a GAN's step moves one player and holds the other).
+    fn set_frozen(&mut self, frozen: bool) {
+        for p in self.params_mut() {
+            p.set_frozen(frozen);
+        }
+    }
 }
 // ANCHOR_END: layer
 
@@ -166,12 +173,6 @@ impl<T: Scalar> Sequential<T> {
             .filter(|p| !p.is_statistic())
             .map(|p| p.value().len())
             .sum()
-    }
-    /// Freezes or unfreezes every parameter except running statistics, which stay frozen.
-    pub fn set_frozen(&mut self, frozen: bool) {
-        for p in self.params_mut() {
-            p.set_frozen(frozen);
-        }
     }
     /// Evaluates the network on a constant input in evaluation mode, on a graph of its own.
     pub fn predict(&mut self, x: Tensor<T>) -> Result<Tensor<T>> {

@@ -1,0 +1,360 @@
+//! Goodfellow et al.'s Algorithm 1 and its variants: `k` discriminator (critic) steps on
+//! minibatches of `m` real and `m` generated samples, then one generator step.
+
+use super::model::{gradient_penalty, Gan};
+use crate::autodiff::{Graph, Tensor, Var};
+use crate::error::{Error, Result};
+use crate::nn::optim::clip_weights;
+use crate::nn::train::{gather_rows, rows, MAX_BATCH};
+use crate::nn::{Adam, Layer, Mode, Optimizer, RmsProp};
+use crate::rand::Rng;
+use std::time::Instant;
+
+/// The most training steps a run may ask for.
+pub const MAX_STEPS: usize = 10_000_000;
+
+/// The most critic steps per generator step.
+pub const MAX_CRITIC_STEPS: usize = 10_000;
+
+/// A loss this large (in nats, or critic units) is a diverging run, not a learning one.
+pub const DIVERGED: f64 = 1e6;
+
+/// Which game is played.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// The minimax game: the generator descends `log(1 − D(G(z)))`.
+    Minimax,
+    /// The same discriminator; the generator descends `−log D(G(z))` (the lectures'
+    /// "practice" loss).
+    NonSaturating,
+    /// WGAN (Arjovsky et al. 2017): a critic without sigmoid maximises
+    /// `E_r f − E_g f`, its weights clipped to `[−clip, clip]` after every step.
+    Wasserstein { clip: f64 },
+    /// WGAN-GP (Gulrajani et al. 2017): the critic's loss gains
+    /// `λ · E (‖∇f(x̂)‖ − 1)²` at random points `x̂` between real and generated samples.
+    GradientPenalty { lambda: f64 },
+}
+
+impl Kind {
+    fn check(&self) -> Result<()> {
+        match *self {
+            Kind::Wasserstein { clip } if !(clip > 0.0 && clip.is_finite()) => {
+                Err(Error::invalid("clip", clip, "must be positive and finite"))
+            }
+            Kind::GradientPenalty { lambda } if !(0.0..=1e6).contains(&lambda) => Err(
+                Error::invalid("lambda", lambda, "must be between 0 and 1000000"),
+            ),
+            _ => Ok(()),
+        }
+    }
+    fn wasserstein(&self) -> bool {
+        matches!(
+            self,
+            Kind::Wasserstein { .. } | Kind::GradientPenalty { .. }
+        )
+    }
+}
+
+/// How to train.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipe {
+    pub kind: Kind,
+    pub steps: usize,
+    /// Packed samples per minibatch (each holds `packing` data samples).
+    pub batch_size: usize,
+    /// Discriminator (critic) steps per generator step: Algorithm 1's k, WGAN's n_critic.
+    pub critic_steps: usize,
+    pub learning_rate: f64,
+    /// Adam's β₁ and β₂ (ignored by WGAN, which uses RMSProp as its paper does).
+    pub betas: (f64, f64),
+    pub seed: u64,
+    /// Record the losses every this many steps.
+    pub log_every: usize,
+    pub progress: bool,
+}
+
+impl Recipe {
+    /// The papers' settings: PacGAN's Adam (1e-4, β₁ = 0.8) with k = 1 for the GANs;
+    /// WGAN's RMSProp at 5e-5 with 5 critic steps; WGAN-GP's Adam (1e-4, β = (0, 0.9))
+    /// with 5 critic steps. Batches of 100.
+    pub fn for_kind(kind: Kind) -> Recipe {
+        let (critic_steps, learning_rate, betas) = match kind {
+            Kind::Minimax | Kind::NonSaturating => (1, 1e-4, (0.8, 0.999)),
+            Kind::Wasserstein { .. } => (5, 5e-5, (0.0, 0.0)),
+            Kind::GradientPenalty { .. } => (5, 1e-4, (0.0, 0.9)),
+        };
+        Recipe {
+            kind,
+            steps: 2000,
+            batch_size: 100,
+            critic_steps,
+            learning_rate,
+            betas,
+            seed: 0,
+            log_every: 50,
+            progress: false,
+        }
+    }
+    fn optimizer(&self) -> Result<Box<dyn Optimizer<f32>>> {
+        Ok(match self.kind {
+            Kind::Wasserstein { .. } => Box::new(RmsProp::new(self.learning_rate)?),
+            _ => Box::new(Adam::new(self.learning_rate)?.betas(self.betas.0, self.betas.1)?),
+        })
+    }
+}
+
+/// What training did, every `log_every` steps (means over the steps since the last entry).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub steps: Vec<usize>,
+    pub critic_loss: Vec<f64>,
+    pub generator_loss: Vec<f64>,
+    /// `mean f(real) − mean f(fake)` over the critic's batches: for WGAN the running
+    /// estimate of the Wasserstein distance (up to the critic's Lipschitz constant).
+    pub critic_gap: Vec<f64>,
+    pub seconds: f64,
+}
+
+/// Running sums between two log entries.
+#[derive(Default)]
+struct Sums {
+    critic: f64,
+    generator: f64,
+    gap: f64,
+    critic_n: usize,
+    generator_n: usize,
+}
+
+// ANCHOR: train
+/// Trains `gan` on the rows of `data` (`spec.data` numbers each) for `recipe.steps`
+/// generator steps; `observe(step, gan)` runs at every log entry (snapshots, figures).
+pub fn train(
+    gan: &mut Gan,
+    data: &[f32],
+    recipe: &Recipe,
+    mut observe: impl FnMut(usize, &mut Gan) -> Result<()>,
+) -> Result<Report> {
+    let n = rows(data, gan.spec.data, "training samples")?;
+    recipe.kind.check()?;
+    crate::check_count("steps", recipe.steps.max(1), MAX_STEPS, "the step limit")?;
+    crate::check_count(
+        "batch_size",
+        recipe.batch_size,
+        MAX_BATCH,
+        "the batch limit",
+    )?;
+    crate::check_count(
+        "critic_steps",
+        recipe.critic_steps,
+        MAX_CRITIC_STEPS,
+        "the limit",
+    )?;
+    crate::check_count("log_every", recipe.log_every, MAX_STEPS, "the step limit")?;
+    let mut critic_opt = recipe.optimizer()?;
+    let mut generator_opt = recipe.optimizer()?;
+    let mut rng = Rng::seed_from_u64(recipe.seed);
+    let (mut report, mut sums) = (Report::default(), Sums::default());
+    let start = Instant::now();
+    for step in 1..=recipe.steps {
+        for _ in 0..recipe.critic_steps {
+            let (loss, gap) = critic_step(gan, data, n, recipe, &mut rng, critic_opt.as_mut())?;
+            check_loss("discriminator loss", step, loss)?;
+            (sums.critic, sums.gap, sums.critic_n) =
+                (sums.critic + loss, sums.gap + gap, sums.critic_n + 1);
+        }
+        let loss = generator_step(gan, recipe, &mut rng, generator_opt.as_mut())?;
+        check_loss("generator loss", step, loss)?;
+        (sums.generator, sums.generator_n) = (sums.generator + loss, sums.generator_n + 1);
+        if step % recipe.log_every == 0 || step == recipe.steps {
+            report.steps.push(step);
+            report.critic_loss.push(sums.critic / sums.critic_n as f64);
+            report.critic_gap.push(sums.gap / sums.critic_n as f64);
+            report
+                .generator_loss
+                .push(sums.generator / sums.generator_n as f64);
+            sums = Sums::default();
+            if recipe.progress {
+                eprint!(
+                    "\rstep {step}/{}: critic {:.4}, generator {:.4}, gap {:.4} ({:.0} steps/s)   ",
+                    recipe.steps,
+                    report.critic_loss.last().unwrap_or(&0.0),
+                    report.generator_loss.last().unwrap_or(&0.0),
+                    report.critic_gap.last().unwrap_or(&0.0),
+                    step as f64 / start.elapsed().as_secs_f64().max(1e-9)
+                );
+            }
+            observe(step, gan)?;
+        }
+    }
+    if recipe.progress && recipe.steps > 0 {
+        eprintln!();
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+// ANCHOR_END: train
+
+fn check_loss(what: &str, step: usize, loss: f64) -> Result<()> {
+    if loss.is_finite() && loss.abs() < DIVERGED {
+        Ok(())
+    } else {
+        Err(Error::Diverged {
+            what: what.to_string(),
+            iteration: step,
+            value: loss,
+        })
+    }
+}
+
+/// `batch · packing` generated samples, packed `(batch, packing · data)`, as a constant
+/// (the critic's step does not move the generator) or on `g` (the generator's step).
+fn fakes(gan: &mut Gan, g: &mut Graph<f32>, batch: usize, rng: &mut Rng) -> Result<Var> {
+    let m = gan.spec.packing;
+    let z = g.constant(Tensor::randn(&[batch * m, gan.spec.latent], 1.0, rng));
+    let x = gan.generator.forward(g, z, Mode::Train)?;
+    g.reshape(x, &[batch, m * gan.spec.data])
+}
+
+// ANCHOR: critic_step
+/// One step of the discriminator (critic) on `batch` packed real and generated samples;
+/// returns its loss and `mean f(real) − mean f(fake)`.
+fn critic_step(
+    gan: &mut Gan,
+    data: &[f32],
+    n: usize,
+    recipe: &Recipe,
+    rng: &mut Rng,
+    opt: &mut dyn Optimizer<f32>,
+) -> Result<(f64, f64)> {
+    let (b, width) = (recipe.batch_size, gan.critic.inputs);
+    let picks: Vec<usize> = (0..b * gan.spec.packing)
+        .map(|_| rng.index(n))
+        .collect::<Result<_>>()?;
+    let real = gather_rows(data, gan.spec.data, &picks, &[gan.spec.data])?.reshape(&[b, width])?;
+    let fake = {
+        let mut g0 = Graph::with_exec(gan.exec);
+        gan.generator.set_frozen(true);
+        let x = fakes(gan, &mut g0, b, rng);
+        gan.generator.set_frozen(false);
+        g0.value(x?).clone()
+    };
+    let mut g = Graph::with_exec(gan.exec);
+    let (xr, xf) = (g.constant(real.clone()), g.constant(fake.clone()));
+    let fr = gan.critic.forward(&mut g, xr, Mode::Train)?;
+    let ff = gan.critic.forward(&mut g, xf, Mode::Train)?;
+    let gap = f64::from(g.value(fr).sum() - g.value(ff).sum()) / b as f64;
+    let loss = if recipe.kind.wasserstein() {
+        // The critic maximises E_r f − E_g f: it descends E_g f − E_r f.
+        let (mr, mf) = (g.mean(fr), g.mean(ff));
+        let w = g.sub(mf, mr)?;
+        match recipe.kind {
+            Kind::GradientPenalty { lambda } => {
+                let between = interpolate(&real, &fake, rng)?;
+                let grad = gan.critic.input_gradient(&mut g, between)?;
+                let penalty = gradient_penalty(&mut g, grad)?;
+                let weighted = g.mul_scalar(penalty, lambda as f32);
+                g.add(w, weighted)?
+            }
+            _ => w,
+        }
+    } else {
+        // Binary cross-entropy with logits: real labelled 1, fake 0.
+        let (nr, sf) = (g.neg(fr), g.softplus(ff));
+        let sr = g.softplus(nr);
+        let (a, c) = (g.mean(sr), g.mean(sf));
+        g.add(a, c)?
+    };
+    let value = f64::from(g.value(loss).item()?);
+    let grads = g.backward(loss)?;
+    opt.step(gan.critic.params_mut(), &grads);
+    if let Kind::Wasserstein { clip } = recipe.kind {
+        clip_weights(gan.critic.params_mut(), clip)?;
+    }
+    Ok((value, gap))
+}
+// ANCHOR_END: critic_step
+
+/// `x̂ = ε x + (1 − ε) x̃` with `ε ~ U[0, 1]` per row.
+fn interpolate(real: &Tensor<f32>, fake: &Tensor<f32>, rng: &mut Rng) -> Result<Tensor<f32>> {
+    let width = real.shape()[1];
+    let mut out = real.clone();
+    for (row, f) in out
+        .data_mut()
+        .chunks_mut(width)
+        .zip(fake.data().chunks(width))
+    {
+        let e = rng.next_f32();
+        for (r, &f) in row.iter_mut().zip(f) {
+            *r = e * *r + (1.0 - e) * f;
+        }
+    }
+    Ok(out)
+}
+
+// ANCHOR: generator_loss
+/// The generator's loss on the critic's scores `f` of generated samples.
+pub fn generator_loss(g: &mut Graph<f32>, kind: Kind, f: Var) -> Var {
+    match kind {
+        // log(1 − σ(f)) = −softplus(f): flat where D(G(z)) ≈ 0, the start of training.
+        Kind::Minimax => {
+            let s = g.softplus(f);
+            let m = g.mean(s);
+            g.neg(m)
+        }
+        // −log σ(f) = softplus(−f): steep where D(G(z)) ≈ 0.
+        Kind::NonSaturating => {
+            let nf = g.neg(f);
+            let s = g.softplus(nf);
+            g.mean(s)
+        }
+        Kind::Wasserstein { .. } | Kind::GradientPenalty { .. } => {
+            let m = g.mean(f);
+            g.neg(m)
+        }
+    }
+}
+// ANCHOR_END: generator_loss
+
+/// One generator step; the critic is held fixed (frozen, so no gradient is computed for it).
+fn generator_step(
+    gan: &mut Gan,
+    recipe: &Recipe,
+    rng: &mut Rng,
+    opt: &mut dyn Optimizer<f32>,
+) -> Result<f64> {
+    let (loss, grads) = generator_gradient(gan, recipe.kind, recipe.batch_size, rng)?;
+    opt.step(gan.generator.params_mut(), &grads);
+    Ok(loss)
+}
+
+/// The generator's loss on a fresh batch and its gradient.
+pub fn generator_gradient(
+    gan: &mut Gan,
+    kind: Kind,
+    batch: usize,
+    rng: &mut Rng,
+) -> Result<(f64, crate::autodiff::Gradients<f32>)> {
+    let mut g = Graph::with_exec(gan.exec);
+    gan.critic.set_frozen(true);
+    let result = (|| {
+        let x = fakes(gan, &mut g, batch, rng)?;
+        gan.critic.forward(&mut g, x, Mode::Train)
+    })();
+    gan.critic.set_frozen(false);
+    let loss = generator_loss(&mut g, kind, result?);
+    let value = f64::from(g.value(loss).item()?);
+    Ok((value, g.backward(loss)?))
+}
+
+/// The Euclidean norm of the generator loss's gradient with respect to the generator's
+/// parameters, on a fresh batch of `batch` (lecture 002's saturation, measured).
+pub fn generator_gradient_norm(gan: &mut Gan, kind: Kind, batch: usize, seed: u64) -> Result<f64> {
+    let (_, grads) = generator_gradient(gan, kind, batch, &mut Rng::seed_from_u64(seed))?;
+    let ids: Vec<_> = gan.generator.params().iter().map(|p| p.id()).collect();
+    Ok(grads
+        .params()
+        .filter(|(id, _)| ids.contains(id))
+        .flat_map(|(_, t)| t.data().iter().map(|&v| f64::from(v) * f64::from(v)))
+        .sum::<f64>()
+        .sqrt())
+}

@@ -1,0 +1,399 @@
+//! Chapter 14 (part 1): the game's theory in closed form, the trained players against it,
+//! the penalty's gradient against finite differences, and mode counting.
+
+use unsupervised::autodiff::{Graph, Tensor};
+use unsupervised::gan::theory::{
+    integrate, js_divergence, optimal_discriminator, optimal_logit, pacgan_example,
+    total_variation_power, value, wasserstein_1d, Density, JS_DISJOINT,
+};
+use unsupervised::gan::{
+    generator_gradient_norm, gradient_penalty, train, Critic, Gan, Kind, Mixture2d, Recipe, Spec,
+};
+use unsupervised::nn::{Layer, Mode};
+use unsupervised::{Error, Exec, Rng};
+
+/// A 1-D game: a linear generator `G(z) = w z + b` (so `p_g = 𝒩(b, w²)`) against a
+/// small maxout discriminator.
+fn linear_game(w: f32, b: f32, seed: u64) -> Gan {
+    let spec = Spec {
+        latent: 1,
+        data: 1,
+        generator_width: 1,
+        generator_layers: 0,
+        critic_width: 32,
+        critic_layers: 2,
+        pieces: 5,
+        packing: 1,
+    };
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed)).unwrap();
+    for p in gan.generator.params_mut() {
+        let v = if p.name.ends_with("weight") { w } else { b };
+        p.value_mut().data_mut()[0] = v;
+    }
+    gan
+}
+
+/// Trains only the critic: `critic_steps` steps, then a single generator step with a
+/// learning rate too small to move it.
+fn train_critic(gan: &mut Gan, real: &[f32], kind: Kind, steps: usize, seed: u64) -> f64 {
+    let mut recipe = Recipe::for_kind(kind);
+    recipe.steps = 1;
+    recipe.critic_steps = steps;
+    recipe.batch_size = 256;
+    recipe.learning_rate = 2e-3;
+    recipe.betas = (0.5, 0.9);
+    recipe.seed = seed;
+    let report = train(gan, real, &recipe, |_, _| Ok(())).unwrap();
+    report.critic_gap[0]
+}
+
+fn sample(d: &Density, n: usize, seed: u64) -> Vec<f64> {
+    d.sample(n, &mut Rng::seed_from_u64(seed)).unwrap()
+}
+
+#[test]
+fn simpson_is_exact_for_cubics() {
+    let f = |x: f64| 2.0 * x * x * x - x + 1.0;
+    assert!((integrate(f, -1.0, 2.0, 2) - 9.0).abs() < 1e-12);
+}
+
+#[test]
+fn the_optimal_discriminator_maximises_the_value_which_is_twice_js_minus_2_log_2() {
+    let (r, g) = (Density::normal(0.0, 1.0), Density::normal(1.5, 0.7));
+    let f_star = |x: f64| optimal_logit(r.pdf(x), g.pdf(x));
+    let v_star = value(&r, &g, f_star, -8.0, 8.0);
+    let js = js_divergence(&r, &g, -8.0, 8.0);
+    assert!(
+        (v_star - (2.0 * js - 2.0 * JS_DISJOINT)).abs() < 1e-9,
+        "{v_star} vs {js}"
+    );
+    assert!(js > 0.1 && js < JS_DISJOINT);
+    // Any other discriminator does worse.
+    for shift in [-0.3, 0.3] {
+        assert!(value(&r, &g, |x| f_star(x) + shift, -8.0, 8.0) < v_star);
+    }
+    // Equal densities: D* = ½ everywhere (logit 0) and V = −2 log 2.
+    let same = value(&r, &r, |_| 0.0, -8.0, 8.0);
+    assert!((same + 2.0 * JS_DISJOINT).abs() < 1e-9);
+}
+
+#[test]
+fn disjoint_supports_keep_js_at_log_2_while_w1_measures_the_gap() {
+    let real = Density::Uniform {
+        low: 0.0,
+        high: 1.0,
+    };
+    let xr = sample(&real, 4000, 1);
+    for theta in [2.0, 3.0, 5.0] {
+        let fake = Density::Uniform {
+            low: theta,
+            high: theta + 1.0,
+        };
+        let js = js_divergence(&real, &fake, -1.0, 7.0);
+        assert!((js - JS_DISJOINT).abs() < 2e-3, "θ = {theta}: JS {js}");
+        let w = wasserstein_1d(&xr, &sample(&fake, 4000, 2)).unwrap();
+        assert!((w - theta).abs() < 0.05, "θ = {theta}: W₁ {w}");
+    }
+    // Overlapping supports: JS below log 2 and shrinking as they meet.
+    let half = Density::Uniform {
+        low: 0.5,
+        high: 1.5,
+    };
+    assert!(js_divergence(&real, &half, -1.0, 3.0) < 0.5);
+}
+
+#[test]
+fn w1_of_samples_matches_closed_forms() {
+    assert_eq!(wasserstein_1d(&[0.0], &[1.0, 2.0]).unwrap(), 1.5);
+    assert_eq!(wasserstein_1d(&[3.0, 1.0], &[1.0, 3.0]).unwrap(), 0.0);
+    let a = sample(&Density::normal(0.0, 1.0), 1000, 3);
+    let shifted: Vec<f64> = a.iter().map(|x| x + 0.75).collect();
+    assert!((wasserstein_1d(&a, &shifted).unwrap() - 0.75).abs() < 1e-12);
+    // Equal sizes: the mean distance between sorted samples.
+    let b = sample(&Density::normal(1.0, 2.0), 1000, 4);
+    let (mut sa, mut sb) = (a.clone(), b.clone());
+    sa.sort_by(f64::total_cmp);
+    sb.sort_by(f64::total_cmp);
+    let sorted = sa.iter().zip(&sb).map(|(x, y)| (x - y).abs()).sum::<f64>() / 1000.0;
+    assert!((wasserstein_1d(&a, &b).unwrap() - sorted).abs() < 1e-12);
+    assert!(matches!(
+        wasserstein_1d(&[], &[1.0]),
+        Err(Error::Empty { .. })
+    ));
+}
+
+#[test]
+fn packing_separates_the_collapsed_generator_as_in_pacgan_figure_3() {
+    let (p, q1, q2) = pacgan_example();
+    let tv = |q: &[f64], m| total_variation_power(&p, q, m).unwrap();
+    assert!((tv(&q1, 1) - 0.2).abs() < 1e-12 && (tv(&q2, 1) - 0.2).abs() < 1e-12);
+    assert!((tv(&q1, 2) - 0.36).abs() < 1e-12, "{}", tv(&q1, 2));
+    assert!((tv(&q2, 2) - 0.24).abs() < 1e-12, "{}", tv(&q2, 2));
+    // Packing more widens the gap: 1 − 0.8ᵐ for the collapsed generator.
+    assert!((tv(&q1, 4) - (1.0 - 0.8f64.powi(4))).abs() < 1e-12);
+    assert!(tv(&q1, 4) - tv(&q2, 4) > tv(&q1, 2) - tv(&q2, 2));
+    assert_eq!(tv(&p, 3), 0.0);
+    assert!(total_variation_power(&p, &[0.5, 0.5], 2).is_err());
+}
+
+#[test]
+fn a_trained_discriminator_approaches_the_optimal_one() {
+    // p_r = 𝒩(0, 1), p_g = 𝒩(1.5, 0.7²): D* = p_r / (p_r + p_g) is a logistic of a quadratic.
+    let (r, g) = (Density::normal(0.0, 1.0), Density::normal(1.5, 0.7));
+    let real: Vec<f32> = sample(&r, 50_000, 5).iter().map(|&x| x as f32).collect();
+    let mut gan = linear_game(0.7, 1.5, 6);
+    train_critic(&mut gan, &real, Kind::NonSaturating, 3000, 7);
+    let xs: Vec<f32> = (0..=40).map(|i| -1.5 + 4.0 * i as f32 / 40.0).collect();
+    let d = gan.discriminate(&xs).unwrap();
+    let worst = xs
+        .iter()
+        .zip(&d)
+        .map(|(&x, &dx)| {
+            (f64::from(dx) - optimal_discriminator(r.pdf(x.into()), g.pdf(x.into()))).abs()
+        })
+        .fold(0.0, f64::max);
+    assert!(worst < 0.06, "max |D − D*| = {worst}");
+}
+
+#[test]
+fn the_minimax_loss_saturates_when_the_discriminator_wins() {
+    // The generator starts at 𝒩(0, 0.1²), the data sit at 𝒩(4, 0.5²): the discriminator
+    // soon rejects every fake, D(G(z)) ≈ 0.
+    let real: Vec<f32> = sample(&Density::normal(4.0, 0.5), 20_000, 8)
+        .iter()
+        .map(|&x| x as f32)
+        .collect();
+    let mut gan = linear_game(0.1, 0.0, 9);
+    let before = (
+        generator_gradient_norm(&mut gan, Kind::Minimax, 512, 1).unwrap(),
+        generator_gradient_norm(&mut gan, Kind::NonSaturating, 512, 1).unwrap(),
+    );
+    train_critic(&mut gan, &real, Kind::NonSaturating, 300, 10);
+    let fakes = gan.generate(512, 2).unwrap();
+    let d_fake = gan.discriminate(&fakes).unwrap();
+    let mean_d = d_fake.iter().map(|&v| f64::from(v)).sum::<f64>() / 512.0;
+    assert!(mean_d < 1e-3, "D(G(z)) = {mean_d}");
+    let minimax = generator_gradient_norm(&mut gan, Kind::Minimax, 512, 1).unwrap();
+    let practice = generator_gradient_norm(&mut gan, Kind::NonSaturating, 512, 1).unwrap();
+    // ∂/∂f of log(1 − σ(f)) is −D, of −log σ(f) is −(1 − D): the ratio is about D.
+    assert!(minimax < 1e-2 * practice, "{minimax} vs {practice}");
+    // Before the discriminator learned anything (D ≈ ½) the two were comparable.
+    assert!(before.0 > 0.3 * before.1, "{before:?}");
+}
+
+#[test]
+fn the_gradient_penalty_critic_estimates_w1() {
+    // p_r = 𝒩(0, 1), p_g = 𝒩(2, 1): W₁ = 2, the shift.
+    let r = Density::normal(0.0, 1.0);
+    let real: Vec<f32> = sample(&r, 50_000, 11).iter().map(|&x| x as f32).collect();
+    let mut gan = linear_game(1.0, 2.0, 12);
+    let gap = train_critic(
+        &mut gan,
+        &real,
+        Kind::GradientPenalty { lambda: 10.0 },
+        1500,
+        13,
+    );
+    let fake: Vec<f64> = gan
+        .generate(50_000, 14)
+        .unwrap()
+        .iter()
+        .map(|&x| x.into())
+        .collect();
+    let xr: Vec<f64> = real.iter().map(|&x| x.into()).collect();
+    let w1 = wasserstein_1d(&xr, &fake).unwrap();
+    assert!((w1 - 2.0).abs() < 0.05, "W₁ of the samples {w1}");
+    // The gap over the last 1,500 critic steps includes the early ones: judge the end.
+    let last = train_critic(
+        &mut gan,
+        &real,
+        Kind::GradientPenalty { lambda: 10.0 },
+        200,
+        15,
+    );
+    assert!(
+        (last - w1).abs() < 0.1 * w1,
+        "critic {last} (mean over training {gap}) vs W₁ {w1}"
+    );
+}
+
+/// A small f64 critic with given pieces, for the derivative checks.
+fn small_critic(pieces: usize, seed: u64) -> Critic<f64> {
+    let spec = Spec {
+        latent: 1,
+        data: 3,
+        generator_width: 1,
+        generator_layers: 0,
+        critic_width: 6,
+        critic_layers: 2,
+        pieces,
+        packing: 1,
+    };
+    let mut c = Critic::new(&spec, &mut Rng::seed_from_u64(seed)).unwrap();
+    // PacGAN's 0.02 weights make every unit nearly linear; larger ones exercise the pieces.
+    let mut rng = Rng::seed_from_u64(seed + 1);
+    for p in c.params_mut() {
+        let t = Tensor::randn(p.value().shape(), 0.8, &mut rng);
+        *p.value_mut() = t;
+    }
+    c
+}
+
+#[test]
+fn the_critics_input_gradient_is_the_tapes_gradient() {
+    for pieces in [1, 3] {
+        let mut c = small_critic(pieces, 20);
+        let x = Tensor::randn(&[5, 3], 1.0, &mut Rng::seed_from_u64(21));
+        let mut g = Graph::new();
+        let u = c.input_gradient(&mut g, x.clone()).unwrap();
+        let tangent = g.value(u).clone();
+        // The same gradient by back-propagating Σ f(xᵢ) to x.
+        let mut h = Graph::new();
+        let xv = h.variable(x);
+        let f = c.forward(&mut h, xv, Mode::Train).unwrap();
+        let s = h.sum(f);
+        let back = h.backward(s).unwrap();
+        let expected = back.wrt(xv).unwrap();
+        for (a, b) in tangent.data().iter().zip(expected.data()) {
+            assert!(
+                (a - b).abs() < 1e-12 * (1.0 + b.abs()),
+                "pieces {pieces}: {a} vs {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_penalty_gradient_matches_finite_differences() {
+    for pieces in [1, 3] {
+        let mut c = small_critic(pieces, 30);
+        let x = Tensor::randn(&[4, 3], 1.0, &mut Rng::seed_from_u64(31));
+        let penalty = |c: &mut Critic<f64>| {
+            let mut g = Graph::new();
+            let u = c.input_gradient(&mut g, x.clone()).unwrap();
+            let p = gradient_penalty(&mut g, u).unwrap();
+            (g.value(p).item().unwrap(), g, p)
+        };
+        let (_, g, p) = penalty(&mut c);
+        let grads = g.backward(p).unwrap();
+        let analytic: Vec<Vec<f64>> = c
+            .params()
+            .iter()
+            .map(|q| {
+                grads
+                    .param(q)
+                    .map_or(vec![0.0; q.value().len()], |t| t.data().to_vec())
+            })
+            .collect();
+        let h = 1e-6;
+        let mut checked = 0;
+        for (k, row) in analytic.iter().enumerate() {
+            for i in (0..row.len()).step_by(3) {
+                let nudge = |c: &mut Critic<f64>, d: f64| {
+                    c.params_mut()[k].value_mut().data_mut()[i] += d;
+                };
+                nudge(&mut c, h);
+                let up = penalty(&mut c).0;
+                nudge(&mut c, -2.0 * h);
+                let down = penalty(&mut c).0;
+                nudge(&mut c, h);
+                let fd = (up - down) / (2.0 * h);
+                assert!(
+                    (fd - row[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "pieces {pieces}, parameter {k}[{i}]: {} vs {fd}",
+                    row[i]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20);
+    }
+}
+
+#[test]
+fn mode_scores_count_what_they_should() {
+    let ring = Mixture2d::ring8();
+    let at_means: Vec<f32> = ring
+        .means
+        .iter()
+        .flat_map(|m| [m[0] as f32, m[1] as f32])
+        .collect();
+    let s = ring.score(&at_means).unwrap();
+    assert_eq!((s.modes_captured, s.high_quality), (8, 1.0));
+    // Three of the modes, and the origin (no mode within 3σ).
+    let three: Vec<f32> = at_means[..6].iter().copied().chain([0.0, 0.0]).collect();
+    let s = ring.score(&three).unwrap();
+    assert_eq!((s.modes_captured, s.high_quality), (3, 0.75));
+    // Real samples: a 2-d Gaussian lies within 3σ with probability 1 − e^{−9/2} = 0.9889.
+    for mix in [Mixture2d::ring8(), Mixture2d::grid25()] {
+        let s = mix.score(&mix.sample(40_000, 1).unwrap()).unwrap();
+        assert_eq!(s.modes_captured, mix.means.len());
+        assert!(
+            (s.high_quality - (1.0 - (-4.5f64).exp())).abs() < 0.003,
+            "{}",
+            s.high_quality
+        );
+    }
+    assert!(ring.score(&[1.0]).is_err());
+}
+
+#[test]
+fn training_is_deterministic_on_any_number_of_threads() {
+    let mix = Mixture2d::ring8();
+    let data = mix.sample(2000, 3).unwrap();
+    let mut spec = Spec::pacgan(2);
+    (spec.generator_width, spec.critic_width) = (32, 16);
+    let run = |threads| {
+        let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(4)).unwrap();
+        gan.exec = Exec {
+            threads,
+            ..Exec::default()
+        };
+        let mut recipe = Recipe::for_kind(Kind::GradientPenalty { lambda: 10.0 });
+        recipe.steps = 5;
+        recipe.batch_size = 64;
+        train(&mut gan, &data, &recipe, |_, _| Ok(())).unwrap();
+        gan.generate(100, 5).unwrap()
+    };
+    let (one, two) = (run(1), run(2));
+    assert!(one
+        .iter()
+        .zip(&two)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+}
+
+#[test]
+fn bad_settings_are_refused_by_name() {
+    let mut spec = Spec::pacgan(0);
+    let err = Gan::new(spec, &mut Rng::seed_from_u64(0)).err().unwrap();
+    assert!(err.to_string().contains("packing"), "{err}");
+    spec = Spec::pacgan(1);
+    spec.latent = 0;
+    let err = Gan::new(spec, &mut Rng::seed_from_u64(0)).err().unwrap();
+    assert!(err.to_string().contains("latent"), "{err}");
+    let mut gan = Gan::new(Spec::pacgan(1), &mut Rng::seed_from_u64(0)).unwrap();
+    let data = Mixture2d::ring8().sample(100, 0).unwrap();
+    let run = |gan: &mut Gan, recipe: Recipe| {
+        train(gan, &data, &recipe, |_, _| Ok(()))
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    let mut r = Recipe::for_kind(Kind::Wasserstein { clip: 0.0 });
+    assert!(run(&mut gan, r.clone()).contains("clip"));
+    r = Recipe::for_kind(Kind::NonSaturating);
+    r.critic_steps = 0;
+    assert!(run(&mut gan, r.clone()).contains("critic_steps"));
+    // A learning rate that blows up stops with the step it happened at.
+    r = Recipe::for_kind(Kind::Wasserstein { clip: 1e6 });
+    (r.learning_rate, r.steps, r.batch_size) = (1e6, 50, 16);
+    let err = train(&mut gan, &data, &r, |_, _| Ok(())).err().unwrap();
+    assert!(matches!(err, Error::Diverged { .. }), "{err}");
+    assert!(train(
+        &mut gan,
+        &data[..3],
+        &Recipe::for_kind(Kind::NonSaturating),
+        |_, _| Ok(())
+    )
+    .is_err());
+}
