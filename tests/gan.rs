@@ -7,7 +7,8 @@ use unsupervised::gan::theory::{
     total_variation_power, value, wasserstein_1d, Density, JS_DISJOINT,
 };
 use unsupervised::gan::{
-    generator_gradient_norm, gradient_penalty, train, Critic, Gan, Kind, Mixture2d, Recipe, Spec,
+    generator_gradient_norm, gradient_penalty, train, train_critic, Critic, Gan, Kind, Mixture2d,
+    Recipe, Spec,
 };
 use unsupervised::nn::{Layer, Mode};
 use unsupervised::{Error, Exec, Rng};
@@ -33,18 +34,15 @@ fn linear_game(w: f32, b: f32, seed: u64) -> Gan {
     gan
 }
 
-/// Trains only the critic: `critic_steps` steps, then a single generator step with a
-/// learning rate too small to move it.
-fn train_critic(gan: &mut Gan, real: &[f32], kind: Kind, steps: usize, seed: u64) -> f64 {
+/// Trains only the critic against the fixed generator; returns `mean f(real) − mean f(fake)`
+/// of every step.
+fn critic_only(gan: &mut Gan, real: &[f32], kind: Kind, steps: usize, seed: u64) -> Vec<f64> {
     let mut recipe = Recipe::for_kind(kind);
-    recipe.steps = 1;
-    recipe.critic_steps = steps;
     recipe.batch_size = 256;
     recipe.learning_rate = 2e-3;
     recipe.betas = (0.5, 0.9);
     recipe.seed = seed;
-    let report = train(gan, real, &recipe, |_, _| Ok(())).unwrap();
-    report.critic_gap[0]
+    train_critic(gan, real, &recipe, steps).unwrap()
 }
 
 fn sample(d: &Density, n: usize, seed: u64) -> Vec<f64> {
@@ -142,7 +140,7 @@ fn a_trained_discriminator_approaches_the_optimal_one() {
     let (r, g) = (Density::normal(0.0, 1.0), Density::normal(1.5, 0.7));
     let real: Vec<f32> = sample(&r, 50_000, 5).iter().map(|&x| x as f32).collect();
     let mut gan = linear_game(0.7, 1.5, 6);
-    train_critic(&mut gan, &real, Kind::NonSaturating, 3000, 7);
+    critic_only(&mut gan, &real, Kind::NonSaturating, 3000, 7);
     let xs: Vec<f32> = (0..=40).map(|i| -1.5 + 4.0 * i as f32 / 40.0).collect();
     let d = gan.discriminate(&xs).unwrap();
     let worst = xs
@@ -168,7 +166,7 @@ fn the_minimax_loss_saturates_when_the_discriminator_wins() {
         generator_gradient_norm(&mut gan, Kind::Minimax, 512, 1).unwrap(),
         generator_gradient_norm(&mut gan, Kind::NonSaturating, 512, 1).unwrap(),
     );
-    train_critic(&mut gan, &real, Kind::NonSaturating, 300, 10);
+    critic_only(&mut gan, &real, Kind::NonSaturating, 300, 10);
     let fakes = gan.generate(512, 2).unwrap();
     let d_fake = gan.discriminate(&fakes).unwrap();
     let mean_d = d_fake.iter().map(|&v| f64::from(v)).sum::<f64>() / 512.0;
@@ -187,7 +185,7 @@ fn the_gradient_penalty_critic_estimates_w1() {
     let r = Density::normal(0.0, 1.0);
     let real: Vec<f32> = sample(&r, 50_000, 11).iter().map(|&x| x as f32).collect();
     let mut gan = linear_game(1.0, 2.0, 12);
-    let gap = train_critic(
+    let gaps = critic_only(
         &mut gan,
         &real,
         Kind::GradientPenalty { lambda: 10.0 },
@@ -203,18 +201,12 @@ fn the_gradient_penalty_critic_estimates_w1() {
     let xr: Vec<f64> = real.iter().map(|&x| x.into()).collect();
     let w1 = wasserstein_1d(&xr, &fake).unwrap();
     assert!((w1 - 2.0).abs() < 0.05, "W₁ of the samples {w1}");
-    // The gap over the last 1,500 critic steps includes the early ones: judge the end.
-    let last = train_critic(
-        &mut gan,
-        &real,
-        Kind::GradientPenalty { lambda: 10.0 },
-        200,
-        15,
-    );
-    assert!(
-        (last - w1).abs() < 0.1 * w1,
-        "critic {last} (mean over training {gap}) vs W₁ {w1}"
-    );
+    // Single batches are noisy: judge the mean of the last 200 steps. The penalty is soft:
+    // among the critics f = −s x, the objective s W₁ − λ (s − 1)² peaks at
+    // s = 1 + W₁/(2λ), so the estimate is W₁ (1 + W₁/(2λ)), 10 % high at λ = 10.
+    let last = gaps[1300..].iter().sum::<f64>() / 200.0;
+    let expected = w1 * (1.0 + w1 / 20.0);
+    assert!((last - expected).abs() < 0.03 * expected, "critic {last} vs {expected}");
 }
 
 /// A small f64 critic with given pieces, for the derivative checks.
@@ -396,4 +388,57 @@ fn bad_settings_are_refused_by_name() {
         |_, _| Ok(())
     )
     .is_err());
+}
+
+/// The PacGAN table (Lin et al. 2018, Table 1; lecture 000): modes captured and the share
+/// of high-quality samples on the ring of 8 and the grid of 25, for packing m = 1 to 4 and
+/// several seeds, with PacGAN's networks and optimiser. The book gives the command:
+/// `GAN_STEPS=3000 GAN_SEEDS=5 cargo test --release --test gan -- --ignored --nocapture pacgan_table`.
+#[test]
+#[ignore]
+fn pacgan_table() {
+    let var = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let (steps, seeds) = (var("GAN_STEPS", 3000), var("GAN_SEEDS", 5) as u64);
+    println!("{steps} steps, {seeds} seeds; mean ± sd over seeds");
+    println!("| data | m | critic parameters | modes captured | high-quality samples | seconds per run |");
+    println!("|---|---|---|---|---|---|");
+    for mix in [Mixture2d::ring8(), Mixture2d::grid25()] {
+        for m in 1..=4 {
+            let (mut modes, mut quality, mut seconds, mut params) = (vec![], vec![], 0.0, 0);
+            for seed in 0..seeds {
+                let data = mix.sample(100_000, seed).unwrap();
+                let mut gan = Gan::new(Spec::pacgan(m), &mut Rng::seed_from_u64(seed)).unwrap();
+                params = gan.critic.n_params();
+                let mut recipe = Recipe::for_kind(Kind::NonSaturating);
+                (recipe.steps, recipe.seed, recipe.log_every) = (steps, seed, steps);
+                seconds += train(&mut gan, &data, &recipe, |_, _| Ok(()))
+                    .unwrap()
+                    .seconds;
+                let s = mix
+                    .score(&gan.generate(2500, 1000 + seed).unwrap())
+                    .unwrap();
+                modes.push(s.modes_captured as f64);
+                quality.push(100.0 * s.high_quality);
+            }
+            let stats = |v: &[f64]| {
+                let mean = v.iter().sum::<f64>() / v.len() as f64;
+                let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+                    / (v.len() as f64 - 1.0).max(1.0);
+                format!("{mean:.1} ± {:.1}", var.sqrt())
+            };
+            println!(
+                "| {} {} | {m} | {params} | {} | {} % | {:.0} |",
+                mix.name,
+                mix.means.len(),
+                stats(&modes),
+                stats(&quality),
+                seconds / seeds as f64
+            );
+        }
+    }
 }

@@ -194,6 +194,35 @@ pub fn train(
 }
 // ANCHOR_END: train
 
+/// Trains the critic alone for `steps` steps against the fixed generator (the inner loop
+/// of Algorithm 1 run to convergence, as the theory assumes); returns
+/// `mean f(real) − mean f(fake)` of every step.
+pub fn train_critic(
+    gan: &mut Gan,
+    data: &[f32],
+    recipe: &Recipe,
+    steps: usize,
+) -> Result<Vec<f64>> {
+    let n = rows(data, gan.spec.data, "training samples")?;
+    recipe.kind.check()?;
+    crate::check_count(
+        "batch_size",
+        recipe.batch_size,
+        MAX_BATCH,
+        "the batch limit",
+    )?;
+    crate::check_count("steps", steps.max(1), MAX_STEPS, "the step limit")?;
+    let mut opt = recipe.optimizer()?;
+    let mut rng = Rng::seed_from_u64(recipe.seed);
+    let mut gaps = Vec::with_capacity(steps);
+    for step in 1..=steps {
+        let (loss, gap) = critic_step(gan, data, n, recipe, &mut rng, opt.as_mut())?;
+        check_loss("discriminator loss", step, loss)?;
+        gaps.push(gap);
+    }
+    Ok(gaps)
+}
+
 fn check_loss(what: &str, step: usize, loss: f64) -> Result<()> {
     if loss.is_finite() && loss.abs() < DIVERGED {
         Ok(())
