@@ -24,6 +24,7 @@ mod tour;
 mod autoencoder;
 mod datasets;
 mod eigen;
+mod gan;
 mod hierarchical;
 mod kmeans;
 mod linalg;
@@ -59,6 +60,7 @@ pub const CHAPTERS: &[Chapter] = &[
     nn::CHAPTER,
     autoencoder::CHAPTER,
     vae::CHAPTER,
+    gan::CHAPTER,
 ];
 // ANCHOR_END: chapters
 

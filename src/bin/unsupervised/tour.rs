@@ -47,7 +47,6 @@ pub struct Chapter {
 /// Chapters of the book whose code is not written yet: the tour names them. A chapter
 /// leaves this list when its line joins [`CHAPTERS`](crate::CHAPTERS).
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("gan", "14 · Generative adversarial networks"),
     ("visualize", "15 · Seeing what a CNN sees"),
     ("image_prior", "16 · Deep image prior"),
 ];
