@@ -81,19 +81,20 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/13] datasets",
-            "[2/13] linalg",
-            "[3/13] eigen",
-            "[4/13] pca",
-            "[5/13] kmeans",
-            "[6/13] hierarchical",
-            "[7/13] mixture",
-            "[8/13] spectral",
-            "[9/13] manifold",
-            "[10/13] tsne",
-            "[11/13] nn",
-            "[12/13] autoencoder",
-            "[13/13] vae"
+            "[1/14] datasets",
+            "[2/14] linalg",
+            "[3/14] eigen",
+            "[4/14] pca",
+            "[5/14] kmeans",
+            "[6/14] hierarchical",
+            "[7/14] mixture",
+            "[8/14] spectral",
+            "[9/14] manifold",
+            "[10/14] tsne",
+            "[11/14] nn",
+            "[12/14] autoencoder",
+            "[13/14] vae",
+            "[14/14] gan"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -103,7 +104,8 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     assert!(
         stderr.contains("wrote mnist-grid.png")
             && stderr.contains("wrote vae-samples.png")
-            && stderr.contains("not built yet: 14 · Generative adversarial networks"),
+            && stderr.contains("wrote gan-saturation.svg")
+            && stderr.contains("not built yet: 15 · Seeing what a CNN sees"),
         "{stderr}"
     );
     assert!(page.contains("Not built yet"));
@@ -692,6 +694,7 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--theta", &["0"]),                        // 0: exact t-SNE gradients
         ("--noise", &["0"]),                        // noise-free generated data
         ("--epochs", &["0"]),                       // 0: evaluate a loaded model only
+        ("--steps", &["0"]),                        // gan: 0 scores a loaded model only
         ("--iterations", &["0"]),                   // 0: the initial map
         ("--pca-dims", &["0", "18446744073709551615", "1e12"]), // 0 or wider: no PCA step
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
@@ -936,4 +939,72 @@ fn vae_json_has_the_contracted_keys() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn gan_json_has_the_contracted_keys_and_a_saved_model_reloads() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-gan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("gan.bin");
+    let out = bin()
+        .args([
+            "gan", "--kind", "pacgan", "--steps", "3", "--seed", "0", "--json", "--out",
+        ])
+        .arg(&dir)
+        .arg("--save")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"modes_captured\":",
+            "\"high_quality\":",
+            "\"steps\":3",
+            "\"seconds\":",
+            "\"packing\":2",
+        ],
+    );
+    // samples.npy holds the 2,500 scored samples: 2,500 x 2 little-endian f64 after the header.
+    let npy = std::fs::read(dir.join("samples.npy")).unwrap();
+    assert_eq!(npy.len() % 16, 0);
+    assert!(npy.len() >= 2500 * 16 && npy.len() < 2500 * 16 + 256);
+    // Loaded and only scored, the model captures what it captured.
+    let again = bin()
+        .args([
+            "gan", "--kind", "pacgan", "--steps", "0", "--json", "--load",
+        ])
+        .arg(&model)
+        .output()
+        .unwrap();
+    let reloaded = stdout_of_success(&again);
+    assert_eq!(
+        json_number(&reloaded, "high_quality"),
+        json_number(&text, "high_quality")
+    );
+    // A model of another architecture is refused, naming the file.
+    let other = bin()
+        .args(["gan", "--kind", "nsgan", "--steps", "0", "--load"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("gan.bin"));
+    for (args, message) in [
+        (&["--packing", "0"][..], "--packing 0"),
+        (&["--kind", "wgan", "--clip", "0"], "--clip 0"),
+        (&["--clip", "0.1"], "--clip 0.1"),
+        (&["--critic-steps", "0"], "--critic-steps 0"),
+        (&["--latent", "0"], "--latent 0"),
+        (&["--kind", "vae"], "--kind vae"),
+        (&["--data", "moons"], "--data moons"),
+        (&["--kind", "wgan-gp", "--lambda", "-1"], "--lambda -1"),
+    ] {
+        let out = bin().arg("gan").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
