@@ -10,13 +10,18 @@
 //! are the median of `VERSUS_ROUNDS` (default 3) round-robin rounds. Thread counts are set
 //! per process (our `UNSUPERVISED_THREADS`, candle's `RAYON_NUM_THREADS`), so run
 //! `VERSUS_THREADS=1` and `VERSUS_THREADS=2` separately; the subcommand sets both.
-//! `VERSUS_MODELS` picks rows (default `ae,cnn,vae`).
+//! - the small MLP GAN of chapter 14's issue (G 100-256(BN, ReLU)-784, D 784-256(leaky
+//!   ReLU 0.2)-1, non-saturating loss, Adam at 2e-4 with β₁ = 0.5, batch 64, k = 1): 100
+//!   generator steps with their discriminator steps, on MNIST digits as the real samples.
+//!
+//! `VERSUS_MODELS` picks rows (default `ae,cnn,vae,gan`).
 
 use crate::{list_env, median, time};
 use candle_core::{DType, Device, Module, Tensor as CTensor};
 use candle_nn::{AdamW, Conv2dConfig, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use unsupervised::autodiff::Graph;
 use unsupervised::datasets;
+use unsupervised::gan::{self, Gan, Kind, Spec};
 use unsupervised::nn::classify::cnn;
 use unsupervised::nn::train::gather_rows;
 use unsupervised::nn::{perceptron, Activation, Adam, Layer, Mode, Optimizer as _, Sequential};
@@ -264,7 +269,7 @@ pub fn run() {
     println!("| model | threads | ours (s/epoch) | candle (s/epoch) | candle / ours | loss, ours | loss, candle |");
     println!("|---|---|---|---|---|---|---|");
     // `VERSUS_MODELS=ae,vae` skips the CNN (minutes per run under candle).
-    let models = std::env::var("VERSUS_MODELS").unwrap_or_else(|_| "ae,cnn,vae".into());
+    let models = std::env::var("VERSUS_MODELS").unwrap_or_else(|_| "ae,cnn,vae,gan".into());
     for classify in [false, true] {
         if !models
             .split(',')
@@ -329,4 +334,140 @@ pub fn run() {
     if models.split(',').any(|m| m == "vae") {
         vae_row(threads, rounds, &pixels, &images, &order, &adam_params);
     }
+    if models.split(',').any(|m| m == "gan") {
+        gan_row(threads, rounds, &pixels, &images);
+    }
+}
+
+const GAN_STEPS: usize = 100;
+const GAN_BATCH: usize = 64;
+
+/// Batch normalisation over the batch, written with candle's ops (candle-nn has none that
+/// trains): `γ (x − mean) / √(var + 1e-5) + β`.
+fn candle_batch_norm(x: &CTensor, gamma: &CTensor, beta: &CTensor) -> candle_core::Result<CTensor> {
+    let centred = x.broadcast_sub(&x.mean_keepdim(0)?)?;
+    let var = centred.sqr()?.mean_keepdim(0)?;
+    let normed = centred.broadcast_div(&var.affine(1.0, 1e-5)?.sqrt()?)?;
+    normed.broadcast_mul(gamma)?.broadcast_add(beta)
+}
+
+struct CandleGan {
+    g1: candle_nn::Linear,
+    gamma: CTensor,
+    beta: CTensor,
+    g2: candle_nn::Linear,
+    d1: candle_nn::Linear,
+    d2: candle_nn::Linear,
+}
+
+impl CandleGan {
+    fn generate(&self, z: &CTensor) -> candle_core::Result<CTensor> {
+        let h = candle_batch_norm(&self.g1.forward(z)?, &self.gamma, &self.beta)?.relu()?;
+        self.g2.forward(&h)
+    }
+    fn score(&self, x: &CTensor) -> candle_core::Result<CTensor> {
+        let h = self.d1.forward(x)?;
+        // leaky ReLU 0.2 = max(h, 0.2 h)
+        self.d2.forward(&h.maximum(&h.affine(0.2, 0.0)?)?)
+    }
+}
+
+/// `mean softplus(s)`, stable for any score.
+fn mean_softplus(s: &CTensor) -> candle_core::Result<CTensor> {
+    (s.relu()? + s.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?.mean_all()
+}
+
+/// 100 steps of the MLP GAN in candle; returns the mean discriminator loss.
+fn candle_gan_steps(
+    model: &CandleGan,
+    d_opt: &mut AdamW,
+    g_opt: &mut AdamW,
+    images: &CTensor,
+    picks: &[Vec<u32>],
+) -> f64 {
+    let mut total = 0.0;
+    for pick in picks {
+        let idx = CTensor::new(pick.as_slice(), &Device::Cpu).unwrap();
+        let real = images.index_select(&idx, 0).unwrap();
+        let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
+        let fake = model.generate(&z).unwrap().detach();
+        let d_loss = (mean_softplus(&model.score(&real).unwrap().neg().unwrap()).unwrap()
+            + mean_softplus(&model.score(&fake).unwrap()).unwrap())
+        .unwrap();
+        total += f64::from(d_loss.to_vec0::<f32>().unwrap());
+        d_opt.backward_step(&d_loss).unwrap();
+        let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
+        let s = model.score(&model.generate(&z).unwrap()).unwrap();
+        let g_loss = mean_softplus(&s.neg().unwrap()).unwrap();
+        g_opt.backward_step(&g_loss).unwrap();
+    }
+    total / picks.len() as f64
+}
+
+/// The GAN row: 100 steps of each.
+fn gan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
+    let spec = Spec {
+        latent: 100,
+        data: 784,
+        generator_width: 256,
+        generator_layers: 1,
+        critic_width: 256,
+        critic_layers: 1,
+        pieces: 1,
+        packing: 1,
+    };
+    let mut ours = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+    let mut recipe = gan::Recipe::for_kind(Kind::NonSaturating);
+    (
+        recipe.steps,
+        recipe.batch_size,
+        recipe.learning_rate,
+        recipe.betas,
+    ) = (GAN_STEPS, GAN_BATCH, 2e-4, (0.5, 0.999));
+    recipe.log_every = GAN_STEPS;
+    let params = ParamsAdamW {
+        lr: 2e-4,
+        beta1: 0.5,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
+    let (gvars, dvars) = (VarMap::new(), VarMap::new());
+    let gb = VarBuilder::from_varmap(&gvars, DType::F32, &Device::Cpu);
+    let db = VarBuilder::from_varmap(&dvars, DType::F32, &Device::Cpu);
+    let theirs = CandleGan {
+        g1: candle_nn::linear(100, 256, gb.pp("g1")).unwrap(),
+        gamma: gb
+            .get_with_hints(256, "gamma", candle_nn::Init::Const(1.0))
+            .unwrap(),
+        beta: gb
+            .get_with_hints(256, "beta", candle_nn::Init::Const(0.0))
+            .unwrap(),
+        g2: candle_nn::linear(256, 784, gb.pp("g2")).unwrap(),
+        d1: candle_nn::linear(784, 256, db.pp("d1")).unwrap(),
+        d2: candle_nn::linear(256, 1, db.pp("d2")).unwrap(),
+    };
+    let mut g_opt = AdamW::new(gvars.all_vars(), params.clone()).unwrap();
+    let mut d_opt = AdamW::new(dvars.all_vars(), params).unwrap();
+    let mut rng = Rng::seed_from_u64(2);
+    let n = pixels.len() / 784;
+    let picks: Vec<Vec<u32>> = (0..GAN_STEPS)
+        .map(|_| {
+            (0..GAN_BATCH)
+                .map(|_| rng.index(n).unwrap() as u32)
+                .collect()
+        })
+        .collect();
+    let (mut t_ours, mut t_theirs, mut l_ours, mut l_theirs) = (Vec::new(), Vec::new(), 0.0, 0.0);
+    for round in 0..rounds {
+        recipe.seed = round as u64;
+        t_ours.push(time(|| {
+            let r = gan::train(&mut ours, pixels, &recipe, |_, _| Ok(())).unwrap();
+            l_ours = r.critic_loss[0];
+        }));
+        t_theirs.push(time(|| {
+            l_theirs = candle_gan_steps(&theirs, &mut d_opt, &mut g_opt, images, &picks)
+        }));
+    }
+    let (a, b) = (median(t_ours), median(t_theirs));
+    println!("| MLP GAN 100-256-784 / 784-256-1, 100 steps (s per 100 steps; loss: D's BCE) | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.3} | {l_theirs:.3} |", b / a);
 }
