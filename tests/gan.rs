@@ -7,8 +7,8 @@ use unsupervised::gan::theory::{
     total_variation_power, value, wasserstein_1d, Density, JS_DISJOINT,
 };
 use unsupervised::gan::{
-    generator_gradient_norm, gradient_penalty, train, train_critic, Critic, Gan, Kind, Mixture2d,
-    Recipe, Spec,
+    generator_gradient_norm, gradient_penalty, interpolate, train, train_critic, Critic, Gan, Kind,
+    Mixture2d, Recipe, Spec,
 };
 use unsupervised::nn::{Layer, Mode};
 use unsupervised::{Error, Exec, Rng};
@@ -206,7 +206,41 @@ fn the_gradient_penalty_critic_estimates_w1() {
     // s = 1 + W₁/(2λ), so the estimate is W₁ (1 + W₁/(2λ)), 10 % high at λ = 10.
     let last = gaps[1300..].iter().sum::<f64>() / 200.0;
     let expected = w1 * (1.0 + w1 / 20.0);
-    assert!((last - expected).abs() < 0.03 * expected, "critic {last} vs {expected}");
+    assert!(
+        (last - expected).abs() < 0.03 * expected,
+        "critic {last} vs {expected}"
+    );
+}
+
+#[test]
+fn the_penalty_points_lie_uniformly_between_real_and_generated_samples() {
+    let mut rng = Rng::seed_from_u64(40);
+    let real = Tensor::<f32>::randn(&[4000, 3], 1.0, &mut rng);
+    let fake = Tensor::<f32>::randn(&[4000, 3], 1.0, &mut rng);
+    let between = interpolate(&real, &fake, &mut rng).unwrap();
+    let mut eps = Vec::new();
+    for ((x, r), f) in between
+        .data()
+        .chunks(3)
+        .zip(real.data().chunks(3))
+        .zip(fake.data().chunks(3))
+    {
+        // x̂ − x̃ = ε (x − x̃) with one ε for the whole row.
+        let e: Vec<f32> = (0..3).map(|j| (x[j] - f[j]) / (r[j] - f[j])).collect();
+        assert!(
+            e.iter()
+                .all(|v| (v - e[0]).abs() < 1e-2 && (-1e-2..=1.01).contains(v)),
+            "{e:?}"
+        );
+        eps.push(f64::from(e[0]));
+    }
+    // ε ~ U[0, 1]: mean ½, variance 1/12.
+    let mean = eps.iter().sum::<f64>() / eps.len() as f64;
+    let var = eps.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / eps.len() as f64;
+    assert!(
+        (mean - 0.5).abs() < 0.02 && (var - 1.0 / 12.0).abs() < 0.01,
+        "{mean} {var}"
+    );
 }
 
 /// A small f64 critic with given pieces, for the derivative checks.

@@ -303,8 +303,9 @@ fn critic_step(
 }
 // ANCHOR_END: critic_step
 
-/// `x̂ = ε x + (1 − ε) x̃` with `ε ~ U[0, 1]` per row.
-fn interpolate(real: &Tensor<f32>, fake: &Tensor<f32>, rng: &mut Rng) -> Result<Tensor<f32>> {
+/// WGAN-GP's points `x̂ = ε x + (1 − ε) x̃` with `ε ~ U[0, 1]` per row (per packed
+/// sample), between real rows `x` and generated rows `x̃`.
+pub fn interpolate(real: &Tensor<f32>, fake: &Tensor<f32>, rng: &mut Rng) -> Result<Tensor<f32>> {
     let width = real.shape()[1];
     let mut out = real.clone();
     for (row, f) in out
