@@ -476,3 +476,28 @@ fn pacgan_table() {
         }
     }
 }
+
+#[test]
+fn parameter_names_are_unique_and_say_which_player_owns_them() {
+    let gan = Gan::new(Spec::pacgan(2), &mut Rng::seed_from_u64(0)).unwrap();
+    let names: Vec<String> = gan.params().iter().map(|p| p.name.clone()).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(
+        names.iter().all(
+            |n| (n.starts_with("generator.") || n.starts_with("critic."))
+                && (n.ends_with(".weight")
+                    || n.ends_with(".bias")
+                    || n.contains("gamma")
+                    || n.contains("beta")
+                    || n.contains("running"))
+        ),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"critic.0.weight".to_string())
+            && names.contains(&"critic.out.bias".to_string())
+    );
+}

@@ -252,8 +252,8 @@ pub fn s_curve(n: usize, noise: f64, seed: u64) -> Result<ManifoldSample> {
 }
 
 /// `k` Gaussians with standard deviation `std` centred evenly on a circle of radius
-/// `radius`: the ring benchmark of mode collapse (8 modes, radius 2, σ = 0.02 in VEEGAN and
-/// PacGAN). Labels are the modes.
+/// `radius`: the ring benchmark of mode collapse (8 modes, radius 1, σ = 0.01 in PacGAN's
+/// released code, `2DRing_GAN&PacGAN/config.py`). Labels are the modes.
 pub fn ring_of_gaussians(n: usize, k: usize, radius: f64, std: f64, seed: u64) -> Result<Dataset> {
     check_n(n, 1)?;
     check_noise(std)?;
