@@ -103,6 +103,8 @@ fn disjoint_supports_keep_js_at_log_2_while_w1_measures_the_gap() {
 #[test]
 fn w1_of_samples_matches_closed_forms() {
     assert_eq!(wasserstein_1d(&[0.0], &[1.0, 2.0]).unwrap(), 1.5);
+    // A distance: symmetric, whichever sample ends last.
+    assert_eq!(wasserstein_1d(&[1.0, 2.0], &[0.0]).unwrap(), 1.5);
     assert_eq!(wasserstein_1d(&[3.0, 1.0], &[1.0, 3.0]).unwrap(), 0.0);
     let a = sample(&Density::normal(0.0, 1.0), 1000, 3);
     let shifted: Vec<f64> = a.iter().map(|x| x + 0.75).collect();

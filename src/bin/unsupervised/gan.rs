@@ -253,7 +253,7 @@ fn tour_spec(quick: bool, packing: usize) -> Spec {
 /// hopping between modes; and PacGAN's total-variation example.
 pub fn tour_gan(ctx: &TourContext) -> Result<Vec<Section>> {
     let mut sections = vec![saturation_section(ctx)?];
-    let steps = if ctx.quick { 150 } else { 1500 };
+    let steps = if ctx.quick { 150 } else { 1000 };
     let runs: [(&str, Kind, usize); 3] = [
         ("GAN (−log D)", Kind::NonSaturating, 1),
         ("WGAN", Kind::Wasserstein { clip: 0.01 }, 1),
