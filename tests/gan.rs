@@ -503,3 +503,36 @@ fn parameter_names_are_unique_and_say_which_player_owns_them() {
             && names.contains(&"critic.out.bias".to_string())
     );
 }
+
+#[test]
+fn the_log_follows_its_schedule_and_starts_at_the_games_values() {
+    // PacGAN's 𝒩(0, 0.02²) weights make every logit near 0 at the start, so D ≈ ½: the
+    // discriminator's cross-entropy is 2 log 2 and the generator's −log D is log 2.
+    let mix = Mixture2d::ring8();
+    let data = mix.sample(1000, 0).unwrap();
+    let mut spec = Spec::pacgan(1);
+    (spec.generator_width, spec.critic_width) = (32, 16);
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(1)).unwrap();
+    let mut recipe = Recipe::for_kind(Kind::NonSaturating);
+    (recipe.steps, recipe.log_every, recipe.batch_size) = (12, 5, 64);
+    let mut seen = Vec::new();
+    let report = train(&mut gan, &data, &recipe, |step, _| {
+        seen.push(step);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(report.steps, [5, 10, 12]);
+    assert_eq!(seen, report.steps);
+    let ln2 = std::f64::consts::LN_2;
+    assert!(
+        (report.critic_loss[0] - 2.0 * ln2).abs() < 0.01,
+        "{:?}",
+        report.critic_loss
+    );
+    assert!(
+        (report.generator_loss[0] - ln2).abs() < 0.01,
+        "{:?}",
+        report.generator_loss
+    );
+    assert!(report.critic_gap[0].abs() < 0.01);
+}
