@@ -441,6 +441,7 @@ fn pacgan_table() {
     };
     let (steps, seeds) = (var("GAN_STEPS", 3000), var("GAN_SEEDS", 5) as u64);
     println!("{steps} steps, {seeds} seeds; mean ± sd over seeds");
+    let mut ring_modes = Vec::new();
     println!("| data | m | critic parameters | modes captured | high-quality samples | seconds per run |");
     println!("|---|---|---|---|---|---|");
     for mix in [Mixture2d::ring8(), Mixture2d::grid25()] {
@@ -459,6 +460,9 @@ fn pacgan_table() {
                     .score(&gan.generate(2500, 1000 + seed).unwrap())
                     .unwrap();
                 modes.push(s.modes_captured as f64);
+                if mix.name == "ring" && m <= 2 {
+                    ring_modes.push((m, s.modes_captured as f64));
+                }
                 quality.push(100.0 * s.high_quality);
             }
             let stats = |v: &[f64]| {
@@ -477,6 +481,22 @@ fn pacgan_table() {
             );
         }
     }
+    // The lecture's point on the ring: packing two samples captures at least as many modes
+    // as none, averaged over the seeds (measured: 8.0 against 7.0 at 2,000 steps).
+    let mean = |m| {
+        let v: Vec<f64> = ring_modes
+            .iter()
+            .filter(|r| r.0 == m)
+            .map(|r| r.1)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(
+        mean(2) >= mean(1),
+        "PacGAN2 {} against GAN {}",
+        mean(2),
+        mean(1)
+    );
 }
 
 #[test]
