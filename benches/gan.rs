@@ -32,16 +32,7 @@ fn steps(c: &mut Criterion) {
     group.bench_function("wgan_gp_step/b100", |b| {
         b.iter(|| train(&mut gan, &ring, &r, |_, _| Ok(())).unwrap())
     });
-    let spec = Spec {
-        latent: 100,
-        data: 784,
-        generator_width: 256,
-        generator_layers: 1,
-        critic_width: 256,
-        critic_layers: 1,
-        pieces: 1,
-        packing: 1,
-    };
+    let spec = Spec::mlp(100, 784);
     let images = Rng::seed_from_u64(1);
     let pixels: Vec<f32> = (0..1000 * 784)
         .scan(images, |r, _| Some(r.next_f32()))

@@ -877,13 +877,12 @@ fn autoencoder_json_has_the_contracted_keys_and_a_saved_model_reloads() {
     let sparse = run(&["--kind", "sparse"]);
     assert!((0.0..1.0).contains(&json_number(&sparse, "mean_activation")));
     // A model file of another architecture is refused, naming the file.
-    let conv = bin()
-        .args(["autoencoder", "--kind", "conv", "--epochs", "0", "--load"])
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert_eq!(conv.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&conv.stderr).contains("ae.bin"));
+    let path = model.to_str().unwrap();
+    refuses(
+        "autoencoder",
+        &["--kind", "conv", "--epochs", "0", "--load", path],
+        "ae.bin",
+    );
     for (args, message) in [
         (&["--latent", "0"][..], "--latent 0"),
         (&["--latent", "785"], "--latent 785"),
@@ -893,10 +892,7 @@ fn autoencoder_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         (&["--kind", "sparse", "--rho", "1"], "--rho 1"),
         (&["--rho", "0.1"], "--rho 0.1"),
     ] {
-        let out = bin().arg("autoencoder").args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        refuses("autoencoder", args, message);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -934,10 +930,7 @@ fn vae_json_has_the_contracted_keys() {
         (&["--likelihood", "gaussian", "--sigma", "0"], "--sigma 0"),
         (&["--beta", "-1"], "--beta -1"),
     ] {
-        let out = bin().arg("vae").args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        refuses("vae", args, message);
     }
 }
 
@@ -984,13 +977,12 @@ fn gan_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         json_number(&text, "high_quality")
     );
     // A model of another architecture is refused, naming the file.
-    let other = bin()
-        .args(["gan", "--kind", "nsgan", "--steps", "0", "--load"])
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert_eq!(other.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&other.stderr).contains("gan.bin"));
+    let path = model.to_str().unwrap();
+    refuses(
+        "gan",
+        &["--kind", "nsgan", "--steps", "0", "--load", path],
+        "gan.bin",
+    );
     for (args, message) in [
         (&["--packing", "0"][..], "--packing 0"),
         (&["--kind", "wgan", "--clip", "0"], "--clip 0"),
@@ -1001,10 +993,15 @@ fn gan_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         (&["--data", "moons"], "--data moons"),
         (&["--kind", "wgan-gp", "--lambda", "-1"], "--lambda -1"),
     ] {
-        let out = bin().arg("gan").args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        refuses("gan", args, message);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `unsupervised COMMAND ARGS` exits with status 2 and a message containing `message`.
+fn refuses(command: &str, args: &[&str], message: &str) {
+    let out = bin().arg(command).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{command} {args:?}: {stderr}");
+    assert!(stderr.contains(message), "{command} {args:?}: {stderr}");
 }

@@ -16,22 +16,7 @@ use unsupervised::{Error, Exec, Rng};
 /// A 1-D game: a linear generator `G(z) = w z + b` (so `p_g = 𝒩(b, w²)`) against a
 /// small maxout discriminator.
 fn linear_game(w: f32, b: f32, seed: u64) -> Gan {
-    let spec = Spec {
-        latent: 1,
-        data: 1,
-        generator_width: 1,
-        generator_layers: 0,
-        critic_width: 32,
-        critic_layers: 2,
-        pieces: 5,
-        packing: 1,
-    };
-    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed)).unwrap();
-    for p in gan.generator.params_mut() {
-        let v = if p.name.ends_with("weight") { w } else { b };
-        p.value_mut().data_mut()[0] = v;
-    }
-    gan
+    Gan::line(w, b, &mut Rng::seed_from_u64(seed)).unwrap()
 }
 
 /// Trains only the critic against the fixed generator; returns `mean f(real) − mean f(fake)`

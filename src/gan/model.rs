@@ -63,6 +63,35 @@ impl Spec {
             packing,
         }
     }
+    /// A 1-D game whose generator density is known: `G(z) = w z + b`, so
+    /// `p_g = 𝒩(b, w²)`, against a maxout critic of two layers of 32 units with 5 pieces.
+    /// The theory's tests and the saturation figure play it.
+    pub fn line() -> Spec {
+        Spec {
+            latent: 1,
+            data: 1,
+            generator_width: 1,
+            generator_layers: 0,
+            critic_width: 32,
+            critic_layers: 2,
+            pieces: 5,
+            packing: 1,
+        }
+    }
+    /// The small MLP GAN the speed comparisons use: G `latent`-256 (BN, ReLU)-`data`, D
+    /// `data`-256 (leaky ReLU)-1.
+    pub fn mlp(latent: usize, data: usize) -> Spec {
+        Spec {
+            latent,
+            data,
+            generator_width: 256,
+            generator_layers: 1,
+            critic_width: 256,
+            critic_layers: 1,
+            pieces: 1,
+            packing: 1,
+        }
+    }
     fn check(&self) -> Result<()> {
         let sizes = [
             ("latent", self.latent),
@@ -314,6 +343,15 @@ impl Gan {
             spec,
             exec: Exec::default(),
         })
+    }
+
+    /// [`Spec::line`]'s game with the generator set to `G(z) = w z + b`.
+    pub fn line(w: f32, b: f32, rng: &mut Rng) -> Result<Gan> {
+        let mut gan = Gan::new(Spec::line(), rng)?;
+        for p in gan.generator.params_mut() {
+            p.value_mut().data_mut()[0] = if p.name.ends_with("weight") { w } else { b };
+        }
+        Ok(gan)
     }
 
     /// `n` samples `G(z)`, `z ~ 𝒩(0, I)` drawn from `seed`, with batch normalisation's

@@ -95,6 +95,14 @@ impl Recipe {
             progress: false,
         }
     }
+    /// Checks the game, the batch and `steps` against `data`; returns its number of rows.
+    fn check(&self, gan: &Gan, data: &[f32], steps: usize) -> Result<usize> {
+        let n = rows(data, gan.spec.data, "training samples")?;
+        self.kind.check()?;
+        crate::check_count("batch_size", self.batch_size, MAX_BATCH, "the batch limit")?;
+        crate::check_count("steps", steps.max(1), MAX_STEPS, "the step limit")?;
+        Ok(n)
+    }
     fn optimizer(&self) -> Result<Box<dyn Optimizer<f32>>> {
         Ok(match self.kind {
             Kind::Wasserstein { .. } => Box::new(RmsProp::new(self.learning_rate)?),
@@ -134,15 +142,7 @@ pub fn train(
     recipe: &Recipe,
     mut observe: impl FnMut(usize, &mut Gan) -> Result<()>,
 ) -> Result<Report> {
-    let n = rows(data, gan.spec.data, "training samples")?;
-    recipe.kind.check()?;
-    crate::check_count("steps", recipe.steps.max(1), MAX_STEPS, "the step limit")?;
-    crate::check_count(
-        "batch_size",
-        recipe.batch_size,
-        MAX_BATCH,
-        "the batch limit",
-    )?;
+    let n = recipe.check(gan, data, recipe.steps)?;
     crate::check_count(
         "critic_steps",
         recipe.critic_steps,
@@ -203,15 +203,7 @@ pub fn train_critic(
     recipe: &Recipe,
     steps: usize,
 ) -> Result<Vec<f64>> {
-    let n = rows(data, gan.spec.data, "training samples")?;
-    recipe.kind.check()?;
-    crate::check_count(
-        "batch_size",
-        recipe.batch_size,
-        MAX_BATCH,
-        "the batch limit",
-    )?;
-    crate::check_count("steps", steps.max(1), MAX_STEPS, "the step limit")?;
+    let n = recipe.check(gan, data, steps)?;
     let mut opt = recipe.optimizer()?;
     let mut rng = Rng::seed_from_u64(recipe.seed);
     let mut gaps = Vec::with_capacity(steps);

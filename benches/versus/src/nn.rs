@@ -406,16 +406,7 @@ fn candle_gan_steps(
 
 /// The GAN row: 100 steps of each.
 fn gan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
-    let spec = Spec {
-        latent: 100,
-        data: 784,
-        generator_width: 256,
-        generator_layers: 1,
-        critic_width: 256,
-        critic_layers: 1,
-        pieces: 1,
-        packing: 1,
-    };
+    let spec = Spec::mlp(100, 784);
     let mut ours = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
     let mut recipe = gan::Recipe::for_kind(Kind::NonSaturating);
     (

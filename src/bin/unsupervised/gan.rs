@@ -11,7 +11,6 @@ use unsupervised::gan::{
     generator_gradient_norm, train, train_critic, Gan, Kind, Mixture2d, Recipe, Report, Spec,
 };
 use unsupervised::linalg::Matrix;
-use unsupervised::nn::Layer;
 use unsupervised::plot::{self, Figure, Plot};
 use unsupervised::Rng;
 
@@ -313,21 +312,8 @@ pub fn tour_gan(ctx: &TourContext) -> Result<Vec<Section>> {
 /// Lecture 002's saturation: a linear generator far from the data, a discriminator trained
 /// against it, and the two generator losses' gradient norms as it wins.
 fn saturation_section(ctx: &TourContext) -> Result<Section> {
-    let spec = Spec {
-        latent: 1,
-        data: 1,
-        generator_width: 1,
-        generator_layers: 0,
-        critic_width: 32,
-        critic_layers: 2,
-        pieces: 5,
-        packing: 1,
-    };
-    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(ctx.seed))?;
-    for p in gan.generator.params_mut() {
-        // G(z) = 0.1 z: the fakes sit at 0, the data at 4.
-        p.value_mut().data_mut()[0] = if p.name.ends_with("weight") { 0.1 } else { 0.0 };
-    }
+    // G(z) = 0.1 z: the fakes sit at 0, the data at 4.
+    let mut gan = Gan::line(0.1, 0.0, &mut Rng::seed_from_u64(ctx.seed))?;
     let real: Vec<f32> = Density::normal(4.0, 0.5)
         .sample(20_000, &mut Rng::seed_from_u64(ctx.seed))?
         .iter()
