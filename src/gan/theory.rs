@@ -39,12 +39,15 @@ impl Density {
     }
     /// Draws `n` samples.
     pub fn sample(&self, n: usize, rng: &mut crate::Rng) -> Result<Vec<f64>> {
+        let weights: Vec<f64> = match self {
+            Density::Gaussians(parts) => parts.iter().map(|p| p.0).collect(),
+            Density::Uniform { .. } => Vec::new(),
+        };
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             out.push(match self {
                 Density::Gaussians(parts) => {
-                    let w: Vec<f64> = parts.iter().map(|p| p.0).collect();
-                    let (_, m, s) = parts[rng.weighted_index(&w)?];
+                    let (_, m, s) = parts[rng.weighted_index(&weights)?];
                     rng.gaussian(m, s)
                 }
                 &Density::Uniform { low, high } => rng.uniform(low, high),
@@ -53,6 +56,9 @@ impl Density {
         Ok(out)
     }
 }
+
+/// Simpson intervals for the integrals over the line: ample for densities this smooth.
+const INTERVALS: usize = 20_000;
 
 /// Composite Simpson's rule with `intervals` (rounded up to even) pieces on `[a, b]`.
 pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, intervals: usize) -> f64 {
@@ -98,7 +104,7 @@ pub fn value(r: &Density, g: &Density, logit: impl Fn(f64) -> f64, a: f64, b: f6
         },
         a,
         b,
-        20_000,
+        INTERVALS,
     )
 }
 
@@ -118,7 +124,7 @@ pub fn js_divergence(r: &Density, g: &Density, a: f64, b: f64) -> f64 {
         },
         a,
         b,
-        20_000,
+        INTERVALS,
     )
 }
 

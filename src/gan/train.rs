@@ -371,11 +371,10 @@ pub fn generator_gradient(
 /// The Euclidean norm of the generator loss's gradient with respect to the generator's
 /// parameters, on a fresh batch of `batch` (lecture 002's saturation, measured).
 pub fn generator_gradient_norm(gan: &mut Gan, kind: Kind, batch: usize, seed: u64) -> Result<f64> {
+    // The critic is frozen in the generator's step, so every gradient is the generator's.
     let (_, grads) = generator_gradient(gan, kind, batch, &mut Rng::seed_from_u64(seed))?;
-    let ids: Vec<_> = gan.generator.params().iter().map(|p| p.id()).collect();
     Ok(grads
         .params()
-        .filter(|(id, _)| ids.contains(id))
         .flat_map(|(_, t)| t.data().iter().map(|&v| f64::from(v) * f64::from(v)))
         .sum::<f64>()
         .sqrt())
