@@ -24,13 +24,13 @@ fn steps(c: &mut Criterion) {
         let mut gan = Gan::new(Spec::pacgan(packing), &mut Rng::seed_from_u64(0)).unwrap();
         let r = recipe(Kind::NonSaturating, 100);
         group.bench_function(format!("pacgan{packing}_step/b100"), |b| {
-            b.iter(|| train(&mut gan, &ring, &r, |_, _| Ok(())).unwrap())
+            b.iter(|| train(&mut gan, &ring, &[], &r, |_, _| Ok(())).unwrap())
         });
     }
     let mut gan = Gan::new(Spec::pacgan(1), &mut Rng::seed_from_u64(0)).unwrap();
     let r = recipe(Kind::GradientPenalty { lambda: 10.0 }, 100);
     group.bench_function("wgan_gp_step/b100", |b| {
-        b.iter(|| train(&mut gan, &ring, &r, |_, _| Ok(())).unwrap())
+        b.iter(|| train(&mut gan, &ring, &[], &r, |_, _| Ok(())).unwrap())
     });
     let spec = Spec::mlp(100, 784);
     let images = Rng::seed_from_u64(1);
@@ -40,7 +40,7 @@ fn steps(c: &mut Criterion) {
     let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
     let r = recipe(Kind::NonSaturating, 64);
     group.bench_function("mlp_gan_step/b64", |b| {
-        b.iter(|| train(&mut gan, &pixels, &r, |_, _| Ok(())).unwrap())
+        b.iter(|| train(&mut gan, &pixels, &[], &r, |_, _| Ok(())).unwrap())
     });
     group.finish();
 }

@@ -27,7 +27,7 @@ fn critic_only(gan: &mut Gan, real: &[f32], kind: Kind, steps: usize, seed: u64)
     recipe.learning_rate = 2e-3;
     recipe.betas = (0.5, 0.9);
     recipe.seed = seed;
-    train_critic(gan, real, &recipe, steps).unwrap()
+    train_critic(gan, real, &[], &recipe, steps).unwrap()
 }
 
 fn sample(d: &Density, n: usize, seed: u64) -> Vec<f64> {
@@ -129,7 +129,7 @@ fn a_trained_discriminator_approaches_the_optimal_one() {
     let mut gan = linear_game(0.7, 1.5, 6);
     critic_only(&mut gan, &real, Kind::NonSaturating, 3000, 7);
     let xs: Vec<f32> = (0..=40).map(|i| -1.5 + 4.0 * i as f32 / 40.0).collect();
-    let d = gan.discriminate(&xs).unwrap();
+    let d = gan.discriminate(&xs, &[]).unwrap();
     let worst = xs
         .iter()
         .zip(&d)
@@ -155,7 +155,7 @@ fn the_minimax_loss_saturates_when_the_discriminator_wins() {
     );
     critic_only(&mut gan, &real, Kind::NonSaturating, 300, 10);
     let fakes = gan.generate(512, 2).unwrap();
-    let d_fake = gan.discriminate(&fakes).unwrap();
+    let d_fake = gan.discriminate(&fakes, &[]).unwrap();
     let mean_d = d_fake.iter().map(|&v| f64::from(v)).sum::<f64>() / 512.0;
     assert!(mean_d < 1e-3, "D(G(z)) = {mean_d}");
     let minimax = generator_gradient_norm(&mut gan, Kind::Minimax, 512, 1).unwrap();
@@ -241,6 +241,7 @@ fn small_critic(pieces: usize, seed: u64) -> Critic<f64> {
         critic_layers: 2,
         pieces,
         packing: 1,
+        ..Spec::line()
     };
     let mut c = Critic::new(&spec, &mut Rng::seed_from_u64(seed)).unwrap();
     // PacGAN's 0.02 weights make every unit nearly linear; larger ones exercise the pieces.
@@ -365,7 +366,7 @@ fn training_is_deterministic_on_any_number_of_threads() {
         let mut recipe = Recipe::for_kind(Kind::GradientPenalty { lambda: 10.0 });
         recipe.steps = 5;
         recipe.batch_size = 64;
-        train(&mut gan, &data, &recipe, |_, _| Ok(())).unwrap();
+        train(&mut gan, &data, &[], &recipe, |_, _| Ok(())).unwrap();
         gan.generate(100, 5).unwrap()
     };
     let (one, two) = (run(1), run(2));
@@ -387,7 +388,7 @@ fn bad_settings_are_refused_by_name() {
     let mut gan = Gan::new(Spec::pacgan(1), &mut Rng::seed_from_u64(0)).unwrap();
     let data = Mixture2d::ring8().sample(100, 0).unwrap();
     let run = |gan: &mut Gan, recipe: Recipe| {
-        train(gan, &data, &recipe, |_, _| Ok(()))
+        train(gan, &data, &[], &recipe, |_, _| Ok(()))
             .err()
             .unwrap()
             .to_string()
@@ -400,11 +401,14 @@ fn bad_settings_are_refused_by_name() {
     // A learning rate that blows up stops with the step it happened at.
     r = Recipe::for_kind(Kind::Wasserstein { clip: 1e6 });
     (r.learning_rate, r.steps, r.batch_size) = (1e6, 50, 16);
-    let err = train(&mut gan, &data, &r, |_, _| Ok(())).err().unwrap();
+    let err = train(&mut gan, &data, &[], &r, |_, _| Ok(()))
+        .err()
+        .unwrap();
     assert!(matches!(err, Error::Diverged { .. }), "{err}");
     assert!(train(
         &mut gan,
         &data[..3],
+        &[],
         &Recipe::for_kind(Kind::NonSaturating),
         |_, _| Ok(())
     )
@@ -438,7 +442,7 @@ fn pacgan_table() {
                 params = gan.critic.n_params();
                 let mut recipe = Recipe::for_kind(Kind::NonSaturating);
                 (recipe.steps, recipe.seed, recipe.log_every) = (steps, seed, steps);
-                seconds += train(&mut gan, &data, &recipe, |_, _| Ok(()))
+                seconds += train(&mut gan, &data, &[], &recipe, |_, _| Ok(()))
                     .unwrap()
                     .seconds;
                 let s = mix
@@ -521,7 +525,7 @@ fn the_log_follows_its_schedule_and_starts_at_the_games_values() {
     let mut recipe = Recipe::for_kind(Kind::NonSaturating);
     (recipe.steps, recipe.log_every, recipe.batch_size) = (12, 5, 64);
     let mut seen = Vec::new();
-    let report = train(&mut gan, &data, &recipe, |step, _| {
+    let report = train(&mut gan, &data, &[], &recipe, |step, _| {
         seen.push(step);
         Ok(())
     })

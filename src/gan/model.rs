@@ -3,12 +3,16 @@
 //! PacGAN's 2-D experiments (Lin et al., NeurIPS 2018, and their released
 //! `synthetic_data_experiments`): G is 2 → 400 × 4 → 2 with batch normalisation and ReLU,
 //! the discriminator three maxout layers of 200 units with 5 pieces, weights drawn from
-//! 𝒩(0, 0.02²).
+//! 𝒩(0, 0.02²). On images the players are DCGAN's (Radford, Metz and Chintala, ICLR 2016):
+//! strided convolutions instead of pooling in D, transposed convolutions in G, batch
+//! normalisation in both, ReLU and a tanh output in G, leaky ReLU in D. A conditional GAN
+//! feeds both players the label (Mirza and Osindero 2014); InfoGAN feeds G codes and reads
+//! them back with a head Q on D's body (Chen et al., NeurIPS 2016).
 
-use crate::autodiff::{Graph, Parameter, Tensor, Var};
+use crate::autodiff::{Conv2dSpec, Graph, Parameter, Tensor, Var};
 use crate::error::{Error, Result};
 use crate::linalg::{Exec, Scalar};
-use crate::nn::{Activation, BatchNorm, Init, Layer, Linear, Mode, Sequential};
+use crate::nn::{Activation, BatchNorm, Conv2d, Init, Layer, Linear, Mode, Reshape, Sequential};
 use crate::rand::Rng;
 
 /// The largest width, depth, packing or number of maxout pieces a network may ask for.
@@ -32,6 +36,13 @@ fn linear<T: Scalar>(inputs: usize, outputs: usize, prefix: &str, rng: &mut Rng)
     l
 }
 
+/// The shape of image data: `channels` planes of `side x side` pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Planes {
+    pub channels: usize,
+    pub side: usize,
+}
+
 /// Network sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Spec {
@@ -47,6 +58,19 @@ pub struct Spec {
     pub pieces: usize,
     /// PacGAN's m: the critic judges m samples at once (1: a plain GAN).
     pub packing: usize,
+    /// DCGAN's convolutional players for images of this shape (`None`: perceptrons). The
+    /// widths are then channel counts: G has `2·generator_width` planes at a quarter of
+    /// the side and `generator_width` at half, D `critic_width` at half and twice that at
+    /// a quarter.
+    pub conv: Option<Planes>,
+    /// A tanh on G's output, for data scaled to [−1, 1] (images).
+    pub tanh: bool,
+    /// A conditional GAN's number of labels, given one-hot to both players (0: none).
+    pub classes: usize,
+    /// InfoGAN's categorical code: its number of values (0: none).
+    pub categories: usize,
+    /// InfoGAN's continuous codes, each uniform on [−1, 1].
+    pub continuous: usize,
 }
 
 impl Spec {
@@ -61,6 +85,7 @@ impl Spec {
             critic_layers: 3,
             pieces: 5,
             packing,
+            ..Spec::PLAIN
         }
     }
     /// A 1-D game whose generator density is known: `G(z) = w z + b`, so
@@ -76,6 +101,7 @@ impl Spec {
             critic_layers: 2,
             pieces: 5,
             packing: 1,
+            ..Spec::PLAIN
         }
     }
     /// The small MLP GAN the speed comparisons use: G `latent`-256 (BN, ReLU)-`data`, D
@@ -90,6 +116,68 @@ impl Spec {
             critic_layers: 1,
             pieces: 1,
             packing: 1,
+            ..Spec::PLAIN
+        }
+    }
+    /// The perceptron GAN on images of `planes`: G `latent`-256-256-pixels (BN, ReLU, tanh
+    /// out), D pixels-256-256-1 with leaky ReLU (its input gradient is exact on the tape,
+    /// so WGAN-GP can train it).
+    pub fn mlp_images(latent: usize, planes: Planes) -> Spec {
+        Spec {
+            generator_layers: 2,
+            critic_layers: 2,
+            tanh: true,
+            ..Spec::mlp(latent, planes.channels * planes.side * planes.side)
+        }
+    }
+    /// DCGAN for images of `planes` (the side a multiple of 4) with 100 noise inputs: G
+    /// projects to 128 planes of `side/4`, then two 4x4 transposed convolutions of stride 2
+    /// (64 planes, then the image); D mirrors it with 64 and 128 planes.
+    pub fn dcgan(planes: Planes) -> Spec {
+        Spec {
+            latent: 100,
+            data: planes.channels * planes.side * planes.side,
+            generator_width: 64,
+            generator_layers: 3,
+            critic_width: 64,
+            critic_layers: 2,
+            pieces: 1,
+            packing: 1,
+            conv: Some(planes),
+            tanh: true,
+            ..Spec::PLAIN
+        }
+    }
+    /// What every constructor starts from: no images, labels or codes.
+    const PLAIN: Spec = Spec {
+        latent: 1,
+        data: 1,
+        generator_width: 1,
+        generator_layers: 0,
+        critic_width: 1,
+        critic_layers: 1,
+        pieces: 1,
+        packing: 1,
+        conv: None,
+        tanh: false,
+        classes: 0,
+        categories: 0,
+        continuous: 0,
+    };
+    /// The generator's input: noise, the one-hot label, InfoGAN's codes.
+    pub fn inputs(&self) -> usize {
+        self.latent + self.classes + self.categories + self.continuous
+    }
+    /// InfoGAN's code outputs of the head Q: the category's logits, the continuous means.
+    pub fn code_outputs(&self) -> usize {
+        self.categories + self.continuous
+    }
+    /// The width of the label block appended to every critic input: one-hot, or one
+    /// constant plane per label for convolutional critics.
+    pub fn condition_width(&self) -> usize {
+        match self.conv {
+            Some(p) => self.classes * p.side * p.side,
+            None => self.classes,
         }
     }
     fn check(&self) -> Result<()> {
@@ -105,6 +193,46 @@ impl Spec {
         for (name, v) in sizes {
             crate::check_count(name, v, MAX_SIZE, "the size limit")?;
         }
+        for (name, v) in [
+            ("classes", self.classes),
+            ("categories", self.categories),
+            ("continuous", self.continuous),
+        ] {
+            if v > MAX_SIZE {
+                return Err(Error::invalid(
+                    name,
+                    v,
+                    format!("must be at most {MAX_SIZE}"),
+                ));
+            }
+        }
+        if self.classes > 0 && self.packing > 1 {
+            return Err(Error::invalid(
+                "packing",
+                self.packing,
+                "a conditional GAN judges one sample at a time",
+            ));
+        }
+        if let Some(p) = self.conv {
+            crate::check_count("channels", p.channels, MAX_SIZE, "the size limit")?;
+            if p.side == 0 || p.side % 4 != 0 || p.side > MAX_SIZE {
+                return Err(Error::invalid(
+                    "side",
+                    p.side,
+                    "DCGAN's two stride-2 layers need a side that is a multiple of 4",
+                ));
+            }
+            if p.channels * p.side * p.side != self.data {
+                return Err(Error::invalid(
+                    "data",
+                    self.data,
+                    format!(
+                        "must be channels x side x side = {}",
+                        p.channels * p.side * p.side
+                    ),
+                ));
+            }
+        }
         // No hidden layer is allowed: G(z) = z W + b, a Gaussian with known parameters.
         if self.generator_layers > MAX_SIZE {
             return Err(Error::invalid(
@@ -117,7 +245,8 @@ impl Spec {
     }
 }
 
-/// `G`: `latent → width (BN, ReLU) × layers → data`, linear output. With no hidden layer
+/// `G`: `latent → width (BN, ReLU) × layers → data`, linear output (tanh if `spec.tanh`),
+/// or DCGAN's convolutional generator when `spec.conv` is set. With no hidden layer
 /// `G(z) = z W + b` pushes `𝒩(0, I)` to the Gaussian `𝒩(b, WᵀW)`: a generator whose density
 /// is known, for the tests of the theory.
 pub struct Generator<T> {
@@ -129,26 +258,85 @@ pub struct Generator<T> {
 impl<T: Scalar> Generator<T> {
     pub fn new(spec: &Spec, rng: &mut Rng) -> Result<Self> {
         spec.check()?;
-        let mut net = Sequential::new();
-        let mut inputs = spec.latent;
-        for _ in 0..spec.generator_layers {
-            net = net
-                .push(linear(inputs, spec.generator_width, "", rng))
-                .push(BatchNorm::new(spec.generator_width))
-                .push(Activation::Relu);
-            inputs = spec.generator_width;
+        let mut net = match spec.conv {
+            Some(planes) => conv_generator(spec, planes, rng),
+            None => {
+                let mut net = Sequential::new();
+                let mut inputs = spec.inputs();
+                for _ in 0..spec.generator_layers {
+                    net = net
+                        .push(linear(inputs, spec.generator_width, "", rng))
+                        .push(BatchNorm::new(spec.generator_width))
+                        .push(Activation::Relu);
+                    inputs = spec.generator_width;
+                }
+                net.push(linear(inputs, spec.data, "", rng))
+            }
+        };
+        if spec.tanh {
+            net = net.push(Activation::Tanh);
         }
-        net = net.push(linear(inputs, spec.data, "", rng));
         for p in net.params_mut() {
             p.name = format!("generator.{}", p.name);
         }
         Ok(Generator {
             net,
-            latent: spec.latent,
+            latent: spec.inputs(),
             outputs: spec.data,
         })
     }
 }
+
+/// A convolution (or its transpose) of 4x4 kernels, stride 2 and padding 1, which halves
+/// (doubles) the side, with DCGAN's 𝒩(0, 0.02²) weights.
+fn conv4<T: Scalar>(inputs: usize, outputs: usize, transposed: bool, rng: &mut Rng) -> Conv2d<T> {
+    let spec = Conv2dSpec::default().stride(2).padding(1);
+    let mut c = if transposed {
+        Conv2d::transposed(inputs, outputs, 4, spec, Init::He, rng)
+    } else {
+        Conv2d::new(inputs, outputs, 4, spec, Init::He, rng)
+    };
+    let shape = c.weight.value().shape().to_vec();
+    *c.weight.value_mut() = Tensor::randn(&shape, INIT_SD, rng);
+    c
+}
+
+// ANCHOR: dcgan
+/// DCGAN's generator: project the input to `2w` planes of `side/4` (BN, ReLU), then two
+/// transposed convolutions of stride 2, the first with BN and ReLU, the last to the image.
+fn conv_generator<T: Scalar>(spec: &Spec, planes: Planes, rng: &mut Rng) -> Sequential<T> {
+    let (w, q) = (spec.generator_width, planes.side / 4);
+    Sequential::new()
+        .push(linear(spec.inputs(), 2 * w * q * q, "", rng))
+        .push(Reshape(vec![2 * w, q, q]))
+        .push(BatchNorm::new(2 * w))
+        .push(Activation::Relu)
+        .push(conv4(2 * w, w, true, rng)) // (w, side/2, side/2)
+        .push(BatchNorm::new(w))
+        .push(Activation::Relu)
+        .push(conv4(w, planes.channels, true, rng)) // (channels, side, side)
+}
+
+/// DCGAN's discriminator body: two convolutions of stride 2 instead of pooling, leaky
+/// ReLU, BN on the second (not on the input layer, as the paper advises); flattened.
+/// `inputs` counts the planes it sees: packed images and label planes.
+fn conv_critic<T: Scalar>(
+    spec: &Spec,
+    planes: Planes,
+    inputs: usize,
+    rng: &mut Rng,
+) -> Sequential<T> {
+    let w = spec.critic_width;
+    Sequential::new()
+        .push(Reshape(vec![inputs, planes.side, planes.side]))
+        .push(conv4(inputs, w, false, rng)) // (w, side/2, side/2)
+        .push(Activation::LeakyRelu(LEAK))
+        .push(conv4(w, 2 * w, false, rng)) // (2w, side/4, side/4)
+        .push(BatchNorm::new(2 * w))
+        .push(Activation::LeakyRelu(LEAK))
+        .push(Reshape(vec![]))
+}
+// ANCHOR_END: dcgan
 
 impl<T: Scalar> Layer<T> for Generator<T> {
     fn forward(&mut self, g: &mut Graph<T>, z: Var, mode: Mode) -> Result<Var> {
@@ -162,51 +350,127 @@ impl<T: Scalar> Layer<T> for Generator<T> {
     }
 }
 
-/// The discriminator's score `f(x)` (a logit; a critic value for WGAN): hidden layers of
-/// `width` maxout units with `pieces` pieces each (Goodfellow et al. 2013), or leaky ReLU
-/// units when `pieces` is 1, then one linear output.
+/// The discriminator's score `f(x)` (a logit; a critic value for WGAN): a body of hidden
+/// layers of `width` maxout units with `pieces` pieces each (Goodfellow et al. 2013), or
+/// leaky ReLU units when `pieces` is 1, or DCGAN's convolutions; then one linear output.
+/// InfoGAN adds a head `Q` on the body's features that reads the codes back.
 pub struct Critic<T> {
-    hidden: Vec<Linear<T>>,
+    body: Body<T>,
     out: Linear<T>,
-    width: usize,
-    pieces: usize,
+    /// InfoGAN's Q: features → 128 (leaky ReLU) → category logits and continuous means.
+    pub head: Option<Sequential<T>>,
+    /// The width of one input row: the packed samples, then the label block.
     pub inputs: usize,
 }
 
+enum Body<T> {
+    Maxout {
+        hidden: Vec<Linear<T>>,
+        width: usize,
+        pieces: usize,
+    },
+    Conv(Sequential<T>),
+}
+
 impl<T: Scalar> Critic<T> {
-    /// The critic of `spec`, judging `spec.packing` samples concatenated.
+    /// The critic of `spec`, judging `spec.packing` samples concatenated (and their
+    /// labels, for a conditional GAN).
     pub fn new(spec: &Spec, rng: &mut Rng) -> Result<Self> {
         spec.check()?;
-        let inputs = spec.data * spec.packing;
-        let units = spec.critic_width * spec.pieces;
-        let mut hidden = Vec::new();
-        for l in 0..spec.critic_layers {
-            let fan_in = if l == 0 { inputs } else { spec.critic_width };
-            hidden.push(linear(fan_in, units, &format!("critic.{l}"), rng));
-        }
-        let out = linear(spec.critic_width, 1, "critic.out", rng);
+        let inputs = spec.data * spec.packing + spec.condition_width();
+        let (body, features) = match spec.conv {
+            Some(planes) => {
+                let q = planes.side / 4;
+                let planes_in = planes.channels * spec.packing + spec.classes;
+                let mut net = conv_critic(spec, planes, planes_in, rng);
+                for p in net.params_mut() {
+                    p.name = format!("critic.{}", p.name);
+                }
+                (Body::Conv(net), 2 * spec.critic_width * q * q)
+            }
+            None => {
+                let units = spec.critic_width * spec.pieces;
+                let mut hidden = Vec::new();
+                for l in 0..spec.critic_layers {
+                    let fan_in = if l == 0 { inputs } else { spec.critic_width };
+                    hidden.push(linear(fan_in, units, &format!("critic.{l}"), rng));
+                }
+                let body = Body::Maxout {
+                    hidden,
+                    width: spec.critic_width,
+                    pieces: spec.pieces,
+                };
+                (body, spec.critic_width)
+            }
+        };
+        let out = linear(features, 1, "critic.out", rng);
+        let head = (spec.code_outputs() > 0).then(|| {
+            let mut q = Sequential::new()
+                .push(linear(features, 128, "", rng))
+                .push(Activation::LeakyRelu(LEAK))
+                .push(linear(128, spec.code_outputs(), "", rng));
+            for p in q.params_mut() {
+                p.name = format!("critic.q.{}", p.name);
+            }
+            q
+        });
         Ok(Critic {
-            hidden,
+            body,
             out,
-            width: spec.critic_width,
-            pieces: spec.pieces,
+            head,
             inputs,
         })
     }
 
-    /// The number of trainable numbers (the "could PacGAN be cheating?" count).
-    pub fn n_params(&self) -> usize {
-        self.params().iter().map(|p| p.value().len()).sum()
+    /// The body's features of input rows `x` (n, inputs).
+    pub fn features(&mut self, g: &mut Graph<T>, mut x: Var, mode: Mode) -> Result<Var> {
+        if g.shape(x).get(1) != Some(&self.inputs) || g.shape(x).len() != 2 {
+            return Err(Error::TensorShape {
+                op: "critic input (samples × packing, then labels)",
+                left: g.shape(x).to_vec(),
+                right: vec![self.inputs],
+            });
+        }
+        match &mut self.body {
+            Body::Conv(net) => net.forward(g, x, mode),
+            Body::Maxout {
+                hidden,
+                width,
+                pieces,
+            } => {
+                for layer in hidden.iter_mut() {
+                    let pre = layer.forward(g, x, mode)?;
+                    x = activate(g, pre, *width, *pieces)?;
+                }
+                Ok(x)
+            }
+        }
     }
 
-    /// One hidden layer's activation of its pre-activation `(n, width · pieces)`.
-    fn activate(&self, g: &mut Graph<T>, pre: Var) -> Result<Var> {
-        if self.pieces == 1 {
-            return Ok(g.leaky_relu(pre, T::from_f64(LEAK)));
+    /// InfoGAN's Q head on features `h`: (n, categories + continuous).
+    pub fn codes(&mut self, g: &mut Graph<T>, h: Var) -> Result<Var> {
+        match &mut self.head {
+            Some(q) => q.forward(g, h, Mode::Train),
+            None => Err(Error::invalid(
+                "categories",
+                0,
+                "this critic has no code head Q",
+            )),
         }
-        let n = g.shape(pre)[0];
-        let pieces = g.reshape(pre, &[n, self.width, self.pieces])?;
-        g.max_axis(pieces, 2)
+    }
+
+    /// The score of features `h`.
+    pub fn score(&mut self, g: &mut Graph<T>, h: Var) -> Result<Var> {
+        self.out.forward(g, h, Mode::Train)
+    }
+
+    /// The number of trainable numbers (the "could PacGAN be cheating?" count).
+    pub fn n_params(&self) -> usize {
+        self.params()
+            .iter()
+            .filter(|p| !p.is_statistic())
+            .map(|p| p.value().len())
+            .sum()
     }
 
     // ANCHOR: input_gradient
@@ -220,18 +484,26 @@ impl<T: Scalar> Critic<T> {
     pub fn input_gradient(&mut self, g: &mut Graph<T>, x: Tensor<T>) -> Result<Var> {
         let n = x.shape()[0];
         let selections = self.selections(x, g.exec())?;
+        let Body::Maxout {
+            hidden,
+            width,
+            pieces,
+        } = &self.body
+        else {
+            unreachable!("selections refuse a convolutional body")
+        };
         let w_out = g.param(&self.out.weight);
         let w_out = g.transpose(w_out, 0, 1)?; // (1, width)
         let ones = g.constant(Tensor::full(&[n, 1], T::ONE));
         let mut u = g.matmul(ones, w_out)?; // ∂f/∂h of the last hidden layer, (n, width)
-        for (layer, s) in self.hidden.iter().zip(selections).rev() {
+        for (layer, s) in hidden.iter().zip(selections).rev() {
             let s = g.constant(s);
-            let through = if self.pieces == 1 {
+            let through = if *pieces == 1 {
                 g.mul(u, s)?
             } else {
-                let u3 = g.reshape(u, &[n, self.width, 1])?;
+                let u3 = g.reshape(u, &[n, *width, 1])?;
                 let picked = g.mul(u3, s)?; // (n, width, pieces)
-                g.reshape(picked, &[n, self.width * self.pieces])?
+                g.reshape(picked, &[n, width * pieces])?
             };
             let w = g.param(&layer.weight);
             let wt = g.transpose(w, 0, 1)?;
@@ -243,18 +515,28 @@ impl<T: Scalar> Critic<T> {
     /// Which linear piece every unit uses at `x`: for maxout a one-hot `(n, width, pieces)`
     /// (the first largest, as `max_axis` picks), for leaky ReLU the slope `(n, width)`.
     fn selections(&mut self, x: Tensor<T>, exec: Exec) -> Result<Vec<Tensor<T>>> {
+        let Body::Maxout {
+            hidden,
+            width,
+            pieces,
+        } = &self.body
+        else {
+            return Err(Error::invalid(
+                "kind",
+                "wgan-gp",
+                "the gradient penalty needs the perceptron critic (DCGAN's is not piecewise linear in its batch norm)",
+            ));
+        };
+        let (width, pieces) = (*width, *pieces);
         let mut g = Graph::with_exec(exec);
         let mut h = g.constant(x);
-        let mut out = Vec::with_capacity(self.hidden.len());
-        for l in 0..self.hidden.len() {
-            let (w, b) = (
-                g.param(&self.hidden[l].weight),
-                g.param(&self.hidden[l].bias),
-            );
+        let mut out = Vec::with_capacity(hidden.len());
+        for layer in hidden {
+            let (w, b) = (g.param(&layer.weight), g.param(&layer.bias));
             let xw = g.matmul(h, w)?;
             let pre = g.add(xw, b)?;
             let v = g.value(pre);
-            let sel = if self.pieces == 1 {
+            let sel = if pieces == 1 {
                 v.map(|p| {
                     if p > T::ZERO {
                         T::ONE
@@ -264,16 +546,15 @@ impl<T: Scalar> Critic<T> {
                 })
             } else {
                 let mut s = vec![T::ZERO; v.len()];
-                for (unit, chunk) in v.data().chunks(self.pieces).enumerate() {
-                    let best =
-                        (1..self.pieces).fold(0, |b, k| if chunk[k] > chunk[b] { k } else { b });
-                    s[unit * self.pieces + best] = T::ONE;
+                for (unit, chunk) in v.data().chunks(pieces).enumerate() {
+                    let best = (1..pieces).fold(0, |b, k| if chunk[k] > chunk[b] { k } else { b });
+                    s[unit * pieces + best] = T::ONE;
                 }
                 let n = v.shape()[0];
-                Tensor::new(&[n, self.width, self.pieces], s)?
+                Tensor::new(&[n, width, pieces], s)?
             };
             out.push(sel);
-            h = self.activate(&mut g, pre)?;
+            h = activate(&mut g, pre, width, pieces)?;
         }
         Ok(out)
     }
@@ -281,34 +562,43 @@ impl<T: Scalar> Critic<T> {
 }
 
 impl<T: Scalar> Layer<T> for Critic<T> {
-    fn forward(&mut self, g: &mut Graph<T>, mut x: Var, _: Mode) -> Result<Var> {
-        if g.shape(x).get(1) != Some(&self.inputs) {
-            return Err(Error::TensorShape {
-                op: "critic input (samples × packing)",
-                left: g.shape(x).to_vec(),
-                right: vec![self.inputs],
-            });
-        }
-        for l in 0..self.hidden.len() {
-            let pre = self.hidden[l].forward(g, x, Mode::Train)?;
-            x = self.activate(g, pre)?;
-        }
-        self.out.forward(g, x, Mode::Train)
+    fn forward(&mut self, g: &mut Graph<T>, x: Var, mode: Mode) -> Result<Var> {
+        let h = self.features(g, x, mode)?;
+        self.score(g, h)
     }
     fn params(&self) -> Vec<&Parameter<T>> {
-        let mut p: Vec<_> = self.hidden.iter().flat_map(|l| l.params()).collect();
+        let mut p: Vec<_> = match &self.body {
+            Body::Maxout { hidden, .. } => hidden.iter().flat_map(|l| l.params()).collect(),
+            Body::Conv(net) => net.params(),
+        };
         p.extend(self.out.params());
+        if let Some(q) = &self.head {
+            p.extend(q.params());
+        }
         p
     }
     fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
-        let mut p: Vec<_> = self
-            .hidden
-            .iter_mut()
-            .flat_map(|l| l.params_mut())
-            .collect();
+        let mut p: Vec<_> = match &mut self.body {
+            Body::Maxout { hidden, .. } => hidden.iter_mut().flat_map(|l| l.params_mut()).collect(),
+            Body::Conv(net) => net.params_mut(),
+        };
         p.extend(self.out.params_mut());
+        if let Some(q) = &mut self.head {
+            p.extend(q.params_mut());
+        }
         p
     }
+}
+
+/// One hidden layer's activation of its pre-activation `(n, width · pieces)`: maxout, or
+/// leaky ReLU for one piece.
+fn activate<T: Scalar>(g: &mut Graph<T>, pre: Var, width: usize, pieces: usize) -> Result<Var> {
+    if pieces == 1 {
+        return Ok(g.leaky_relu(pre, T::from_f64(LEAK)));
+    }
+    let n = g.shape(pre)[0];
+    let split = g.reshape(pre, &[n, width, pieces])?;
+    g.max_axis(split, 2)
 }
 
 // ANCHOR: gradient_penalty
@@ -354,33 +644,160 @@ impl Gan {
         Ok(gan)
     }
 
-    /// `n` samples `G(z)`, `z ~ 𝒩(0, I)` drawn from `seed`, with batch normalisation's
-    /// running statistics (row-major, `spec.data` per sample).
+    /// `n` samples `G(z)`, `z ~ 𝒩(0, I)` drawn from `seed` (labels and codes drawn
+    /// uniformly), with batch normalisation's running statistics (row-major, `spec.data`
+    /// per sample).
     pub fn generate(&mut self, n: usize, seed: u64) -> Result<Vec<f32>> {
-        let z = Tensor::randn(&[n, self.spec.latent], 1.0, &mut Rng::seed_from_u64(seed));
-        self.generate_from(z)
+        let draw = self.draw(n, None, &mut Rng::seed_from_u64(seed))?;
+        self.generate_from(draw.input)
     }
 
-    /// `G(z)` for given noise `(n, latent)`, in evaluation mode.
-    pub fn generate_from(&mut self, z: Tensor<f32>) -> Result<Vec<f32>> {
+    /// `G` of given inputs `(n, spec.inputs())` (see [`Gan::input`]), in evaluation mode.
+    pub fn generate_from(&mut self, input: Tensor<f32>) -> Result<Vec<f32>> {
         let mut g = Graph::with_exec(self.exec);
-        let zv = g.constant(z);
+        let zv = g.constant(input);
         let x = self.generator.forward(&mut g, zv, Mode::Eval)?;
         Ok(g.value(x).data().to_vec())
     }
 
-    /// The discriminator's probability `D(x) = σ(f(x))` for packed rows `x`.
-    pub fn discriminate(&mut self, x: &[f32]) -> Result<Vec<f32>> {
-        let d = self.critic.inputs;
+    // ANCHOR: draw
+    /// The generator's input for `n` samples: noise `z ~ 𝒩(0, I)`, then (if the spec has
+    /// them) a label, InfoGAN's category, each uniform, and continuous codes uniform on
+    /// [−1, 1]. `labels` asks for given labels instead.
+    pub fn draw(&self, n: usize, labels: Option<&[usize]>, rng: &mut Rng) -> Result<Draw> {
+        let s = self.spec;
+        let z = Tensor::randn(&[n, s.latent], 1.0, rng);
+        let mut uniform = |k: usize| -> Result<Vec<usize>> {
+            if k == 0 {
+                return Ok(Vec::new());
+            }
+            (0..n).map(|_| rng.index(k)).collect()
+        };
+        let labels = match labels {
+            Some(l) => l.to_vec(),
+            None => uniform(s.classes)?,
+        };
+        let categories = uniform(s.categories)?;
+        let continuous: Vec<f32> = (0..n * s.continuous)
+            .map(|_| 2.0 * rng.next_f32() - 1.0)
+            .collect();
+        let input = self.input(&z, &labels, &categories, &continuous)?;
+        Ok(Draw {
+            input,
+            labels,
+            categories,
+            continuous,
+        })
+    }
+    // ANCHOR_END: draw
+
+    /// Assembles generator inputs from their parts: noise `(n, latent)`, labels and
+    /// categories (empty if the spec has none) and continuous codes `(n, continuous)`.
+    pub fn input(
+        &self,
+        z: &Tensor<f32>,
+        labels: &[usize],
+        categories: &[usize],
+        continuous: &[f32],
+    ) -> Result<Tensor<f32>> {
+        let s = self.spec;
+        let n = z.shape()[0];
+        check_labels("labels", labels, n, s.classes)?;
+        check_labels("categories", categories, n, s.categories)?;
+        if continuous.len() != n * s.continuous {
+            return Err(Error::BadLength {
+                what: "continuous codes",
+                expected: n * s.continuous,
+                actual: continuous.len(),
+            });
+        }
+        let mut data = Vec::with_capacity(n * s.inputs());
+        for i in 0..n {
+            data.extend_from_slice(&z.data()[i * s.latent..(i + 1) * s.latent]);
+            push_one_hot(&mut data, labels.get(i), s.classes, 1);
+            push_one_hot(&mut data, categories.get(i), s.categories, 1);
+            data.extend_from_slice(&continuous[i * s.continuous..(i + 1) * s.continuous]);
+        }
+        Tensor::new(&[n, s.inputs()], data)
+    }
+
+    /// The label block a conditional critic sees beside each sample: one-hot, or for a
+    /// convolutional critic one plane of ones (the label's) among planes of zeros.
+    pub fn condition(&self, labels: &[usize]) -> Result<Tensor<f32>> {
+        let s = self.spec;
+        let n = labels.len();
+        check_labels("labels", labels, n, s.classes)?;
+        let repeat = s.condition_width() / s.classes.max(1);
+        let mut data = Vec::with_capacity(n * s.condition_width());
+        for l in labels {
+            push_one_hot(&mut data, Some(l), s.classes, repeat);
+        }
+        Tensor::new(&[n, s.condition_width()], data)
+    }
+
+    /// The critic's input rows: packed samples `x` (n, data · packing), then for a
+    /// conditional GAN the label block of `labels`.
+    pub fn critic_input(&self, g: &mut Graph<f32>, x: Var, labels: &[usize]) -> Result<Var> {
+        if self.spec.classes == 0 {
+            return Ok(x);
+        }
+        let c = g.constant(self.condition(labels)?);
+        g.concat(&[x, c], 1)
+    }
+
+    /// The discriminator's probability `D(x) = σ(f(x))` for packed rows `x` (and their
+    /// labels, for a conditional GAN; empty otherwise).
+    pub fn discriminate(&mut self, x: &[f32], labels: &[usize]) -> Result<Vec<f32>> {
+        let d = self.spec.data * self.spec.packing;
         let n = crate::nn::train::rows(x, d, "critic inputs")?;
         let mut g = Graph::with_exec(self.exec);
         let xv = g.constant(Tensor::new(&[n, d], x.to_vec())?);
-        let f = self.critic.forward(&mut g, xv, Mode::Eval)?;
+        let input = self.critic_input(&mut g, xv, labels)?;
+        let f = self.critic.forward(&mut g, input, Mode::Eval)?;
         Ok(g.value(f)
             .data()
             .iter()
             .map(|&v| 1.0 / (1.0 + (-v).exp()))
             .collect())
+    }
+}
+
+/// A batch of generator inputs and the labels and codes in them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draw {
+    /// `(n, spec.inputs())`: noise, one-hot label, one-hot category, continuous codes.
+    pub input: Tensor<f32>,
+    pub labels: Vec<usize>,
+    pub categories: Vec<usize>,
+    /// `(n, continuous)`, row-major.
+    pub continuous: Vec<f32>,
+}
+
+/// `values` one-hot positions, `repeat` copies each (planes), `value` hot if given.
+fn push_one_hot(out: &mut Vec<f32>, value: Option<&usize>, values: usize, repeat: usize) {
+    for k in 0..values {
+        let on = if value == Some(&k) { 1.0 } else { 0.0 };
+        out.extend(std::iter::repeat_n(on, repeat));
+    }
+}
+
+/// `n` labels below `k` when `k > 0`, none when it is 0.
+fn check_labels(what: &'static str, labels: &[usize], n: usize, k: usize) -> Result<()> {
+    let expected = if k == 0 { 0 } else { n };
+    if labels.len() != expected {
+        return Err(Error::BadLength {
+            what,
+            expected,
+            actual: labels.len(),
+        });
+    }
+    match labels.iter().find(|&&l| l >= k) {
+        Some(&bad) => Err(Error::IndexOutOfBounds {
+            what,
+            index: bad,
+            bound: k,
+        }),
+        None => Ok(()),
     }
 }
 

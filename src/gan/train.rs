@@ -1,7 +1,7 @@
 //! Goodfellow et al.'s Algorithm 1 and its variants: `k` discriminator (critic) steps on
 //! minibatches of `m` real and `m` generated samples, then one generator step.
 
-use super::model::{gradient_penalty, Gan};
+use super::model::{gradient_penalty, Draw, Gan};
 use crate::autodiff::{Graph, Tensor, Var};
 use crate::error::{Error, Result};
 use crate::nn::optim::clip_weights;
@@ -67,6 +67,9 @@ pub struct Recipe {
     pub learning_rate: f64,
     /// Adam's β₁ and β₂ (ignored by WGAN, which uses RMSProp as its paper does).
     pub betas: (f64, f64),
+    /// InfoGAN's λ on the category's cross-entropy and on the continuous codes' squared
+    /// error (a Gaussian's log-likelihood with unit variance, up to constants).
+    pub info_weights: (f64, f64),
     pub seed: u64,
     /// Record the losses every this many steps.
     pub log_every: usize,
@@ -90,15 +93,35 @@ impl Recipe {
             critic_steps,
             learning_rate,
             betas,
+            info_weights: (1.0, 0.1),
             seed: 0,
             log_every: 50,
             progress: false,
         }
     }
-    /// Checks the game, the batch and `steps` against `data`; returns its number of rows.
-    fn check(&self, gan: &Gan, data: &[f32], steps: usize) -> Result<usize> {
+    /// Checks the game, the batch and `steps` against `data` and its `labels`; returns its
+    /// number of rows.
+    fn check(&self, gan: &Gan, data: &[f32], labels: &[usize], steps: usize) -> Result<usize> {
         let n = rows(data, gan.spec.data, "training samples")?;
+        if gan.spec.classes > 0 {
+            // Labels are checked against the classes where they are turned into inputs.
+            if labels.len() != n {
+                return Err(Error::BadLength {
+                    what: "training labels",
+                    expected: n,
+                    actual: labels.len(),
+                });
+            }
+        }
         self.kind.check()?;
+        let (a, b) = self.info_weights;
+        if !(a >= 0.0 && b >= 0.0 && a.is_finite() && b.is_finite()) {
+            return Err(Error::invalid(
+                "info_weights",
+                format!("({a}, {b})"),
+                "must be non-negative and finite",
+            ));
+        }
         crate::check_count("batch_size", self.batch_size, MAX_BATCH, "the batch limit")?;
         crate::check_count("steps", steps.max(1), MAX_STEPS, "the step limit")?;
         Ok(n)
@@ -120,6 +143,8 @@ pub struct Report {
     /// `mean f(real) − mean f(fake)` over the critic's batches: for WGAN the running
     /// estimate of the Wasserstein distance (up to the critic's Lipschitz constant).
     pub critic_gap: Vec<f64>,
+    /// InfoGAN's code loss (weighted cross-entropy plus squared error; empty without codes).
+    pub info_loss: Vec<f64>,
     pub seconds: f64,
 }
 
@@ -129,20 +154,23 @@ struct Sums {
     critic: f64,
     generator: f64,
     gap: f64,
+    info: f64,
     critic_n: usize,
     generator_n: usize,
 }
 
 // ANCHOR: train
-/// Trains `gan` on the rows of `data` (`spec.data` numbers each) for `recipe.steps`
-/// generator steps; `observe(step, gan)` runs at every log entry (snapshots, figures).
+/// Trains `gan` on the rows of `data` (`spec.data` numbers each; `labels` one per row
+/// for a conditional GAN, empty otherwise) for `recipe.steps` generator steps;
+/// `observe(step, gan)` runs at every log entry (snapshots, figures).
 pub fn train(
     gan: &mut Gan,
     data: &[f32],
+    labels: &[usize],
     recipe: &Recipe,
     mut observe: impl FnMut(usize, &mut Gan) -> Result<()>,
 ) -> Result<Report> {
-    let n = recipe.check(gan, data, recipe.steps)?;
+    let n = recipe.check(gan, data, labels, recipe.steps)?;
     crate::check_count(
         "critic_steps",
         recipe.critic_steps,
@@ -152,19 +180,36 @@ pub fn train(
     crate::check_count("log_every", recipe.log_every, MAX_STEPS, "the step limit")?;
     let mut critic_opt = recipe.optimizer()?;
     let mut generator_opt = recipe.optimizer()?;
+    let mut head_opt = recipe.optimizer()?;
     let mut rng = Rng::seed_from_u64(recipe.seed);
     let (mut report, mut sums) = (Report::default(), Sums::default());
     let start = Instant::now();
     for step in 1..=recipe.steps {
         for _ in 0..recipe.critic_steps {
-            let (loss, gap) = critic_step(gan, data, n, recipe, &mut rng, critic_opt.as_mut())?;
+            let (loss, gap) = critic_step(
+                gan,
+                (data, labels, n),
+                recipe,
+                &mut rng,
+                critic_opt.as_mut(),
+            )?;
             check_loss("discriminator loss", step, loss)?;
             (sums.critic, sums.gap, sums.critic_n) =
                 (sums.critic + loss, sums.gap + gap, sums.critic_n + 1);
         }
-        let loss = generator_step(gan, recipe, &mut rng, generator_opt.as_mut())?;
+        let (loss, info) = generator_step(
+            gan,
+            recipe,
+            &mut rng,
+            generator_opt.as_mut(),
+            head_opt.as_mut(),
+        )?;
         check_loss("generator loss", step, loss)?;
-        (sums.generator, sums.generator_n) = (sums.generator + loss, sums.generator_n + 1);
+        (sums.generator, sums.info, sums.generator_n) = (
+            sums.generator + loss,
+            sums.info + info,
+            sums.generator_n + 1,
+        );
         if step % recipe.log_every == 0 || step == recipe.steps {
             report.steps.push(step);
             report.critic_loss.push(sums.critic / sums.critic_n as f64);
@@ -172,6 +217,9 @@ pub fn train(
             report
                 .generator_loss
                 .push(sums.generator / sums.generator_n as f64);
+            if gan.spec.code_outputs() > 0 {
+                report.info_loss.push(sums.info / sums.generator_n as f64);
+            }
             sums = Sums::default();
             if recipe.progress {
                 eprint!(
@@ -200,15 +248,16 @@ pub fn train(
 pub fn train_critic(
     gan: &mut Gan,
     data: &[f32],
+    labels: &[usize],
     recipe: &Recipe,
     steps: usize,
 ) -> Result<Vec<f64>> {
-    let n = recipe.check(gan, data, steps)?;
+    let n = recipe.check(gan, data, labels, steps)?;
     let mut opt = recipe.optimizer()?;
     let mut rng = Rng::seed_from_u64(recipe.seed);
     let mut gaps = Vec::with_capacity(steps);
     for step in 1..=steps {
-        let (loss, gap) = critic_step(gan, data, n, recipe, &mut rng, opt.as_mut())?;
+        let (loss, gap) = critic_step(gan, (data, labels, n), recipe, &mut rng, opt.as_mut())?;
         check_loss("discriminator loss", step, loss)?;
         gaps.push(gap);
     }
@@ -227,40 +276,45 @@ fn check_loss(what: &str, step: usize, loss: f64) -> Result<()> {
     }
 }
 
-/// `batch · packing` generated samples, packed `(batch, packing · data)`, as a constant
-/// (the critic's step does not move the generator) or on `g` (the generator's step).
-fn fakes(gan: &mut Gan, g: &mut Graph<f32>, batch: usize, rng: &mut Rng) -> Result<Var> {
-    let m = gan.spec.packing;
-    let z = g.constant(Tensor::randn(&[batch * m, gan.spec.latent], 1.0, rng));
+/// `batch · packing` generated samples of `draw`, packed `(batch, packing · data)`.
+fn fakes(gan: &mut Gan, g: &mut Graph<f32>, draw: &Draw, batch: usize) -> Result<Var> {
+    let z = g.constant(draw.input.clone());
     let x = gan.generator.forward(g, z, Mode::Train)?;
-    g.reshape(x, &[batch, m * gan.spec.data])
+    g.reshape(x, &[batch, gan.spec.packing * gan.spec.data])
 }
 
 // ANCHOR: critic_step
 /// One step of the discriminator (critic) on `batch` packed real and generated samples;
-/// returns its loss and `mean f(real) − mean f(fake)`.
+/// returns its loss and `mean f(real) − mean f(fake)`. A conditional critic sees the
+/// real samples' labels, and the generator is asked for the same labels.
 fn critic_step(
     gan: &mut Gan,
-    data: &[f32],
-    n: usize,
+    (data, labels, n): (&[f32], &[usize], usize),
     recipe: &Recipe,
     rng: &mut Rng,
     opt: &mut dyn Optimizer<f32>,
 ) -> Result<(f64, f64)> {
-    let (b, width) = (recipe.batch_size, gan.critic.inputs);
-    let picks: Vec<usize> = (0..b * gan.spec.packing)
-        .map(|_| rng.index(n))
-        .collect::<Result<_>>()?;
-    let real = gather_rows(data, gan.spec.data, &picks, &[gan.spec.data])?.reshape(&[b, width])?;
+    let (b, m, d) = (recipe.batch_size, gan.spec.packing, gan.spec.data);
+    let picks: Vec<usize> = (0..b * m).map(|_| rng.index(n)).collect::<Result<_>>()?;
+    let real = gather_rows(data, d, &picks, &[d])?.reshape(&[b, m * d])?;
+    let asked: Vec<usize> = match gan.spec.classes {
+        0 => Vec::new(),
+        _ => picks.iter().map(|&i| labels[i]).collect(),
+    };
+    let draw = gan.draw(b * m, (!asked.is_empty()).then_some(&asked[..]), rng)?;
     let fake = {
         let mut g0 = Graph::with_exec(gan.exec);
         gan.generator.set_frozen(true);
-        let x = fakes(gan, &mut g0, b, rng);
+        let x = fakes(gan, &mut g0, &draw, b);
         gan.generator.set_frozen(false);
         g0.value(x?).clone()
     };
     let mut g = Graph::with_exec(gan.exec);
     let (xr, xf) = (g.constant(real.clone()), g.constant(fake.clone()));
+    let (xr, xf) = (
+        gan.critic_input(&mut g, xr, &asked)?,
+        gan.critic_input(&mut g, xf, &asked)?,
+    );
     let fr = gan.critic.forward(&mut g, xr, Mode::Train)?;
     let ff = gan.critic.forward(&mut g, xf, Mode::Train)?;
     let gap = f64::from(g.value(fr).sum() - g.value(ff).sum()) / b as f64;
@@ -271,6 +325,10 @@ fn critic_step(
         match recipe.kind {
             Kind::GradientPenalty { lambda } => {
                 let between = interpolate(&real, &fake, rng)?;
+                let between = match gan.spec.classes {
+                    0 => between,
+                    _ => concat_columns(&between, &gan.condition(&asked)?)?,
+                };
                 let grad = gan.critic.input_gradient(&mut g, between)?;
                 let penalty = gradient_penalty(&mut g, grad)?;
                 let weighted = g.mul_scalar(penalty, lambda as f32);
@@ -294,6 +352,17 @@ fn critic_step(
     Ok((value, gap))
 }
 // ANCHOR_END: critic_step
+
+/// Rows of `a` followed by rows of `b`, side by side.
+fn concat_columns(a: &Tensor<f32>, b: &Tensor<f32>) -> Result<Tensor<f32>> {
+    let (n, wa, wb) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let mut out = Vec::with_capacity(n * (wa + wb));
+    for (ra, rb) in a.data().chunks(wa).zip(b.data().chunks(wb)) {
+        out.extend_from_slice(ra);
+        out.extend_from_slice(rb);
+    }
+    Tensor::new(&[n, wa + wb], out)
+}
 
 /// WGAN-GP's points `x̂ = ε x + (1 − ε) x̃` with `ε ~ U[0, 1]` per row (per packed
 /// sample), between real rows `x` and generated rows `x̃`.
@@ -337,42 +406,102 @@ pub fn generator_loss(g: &mut Graph<f32>, kind: Kind, f: Var) -> Var {
 }
 // ANCHOR_END: generator_loss
 
-/// One generator step; the critic is held fixed (frozen, so no gradient is computed for it).
+/// One generator step; the critic is held fixed (frozen, so no gradient is computed for
+/// it), except InfoGAN's head Q, which learns to read the codes with the generator.
+/// Returns the generator's loss and the code loss.
 fn generator_step(
     gan: &mut Gan,
     recipe: &Recipe,
     rng: &mut Rng,
     opt: &mut dyn Optimizer<f32>,
-) -> Result<f64> {
-    let (loss, grads) = generator_gradient(gan, recipe.kind, recipe.batch_size, rng)?;
+    head_opt: &mut dyn Optimizer<f32>,
+) -> Result<(f64, f64)> {
+    let (loss, info, grads) = generator_gradient(gan, recipe, recipe.batch_size, rng)?;
     opt.step(gan.generator.params_mut(), &grads);
-    Ok(loss)
+    if let Some(q) = &mut gan.critic.head {
+        head_opt.step(q.params_mut(), &grads);
+    }
+    Ok((loss, info))
 }
 
-/// The generator's loss on a fresh batch and its gradient.
+/// The generator's loss on a fresh batch (with InfoGAN's weighted code loss added), the
+/// code loss alone, and the gradient.
 pub fn generator_gradient(
     gan: &mut Gan,
-    kind: Kind,
+    recipe: &Recipe,
     batch: usize,
     rng: &mut Rng,
-) -> Result<(f64, crate::autodiff::Gradients<f32>)> {
+) -> Result<(f64, f64, crate::autodiff::Gradients<f32>)> {
     let mut g = Graph::with_exec(gan.exec);
+    let draw = gan.draw(batch * gan.spec.packing, None, rng)?;
     gan.critic.set_frozen(true);
+    if let Some(q) = &mut gan.critic.head {
+        q.set_frozen(false);
+    }
     let result = (|| {
-        let x = fakes(gan, &mut g, batch, rng)?;
-        gan.critic.forward(&mut g, x, Mode::Train)
+        let x = fakes(gan, &mut g, &draw, batch)?;
+        let x = gan.critic_input(&mut g, x, &draw.labels)?;
+        let h = gan.critic.features(&mut g, x, Mode::Train)?;
+        let f = gan.critic.score(&mut g, h)?;
+        let info = match gan.spec.code_outputs() {
+            0 => None,
+            _ => Some(info_loss(gan, &mut g, h, &draw, recipe.info_weights)?),
+        };
+        Ok::<_, Error>((f, info))
     })();
     gan.critic.set_frozen(false);
-    let loss = generator_loss(&mut g, kind, result?);
+    let (f, info) = result?;
+    let mut loss = generator_loss(&mut g, recipe.kind, f);
+    let mut info_value = 0.0;
+    if let Some(info) = info {
+        info_value = f64::from(g.value(info).item()?);
+        loss = g.add(loss, info)?;
+    }
     let value = f64::from(g.value(loss).item()?);
-    Ok((value, g.backward(loss)?))
+    Ok((value, info_value, g.backward(loss)?))
 }
+
+// ANCHOR: info_loss
+/// InfoGAN's bound on the mutual information between the codes and `G`'s output, as a
+/// loss: Q reads the codes back from the critic's features `h` of the generated samples;
+/// `λ_cat` times the cross-entropy of the category plus `λ_cont` times half the squared
+/// error of the continuous codes (a unit-variance Gaussian Q). Lowering it raises the
+/// bound `H(c) − loss`.
+fn info_loss(
+    gan: &mut Gan,
+    g: &mut Graph<f32>,
+    h: Var,
+    draw: &Draw,
+    (cat_weight, cont_weight): (f64, f64),
+) -> Result<Var> {
+    let (k, c) = (gan.spec.categories, gan.spec.continuous);
+    let q = gan.critic.codes(g, h)?;
+    let parts = g.split(q, 1, &[k, c])?;
+    let mut loss = g.scalar(0.0);
+    if k > 0 {
+        let ce = g.cross_entropy_with_logits(parts[0], &draw.categories)?;
+        let weighted = g.mul_scalar(ce, cat_weight as f32);
+        loss = g.add(loss, weighted)?;
+    }
+    if c > 0 {
+        let n = draw.categories.len().max(draw.continuous.len() / c);
+        let target = g.constant(Tensor::new(&[n, c], draw.continuous.clone())?);
+        let err = g.sub(parts[1], target)?;
+        let sq = g.square(err);
+        let per_row = g.sum(sq);
+        let weighted = g.mul_scalar(per_row, (0.5 * cont_weight / n as f64) as f32);
+        loss = g.add(loss, weighted)?;
+    }
+    Ok(loss)
+}
+// ANCHOR_END: info_loss
 
 /// The Euclidean norm of the generator loss's gradient with respect to the generator's
 /// parameters, on a fresh batch of `batch` (lecture 002's saturation, measured).
 pub fn generator_gradient_norm(gan: &mut Gan, kind: Kind, batch: usize, seed: u64) -> Result<f64> {
     // The critic is frozen in the generator's step, so every gradient is the generator's.
-    let (_, grads) = generator_gradient(gan, kind, batch, &mut Rng::seed_from_u64(seed))?;
+    let recipe = Recipe::for_kind(kind);
+    let (_, _, grads) = generator_gradient(gan, &recipe, batch, &mut Rng::seed_from_u64(seed))?;
     Ok(grads
         .params()
         .flat_map(|(_, t)| t.data().iter().map(|&v| f64::from(v) * f64::from(v)))

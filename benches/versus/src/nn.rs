@@ -452,7 +452,7 @@ fn gan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
     for round in 0..rounds {
         recipe.seed = round as u64;
         t_ours.push(time(|| {
-            let r = gan::train(&mut ours, pixels, &recipe, |_, _| Ok(())).unwrap();
+            let r = gan::train(&mut ours, pixels, &[], &recipe, |_, _| Ok(())).unwrap();
             l_ours = r.critic_loss[0];
         }));
         t_theirs.push(time(|| {

@@ -125,7 +125,7 @@ pub fn gan_command(args: &Args) -> Result {
         unsupervised::nn::io::load(&mut gan, Path::new(file))?;
     }
     let data = mix.sample(100_000, seed)?;
-    let report = train(&mut gan, &data, &recipe, |_, _| Ok(()))?;
+    let report = train(&mut gan, &data, &[], &recipe, |_, _| Ok(()))?;
     if let Some(file) = args.text("--save") {
         unsupervised::nn::io::save(&gan, Path::new(file))?;
         eprintln!("saved {file}");
@@ -276,7 +276,7 @@ pub fn tour_gan(ctx: &TourContext) -> Result<Vec<Section>> {
                 (steps, ctx.seed, steps.div_ceil(6), true);
             let first = reports.is_empty() && mix.name == "ring";
             let mut snapshots = Vec::new();
-            let report = train(&mut gan, &data, &recipe, |step, gan| {
+            let report = train(&mut gan, &data, &[], &recipe, |step, gan| {
                 if first {
                     snapshots.push((step, gan.generate(SCORED, 7)?));
                 }
@@ -328,14 +328,14 @@ fn saturation_section(ctx: &TourContext) -> Result<Section> {
     for round in 0..=15 {
         if round > 0 {
             recipe.seed = round;
-            train_critic(&mut gan, &real, &recipe, 20)?;
+            train_critic(&mut gan, &real, &[], &recipe, 20)?;
         }
         t.push(20.0 * round as f64);
         minimax.push(generator_gradient_norm(&mut gan, Kind::Minimax, 512, 1)?.log10());
         practice.push(generator_gradient_norm(&mut gan, Kind::NonSaturating, 512, 1)?.log10());
         let fakes = gan.generate(512, 2)?;
         let mean: f64 = gan
-            .discriminate(&fakes)?
+            .discriminate(&fakes, &[])?
             .iter()
             .map(|&v| f64::from(v))
             .sum::<f64>()
