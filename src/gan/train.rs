@@ -484,7 +484,7 @@ fn info_loss(
         loss = g.add(loss, weighted)?;
     }
     if c > 0 {
-        let n = draw.categories.len().max(draw.continuous.len() / c);
+        let n = draw.input.shape()[0];
         let target = g.constant(Tensor::new(&[n, c], draw.continuous.clone())?);
         let err = g.sub(parts[1], target)?;
         let sq = g.square(err);
