@@ -59,6 +59,81 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64> {
 }
 // ANCHOR_END: ari
 
+// ANCHOR: matching
+/// Clustering accuracy: the largest fraction of points on which `predicted` agrees with
+/// `truth` when every cluster is renamed to a distinct class (unsupervised clustering's
+/// standard score, as InfoGAN reports its categorical code). The renaming is the maximum
+/// weight matching on the contingency table, found by the Hungarian algorithm (Kuhn 1955,
+/// Munkres 1957) in O(k³). Returns the accuracy and `map[cluster] = class`.
+pub fn matching_accuracy(predicted: &[usize], truth: &[usize]) -> Result<(f64, Vec<usize>)> {
+    let table = contingency(predicted, truth)?;
+    let k = table.len().max(table[0].len());
+    // Costs to minimise: −count, on a square k x k table padded with zeros.
+    let cost = |i: usize, j: usize| -> i64 {
+        -(table.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0) as i64)
+    };
+    let assignment = hungarian(k, cost);
+    let hits: i64 = (0..k).map(|i| -cost(i, assignment[i])).sum();
+    let map = assignment[..table.len()].to_vec();
+    Ok((hits as f64 / predicted.len() as f64, map))
+}
+
+/// The assignment `row → column` of least total cost on a `k x k` matrix: the Hungarian
+/// algorithm with potentials `u`, `v` (the shortest augmenting path form, one row added
+/// at a time).
+fn hungarian(k: usize, cost: impl Fn(usize, usize) -> i64) -> Vec<usize> {
+    // 1-based with a virtual column 0, as in the classical formulation.
+    let (mut u, mut v) = (vec![0i64; k + 1], vec![0i64; k + 1]);
+    let mut owner = vec![0usize; k + 1]; // owner[column] = row matched to it
+    let mut way = vec![0usize; k + 1];
+    for row in 1..=k {
+        owner[0] = row;
+        let mut col0 = 0;
+        let mut min_to = vec![i64::MAX; k + 1];
+        let mut used = vec![false; k + 1];
+        loop {
+            used[col0] = true;
+            let (i0, mut delta, mut col1) = (owner[col0], i64::MAX, 0);
+            for j in 1..=k {
+                if used[j] {
+                    continue;
+                }
+                let reduced = cost(i0 - 1, j - 1) - u[i0] - v[j];
+                if reduced < min_to[j] {
+                    (min_to[j], way[j]) = (reduced, col0);
+                }
+                if min_to[j] < delta {
+                    (delta, col1) = (min_to[j], j);
+                }
+            }
+            for j in 0..=k {
+                if used[j] {
+                    u[owner[j]] += delta;
+                    v[j] -= delta;
+                } else {
+                    min_to[j] -= delta;
+                }
+            }
+            col0 = col1;
+            if owner[col0] == 0 {
+                break;
+            }
+        }
+        // Flip the augmenting path back to the root.
+        while col0 != 0 {
+            let prev = way[col0];
+            owner[col0] = owner[prev];
+            col0 = prev;
+        }
+    }
+    let mut assignment = vec![0; k];
+    for j in 1..=k {
+        assignment[owner[j] - 1] = j - 1;
+    }
+    assignment
+}
+// ANCHOR_END: matching
+
 /// Normalised mutual information `I(A; B) / ((H(A) + H(B)) / 2)` (scikit-learn's default,
 /// arithmetic normalisation): 1 for identical partitions, 0 for independent ones.
 pub fn normalized_mutual_information(a: &[usize], b: &[usize]) -> Result<f64> {

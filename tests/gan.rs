@@ -1,7 +1,9 @@
 //! Chapter 14 (part 1): the game's theory in closed form, the trained players against it,
 //! the penalty's gradient against finite differences, and mode counting.
 
+use proptest::prelude::*;
 use unsupervised::autodiff::{Graph, Tensor};
+use unsupervised::gan::quality::{frechet_distance, quality, Evaluator};
 use unsupervised::gan::theory::{
     integrate, js_divergence, optimal_discriminator, optimal_logit, pacgan_example,
     total_variation_power, value, wasserstein_1d, Density, JS_DISJOINT,
@@ -10,8 +12,10 @@ use unsupervised::gan::{
     generator_gradient_norm, gradient_penalty, interpolate, train, train_critic, Critic, Gan, Kind,
     Mixture2d, Recipe, Spec,
 };
+use unsupervised::metrics::matching_accuracy;
+use unsupervised::nn::classify::Images;
 use unsupervised::nn::{Layer, Mode};
-use unsupervised::{Error, Exec, Rng};
+use unsupervised::{Error, Exec, Matrix, Rng};
 
 /// A 1-D game: a linear generator `G(z) = w z + b` (so `p_g = 𝒩(b, w²)`) against a
 /// small maxout discriminator.
@@ -544,4 +548,226 @@ fn the_log_follows_its_schedule_and_starts_at_the_games_values() {
         report.generator_loss
     );
     assert!(report.critic_gap[0].abs() < 0.01);
+}
+
+// Part 2: images, labels, codes and the measures of sample quality.
+
+/// Every renaming of `k` clusters, for the brute-force check of the matching.
+fn permutations(k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for p in permutations(k - 1) {
+        for at in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(at, k - 1);
+            out.push(q);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn matching_accuracy_is_the_best_renaming(
+        pairs in proptest::collection::vec((0usize..5, 0usize..5), 1..40)
+    ) {
+        let (a, b): (Vec<usize>, Vec<usize>) = pairs.into_iter().unzip();
+        let (acc, map) = matching_accuracy(&a, &b).unwrap();
+        let k = 5;
+        let best = permutations(k)
+            .iter()
+            .map(|p| a.iter().zip(&b).filter(|(&x, &y)| p[x] == y).count())
+            .max()
+            .unwrap();
+        prop_assert_eq!(acc, best as f64 / a.len() as f64);
+        // The returned renaming achieves it, and is one-to-one.
+        let hits = a.iter().zip(&b).filter(|(&x, &y)| map[x] == y).count();
+        prop_assert_eq!(hits, best);
+        let mut seen = map.clone();
+        seen.sort();
+        seen.dedup();
+        prop_assert_eq!(seen.len(), map.len());
+    }
+}
+
+#[test]
+fn frechet_distance_has_its_closed_forms() {
+    let mut rng = Rng::seed_from_u64(3);
+    let x = Matrix::from_fn(400, 5, |_, j| rng.normal() * (1.0 + j as f64));
+    let cov = x.covariance_population().unwrap();
+    let trace: f64 = (0..5).map(|i| cov.row(i)[i]).sum();
+    // To itself: zero, to rounding.
+    let same = frechet_distance(&x, &x).unwrap();
+    assert!(same < 1e-9 * trace, "{same}");
+    // A shift moves only the means: ‖s‖².
+    let s = [0.5, -1.0, 2.0, 0.0, 0.25];
+    let shifted = Matrix::from_fn(400, 5, |i, j| x.row(i)[j] + s[j]);
+    let want: f64 = s.iter().map(|v| v * v).sum();
+    let got = frechet_distance(&x, &shifted).unwrap();
+    assert!(
+        (got - want).abs() < 1e-9 * want.max(trace),
+        "{got} vs {want}"
+    );
+    // Doubling every point makes Σ four times larger: tr(Σ + 4Σ − 2·2Σ) = tr Σ, plus the
+    // means' gap ‖μ‖².
+    let doubled = x.map(|v| 2.0 * v);
+    let mu = x.column_means().unwrap();
+    let want = trace + mu.iter().map(|v| v * v).sum::<f64>();
+    let got = frechet_distance(&x, &doubled).unwrap();
+    assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
+    // Symmetric.
+    let back = frechet_distance(&doubled, &x).unwrap();
+    assert!((got - back).abs() < 1e-9 * want);
+    assert!(frechet_distance(&x, &Matrix::zeros(3, 4)).is_err());
+}
+
+/// A small evaluator: chapter 11's CNN trained for one epoch on 1,000 digits.
+fn small_evaluator() -> (Evaluator, Vec<f32>) {
+    let d = unsupervised::datasets::mnist().unwrap();
+    let labels = d.labels.clone().unwrap();
+    let max = d.x.as_slice().iter().fold(0.0f64, |m, &v| m.max(v));
+    let pixels: Vec<f32> = d.x.as_slice()[..1500 * 784]
+        .iter()
+        .map(|&v| (v / max) as f32)
+        .collect();
+    let all = Images {
+        pixels: &pixels,
+        labels: &labels[..1500],
+        side: 28,
+    };
+    let (train, test) = all.split_at(1000);
+    let eval = Evaluator::train(&train, &test, 1, 0).unwrap();
+    let held_out = test.pixels.to_vec();
+    (eval, held_out)
+}
+
+#[test]
+fn the_frechet_distance_of_digits_grows_with_noise_and_the_class_measures_see_balance() {
+    let (mut eval, digits) = small_evaluator();
+    assert!(eval.test_accuracy > 0.6, "{}", eval.test_accuracy);
+    let (a, b) = digits.split_at(250 * 784);
+    let reference = eval.look(a).unwrap().features;
+    let mut rng = Rng::seed_from_u64(5);
+    let mut last = -1.0;
+    for sigma in [0.0, 0.1, 0.2, 0.4] {
+        let noisy: Vec<f32> = a
+            .iter()
+            .map(|&p| (p + sigma * rng.normal() as f32).clamp(0.0, 1.0))
+            .collect();
+        let q = quality(&mut eval, &noisy, &reference).unwrap();
+        if sigma == 0.0 {
+            assert!(q.frechet < 1e-6, "{}", q.frechet);
+        }
+        assert!(q.frechet > last, "σ {sigma}: {} after {last}", q.frechet);
+        last = q.frechet;
+    }
+    // Real digits are spread over the classes; one digit repeated is not.
+    let real = quality(&mut eval, b, &reference).unwrap();
+    let one: Vec<f32> = b[..784].repeat(250);
+    let collapsed = quality(&mut eval, &one, &reference).unwrap();
+    assert!(real.class_entropy > 2.0, "{}", real.class_entropy);
+    assert!(collapsed.class_entropy.abs() < 1e-12 && collapsed.kl_to_uniform > 2.3);
+    assert!((real.kl_to_uniform + real.class_entropy - 10f64.ln()).abs() < 1e-12);
+    assert!(real.inception_score > collapsed.inception_score);
+    assert!((collapsed.inception_score - 1.0).abs() < 1e-9);
+    assert!(collapsed.frechet > real.frechet);
+}
+
+/// Three 1-D modes at −3, 0 and 3 (σ 0.1) and which mode each point came from.
+fn three_modes(n: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
+    let mut rng = Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let k = rng.index(3).unwrap();
+            ((3.0 * k as f64 - 3.0 + 0.1 * rng.normal()) as f32, k)
+        })
+        .unzip()
+}
+
+/// The nearest of the three modes of every point.
+fn mode_of(x: &[f32]) -> Vec<usize> {
+    x.iter()
+        .map(|&v| ((v + 3.0) / 3.0).round().clamp(0.0, 2.0) as usize)
+        .collect()
+}
+
+/// A small perceptron GAN on 1-D data, with a fast recipe.
+fn small_gan(spec: Spec, seed: u64) -> (Gan, Recipe) {
+    let spec = Spec {
+        generator_width: 32,
+        critic_width: 32,
+        ..spec
+    };
+    let gan = Gan::new(spec, &mut Rng::seed_from_u64(seed)).unwrap();
+    let mut recipe = Recipe::for_kind(Kind::NonSaturating);
+    (
+        recipe.learning_rate,
+        recipe.betas,
+        recipe.batch_size,
+        recipe.steps,
+    ) = (1e-3, (0.5, 0.999), 64, 1500);
+    recipe.seed = seed;
+    (gan, recipe)
+}
+
+#[test]
+fn a_conditional_gan_draws_the_mode_it_is_asked_for() {
+    let (x, labels) = three_modes(3000, 1);
+    let spec = Spec {
+        classes: 3,
+        ..Spec::mlp(2, 1)
+    };
+    let (mut gan, recipe) = small_gan(spec, 2);
+    train(&mut gan, &x, &labels, &recipe, |_, _| Ok(())).unwrap();
+    for k in 0..3 {
+        let draw = gan
+            .draw(300, Some(&[k; 300]), &mut Rng::seed_from_u64(3))
+            .unwrap();
+        let out = gan.generate_from(draw.input).unwrap();
+        let hits = mode_of(&out).iter().filter(|&&m| m == k).count();
+        let mean = out.iter().map(|&v| f64::from(v)).sum::<f64>() / 300.0;
+        assert!(
+            hits >= 270,
+            "label {k}: {hits} of 300 in its mode, mean {mean}"
+        );
+    }
+    // Labels must match the data and lie below the number of classes.
+    assert!(train(&mut gan, &x, &labels[1..], &recipe, |_, _| Ok(())).is_err());
+    assert!(gan
+        .draw(2, Some(&[0, 3]), &mut Rng::seed_from_u64(0))
+        .is_err());
+}
+
+#[test]
+fn infogan_s_category_finds_the_modes_without_labels() {
+    let (x, modes) = three_modes(3000, 4);
+    let spec = Spec {
+        categories: 3,
+        ..Spec::mlp(2, 1)
+    };
+    let (mut gan, mut recipe) = small_gan(spec, 5);
+    recipe.log_every = 1;
+    let report = train(&mut gan, &x, &[], &recipe, |_, _| Ok(())).unwrap();
+    // At the start Q knows nothing: its cross-entropy is ln 3.
+    assert!(
+        (report.info_loss[0] - 3f64.ln()).abs() < 0.1,
+        "{:?}",
+        report.info_loss
+    );
+    // Each category value generates one mode...
+    let draw = gan.draw(900, None, &mut Rng::seed_from_u64(6)).unwrap();
+    let out = gan.generate_from(draw.input.clone()).unwrap();
+    let (made, _) = matching_accuracy(&draw.categories, &mode_of(&out)).unwrap();
+    assert!(made > 0.9, "categories to generated modes: {made}");
+    // ...and Q reads the mode of real points back as that category.
+    let q = gan.read_codes(&x).unwrap();
+    let read: Vec<usize> = q
+        .chunks(3)
+        .map(|r| (0..3).fold(0, |b, j| if r[j] > r[b] { j } else { b }))
+        .collect();
+    let (acc, _) = matching_accuracy(&read, &modes).unwrap();
+    assert!(acc > 0.9, "Q on real points: {acc}");
 }

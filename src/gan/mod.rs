@@ -24,8 +24,10 @@
 //! Cost: a step of PacGAN's networks at batch 100 is about `6 · 100 · m · 480k` flops for
 //! the generator plus `6 · 200 · 400k` for the critic, near a gigaflop.
 
+pub mod images;
 pub mod model;
 pub mod modes;
+pub mod quality;
 pub mod theory;
 pub mod train;
 

@@ -745,6 +745,30 @@ impl Gan {
         g.concat(&[x, c], 1)
     }
 
+    /// InfoGAN's Q read from samples `x` (rows of `spec.data`, one sample each): per row,
+    /// the category's logits, then the continuous codes' means.
+    pub fn read_codes(&mut self, x: &[f32]) -> Result<Vec<f32>> {
+        let d = self.spec.data;
+        if self.spec.packing != 1 || self.spec.classes != 0 {
+            return Err(Error::invalid(
+                "packing",
+                self.spec.packing,
+                "InfoGAN's Q reads codes from one unlabelled sample at a time",
+            ));
+        }
+        let n = crate::nn::train::rows(x, d, "samples")?;
+        let mut out = Vec::with_capacity(n * self.spec.code_outputs());
+        // Chunks bound the memory of the convolutions' unrolled patches.
+        for chunk in x.chunks(500 * d) {
+            let mut g = Graph::with_exec(self.exec);
+            let xv = g.constant(Tensor::new(&[chunk.len() / d, d], chunk.to_vec())?);
+            let h = self.critic.features(&mut g, xv, Mode::Eval)?;
+            let q = self.critic.codes(&mut g, h)?;
+            out.extend_from_slice(g.value(q).data());
+        }
+        Ok(out)
+    }
+
     /// The discriminator's probability `D(x) = σ(f(x))` for packed rows `x` (and their
     /// labels, for a conditional GAN; empty otherwise).
     pub fn discriminate(&mut self, x: &[f32], labels: &[usize]) -> Result<Vec<f32>> {

@@ -99,6 +99,16 @@ impl Recipe {
             progress: false,
         }
     }
+    /// On images: DCGAN's Adam (2e-4, β₁ = 0.5) for the GANs, the Wasserstein recipes as
+    /// above; batches of 64.
+    pub fn for_images(kind: Kind) -> Recipe {
+        let mut recipe = Recipe::for_kind(kind);
+        if matches!(kind, Kind::Minimax | Kind::NonSaturating) {
+            (recipe.learning_rate, recipe.betas) = (2e-4, (0.5, 0.999));
+        }
+        (recipe.batch_size, recipe.steps) = (64, 3000);
+        recipe
+    }
     /// Checks the game, the batch and `steps` against `data` and its `labels`; returns its
     /// number of rows.
     fn check(&self, gan: &Gan, data: &[f32], labels: &[usize], steps: usize) -> Result<usize> {

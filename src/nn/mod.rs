@@ -176,10 +176,30 @@ impl<T: Scalar> Sequential<T> {
     }
     /// Evaluates the network on a constant input in evaluation mode, on a graph of its own.
     pub fn predict(&mut self, x: Tensor<T>) -> Result<Tensor<T>> {
+        let all = 0..self.layers.len();
+        self.predict_layers(x, all)
+    }
+    /// Evaluates the layers `range` alone, as [`Sequential::predict`] does (a network's
+    /// inner features are its first layers' output).
+    pub fn predict_layers(
+        &mut self,
+        x: Tensor<T>,
+        range: std::ops::Range<usize>,
+    ) -> Result<Tensor<T>> {
         let mut g = Graph::new();
-        let xv = g.constant(x);
-        let y = self.forward(&mut g, xv, Mode::Eval)?;
-        Ok(g.value(y).clone())
+        let mut xv = g.constant(x);
+        let n = self.layers.len();
+        let layers = self.layers.get_mut(range.clone()).ok_or_else(|| {
+            crate::error::Error::invalid(
+                "range",
+                format!("{range:?}"),
+                format!("must lie within the {n} layers"),
+            )
+        })?;
+        for layer in layers {
+            xv = layer.forward(&mut g, xv, Mode::Eval)?;
+        }
+        Ok(g.value(xv).clone())
     }
 }
 

@@ -3,14 +3,22 @@
 
 use crate::args::{Args, Command, Flag, JSON, LOAD, OUT, SAVE, SEED};
 use crate::json::Json;
+use crate::nn::{digit_grid, mnist_split, DigitSplit};
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::path::Path;
+use unsupervised::gan::images::{
+    code_accuracy, conditional_samples, nearest, to_signed, to_unit, PIXELS,
+};
+use unsupervised::gan::model::Planes;
+use unsupervised::gan::quality::{frechet_distance, quality, Evaluator};
 use unsupervised::gan::theory::{pacgan_example, total_variation_power, Density};
 use unsupervised::gan::{
     generator_gradient_norm, train, train_critic, Gan, Kind, Mixture2d, Recipe, Report, Spec,
 };
-use unsupervised::linalg::Matrix;
+use unsupervised::image::Image;
+use unsupervised::linalg::{Exec, Matrix};
+use unsupervised::nn::classify::Images;
 use unsupervised::plot::{self, Figure, Plot};
 use unsupervised::Rng;
 
@@ -24,18 +32,21 @@ pub const CHAPTER: Chapter = Chapter {
 
 pub const COMMAND: Command = Command {
     name: "gan",
-    about: "train a GAN, WGAN, WGAN-GP or PacGAN on the ring or grid of Gaussians and count the modes it captures (chapter 14)",
+    about: "train a GAN, WGAN, WGAN-GP or PacGAN on the ring or grid of Gaussians and count the modes it captures; or a GAN, DCGAN, conditional GAN or InfoGAN on MNIST, judged by chapter 11's classifier (chapter 14)",
     flags: &[
-        Flag::value("--kind", "NAME", "gan (minimax), nsgan (−log D, default), wgan (clipping), wgan-gp or pacgan (nsgan with --packing 2)"),
-        Flag::value("--data", "NAME", "ring8 (default: 8 modes on the unit circle, σ 0.01) or grid25 (5 x 5 modes, σ 0.05)"),
+        Flag::value("--kind", "NAME", "gan (minimax), nsgan (−log D, default), wgan (clipping), wgan-gp, pacgan (nsgan with --packing 2); on images also dcgan, cgan (conditional DCGAN) and infogan"),
+        Flag::value("--data", "NAME", "ring8 (default: 8 modes on the unit circle, σ 0.01), grid25 (5 x 5 modes, σ 0.05) or mnist (default for dcgan, cgan and infogan)"),
         Flag::value("--packing", "M", "samples the discriminator judges at once (default 1; 2 for pacgan)"),
-        Flag::value("--steps", "N", "generator steps (default 2500; 0 with --load only scores)"),
+        Flag::value("--steps", "N", "generator steps (default 2500 on the Gaussians, 3000 on MNIST; 0 with --load only scores)"),
         Flag::value("--critic-steps", "K", "discriminator steps per generator step (default 1; 5 for wgan and wgan-gp)"),
         Flag::value("--clip", "C", "wgan: clip the critic's weights to [−C, C] (default 0.01)"),
         Flag::value("--lambda", "L", "wgan-gp: weight of the gradient penalty (default 10)"),
-        Flag::value("--latent", "K", "size of the noise z (default 2)"),
-        Flag::value("--batch-size", "N", "packed samples per minibatch (default 100)"),
-        Flag::value("--learning-rate", "R", "step size (default 0.0001 with Adam; 0.00005 with RMSProp for wgan)"),
+        Flag::value("--latent", "K", "size of the noise z (default 2 on the Gaussians, 64 for the MNIST perceptrons, 100 for DCGAN)"),
+        Flag::value("--width", "W", "MNIST: DCGAN's base channel count (default 32) or the perceptrons' width (default 256)"),
+        Flag::value("--categories", "K", "infogan: values of the categorical code (default 10)"),
+        Flag::value("--continuous", "N", "infogan: continuous codes, each uniform on [−1, 1] (default 2)"),
+        Flag::value("--batch-size", "N", "packed samples per minibatch (default 100 on the Gaussians, 64 on MNIST)"),
+        Flag::value("--learning-rate", "R", "step size (default 0.0001 with Adam, 0.0002 with DCGAN's Adam on MNIST; 0.00005 with RMSProp for wgan)"),
         LOAD,
         SAVE,
         SEED,
@@ -48,19 +59,15 @@ pub const COMMAND: Command = Command {
 /// Samples scored, as in PacGAN's code.
 const SCORED: usize = 2500;
 
+/// Generated digits judged by the evaluator (as many as the held-out real ones).
+const JUDGED: usize = 2000;
+
+/// The kinds that train on the 2-D Gaussians, and those that need images.
+const MIXTURE_KINDS: [&str; 5] = ["gan", "nsgan", "wgan", "wgan-gp", "pacgan"];
+const IMAGE_KINDS: [&str; 3] = ["dcgan", "cgan", "infogan"];
+
 /// `--kind` as a game and its default packing.
-fn kind(args: &Args) -> Result<(Kind, usize, &'static str)> {
-    let name = args.choice(
-        "--kind",
-        "nsgan",
-        &[
-            ("gan", "gan"),
-            ("nsgan", "nsgan"),
-            ("wgan", "wgan"),
-            ("wgan-gp", "wgan-gp"),
-            ("pacgan", "pacgan"),
-        ],
-    )?;
+fn kind(args: &Args, name: &str) -> Result<(Kind, usize)> {
     if name != "wgan" {
         args.refuse("--clip", "only wgan clips the critic's weights")?;
     }
@@ -68,36 +75,83 @@ fn kind(args: &Args) -> Result<(Kind, usize, &'static str)> {
         args.refuse("--lambda", "only wgan-gp has a gradient penalty")?;
     }
     Ok(match name {
-        "gan" => (Kind::Minimax, 1, name),
+        "gan" => (Kind::Minimax, 1),
         "wgan" => (
             Kind::Wasserstein {
                 clip: args.get("--clip", "a number")?.unwrap_or(0.01),
             },
             1,
-            name,
         ),
         "wgan-gp" => (
             Kind::GradientPenalty {
                 lambda: args.get("--lambda", "a number")?.unwrap_or(10.0),
             },
             1,
-            name,
         ),
-        "pacgan" => (Kind::NonSaturating, 2, name),
-        _ => (Kind::NonSaturating, 1, name),
+        "pacgan" => (Kind::NonSaturating, 2),
+        _ => (Kind::NonSaturating, 1),
     })
 }
 
+/// `--steps`, `--critic-steps`, `--batch-size` and `--learning-rate` over a recipe.
+fn recipe_flags(args: &Args, recipe: &mut Recipe, default_steps: usize) -> Result<()> {
+    recipe.steps = args
+        .get("--steps", "a whole number")?
+        .unwrap_or(default_steps);
+    if recipe.steps == 0 && !args.has("--load") {
+        return Err(
+            "--steps 0: nothing to score without --load (0 steps only scores a loaded model)"
+                .into(),
+        );
+    }
+    if let Some(k) = args.get("--critic-steps", "a whole number")? {
+        recipe.critic_steps = k;
+    }
+    if let Some(b) = args.get("--batch-size", "a whole number")? {
+        recipe.batch_size = b;
+    }
+    if let Some(r) = args.get("--learning-rate", "a number")? {
+        recipe.learning_rate = r;
+    }
+    Ok(())
+}
+
 /// `unsupervised gan --kind pacgan --data ring8 --steps N --seed 0 --json`:
-/// `{"modes_captured": m, "high_quality": q, "steps": n, "seconds": s, ...}`.
+/// `{"modes_captured": m, "high_quality": q, "steps": n, "seconds": s, ...}`;
+/// `unsupervised gan --kind dcgan|cgan|infogan --data mnist --json`:
+/// `{"frechet": f, "class_entropy": h, "seconds": s, ...}`.
 pub fn gan_command(args: &Args) -> Result {
-    let seed = args.seed()?;
-    let (kind, default_packing, kind_name) = kind(args)?;
+    let names: Vec<(&str, &str)> = MIXTURE_KINDS
+        .iter()
+        .chain(&IMAGE_KINDS)
+        .map(|&k| (k, k))
+        .collect();
+    let kind_name = args.choice("--kind", "nsgan", &names)?;
+    let images_only = IMAGE_KINDS.contains(&kind_name);
     let data_name = args.choice(
         "--data",
-        "ring8",
-        &[("ring8", "ring8"), ("grid25", "grid25")],
+        if images_only { "mnist" } else { "ring8" },
+        &[("ring8", "ring8"), ("grid25", "grid25"), ("mnist", "mnist")],
     )?;
+    if data_name == "mnist" {
+        return image_command(args, kind_name);
+    }
+    if images_only {
+        return Err(format!(
+            "--kind {kind_name}: needs images (--data mnist), not --data {data_name}"
+        )
+        .into());
+    }
+    for flag in ["--width", "--categories", "--continuous"] {
+        args.refuse(flag, "only the MNIST kinds have it (--data mnist)")?;
+    }
+    mixture_command(args, kind_name, data_name)
+}
+
+/// The 2-D experiments: modes of the ring or the grid captured.
+fn mixture_command(args: &Args, kind_name: &str, data_name: &str) -> Result {
+    let seed = args.seed()?;
+    let (kind, default_packing) = kind(args, kind_name)?;
     let mix = if data_name == "grid25" {
         Mixture2d::grid25()
     } else {
@@ -109,16 +163,7 @@ pub fn gan_command(args: &Args) -> Result {
     );
     spec.latent = args.get("--latent", "a whole number")?.unwrap_or(2);
     let mut recipe = Recipe::for_kind(kind);
-    recipe.steps = args.get("--steps", "a whole number")?.unwrap_or(2500);
-    if let Some(k) = args.get("--critic-steps", "a whole number")? {
-        recipe.critic_steps = k;
-    }
-    if let Some(b) = args.get("--batch-size", "a whole number")? {
-        recipe.batch_size = b;
-    }
-    if let Some(r) = args.get("--learning-rate", "a number")? {
-        recipe.learning_rate = r;
-    }
+    recipe_flags(args, &mut recipe, 2500)?;
     (recipe.seed, recipe.progress, recipe.log_every) = (seed, true, 50);
     let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed))?;
     if let Some(file) = args.text("--load") {
@@ -146,26 +191,26 @@ pub fn gan_command(args: &Args) -> Result {
     }
     eprintln!("gan: {:.1} s", report.seconds);
     if args.has("--json") {
-        let steps: Vec<f64> = report.steps.iter().map(|&s| s as f64).collect();
-        let doc = Json::Obj(vec![
-            ("modes_captured", Json::Int(score.modes_captured as i64)),
-            ("high_quality", Json::Num(score.high_quality)),
-            ("steps", Json::Int(recipe.steps as i64)),
-            ("seconds", Json::Num(report.seconds)),
-            ("kind", Json::Str(kind_name.to_string())),
-            ("data", Json::Str(data_name.to_string())),
-            ("modes", Json::Int(mix.means.len() as i64)),
-            ("packing", Json::Int(spec.packing as i64)),
-            ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
-            ("log_steps", Json::nums(&steps)),
-            ("critic_loss", Json::nums(&report.critic_loss)),
-            ("generator_loss", Json::nums(&report.generator_loss)),
-            ("critic_gap", Json::nums(&report.critic_gap)),
-            (
-                "mode_counts",
-                Json::nums(&score.counts.iter().map(|&c| c as f64).collect::<Vec<_>>()),
-            ),
-        ]);
+        let doc = Json::Obj(
+            vec![
+                ("modes_captured", Json::Int(score.modes_captured as i64)),
+                ("high_quality", Json::Num(score.high_quality)),
+                ("steps", Json::Int(recipe.steps as i64)),
+                ("seconds", Json::Num(report.seconds)),
+                ("kind", Json::Str(kind_name.to_string())),
+                ("data", Json::Str(data_name.to_string())),
+                ("modes", Json::Int(mix.means.len() as i64)),
+                ("packing", Json::Int(spec.packing as i64)),
+                ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+                (
+                    "mode_counts",
+                    Json::nums(&score.counts.iter().map(|&c| c as f64).collect::<Vec<_>>()),
+                ),
+            ]
+            .into_iter()
+            .chain(log_entries(&report))
+            .collect(),
+        );
         say!("{}", doc.render());
     } else {
         say!(
@@ -177,6 +222,217 @@ pub fn gan_command(args: &Args) -> Result {
         );
     }
     Ok(())
+}
+
+/// The training log as JSON entries.
+fn log_entries(report: &Report) -> Vec<(&'static str, Json)> {
+    let steps: Vec<f64> = report.steps.iter().map(|&s| s as f64).collect();
+    let mut out = vec![
+        ("log_steps", Json::nums(&steps)),
+        ("critic_loss", Json::nums(&report.critic_loss)),
+        ("generator_loss", Json::nums(&report.generator_loss)),
+        ("critic_gap", Json::nums(&report.critic_gap)),
+    ];
+    if !report.info_loss.is_empty() {
+        out.push(("info_loss", Json::nums(&report.info_loss)));
+    }
+    out
+}
+
+/// The players and recipe `--kind` asks for on MNIST.
+fn image_setup(args: &Args, kind_name: &str) -> Result<(Spec, Recipe)> {
+    let (kind, _) = kind(args, kind_name)?;
+    let planes = Planes {
+        channels: 1,
+        side: 28,
+    };
+    let width = args.get("--width", "a whole number")?;
+    let mut spec = if IMAGE_KINDS.contains(&kind_name) {
+        let mut spec = Spec::dcgan(planes);
+        let w = width.unwrap_or(32);
+        (spec.generator_width, spec.critic_width) = (w, w);
+        spec
+    } else {
+        let mut spec = Spec::mlp_images(64, planes);
+        let w = width.unwrap_or(256);
+        (spec.generator_width, spec.critic_width) = (w, w);
+        spec
+    };
+    if let Some(k) = args.get("--latent", "a whole number")? {
+        spec.latent = k;
+    }
+    if kind_name == "cgan" {
+        spec.classes = 10;
+    }
+    if kind_name == "infogan" {
+        spec.categories = args.get("--categories", "a whole number")?.unwrap_or(10);
+        spec.continuous = args.get("--continuous", "a whole number")?.unwrap_or(2);
+        if spec.categories == 0 {
+            return Err("--categories 0: InfoGAN's categorical code needs at least 1 value".into());
+        }
+    } else {
+        for flag in ["--categories", "--continuous"] {
+            args.refuse(flag, "only infogan has codes")?;
+        }
+    }
+    if let Some(m) = args.get::<usize>("--packing", "a whole number")? {
+        if m != 1 {
+            return Err(format!(
+                "--packing {m}: packing on MNIST is not built (the 2-D data and pacgan have it)"
+            )
+            .into());
+        }
+    }
+    let mut recipe = Recipe::for_images(kind);
+    recipe_flags(args, &mut recipe, 3000)?;
+    Ok((spec, recipe))
+}
+
+/// `gan --data mnist`: trains on 8,000 digits, judges 2,000 samples with chapter 11's CNN
+/// against the 2,000 held-out digits.
+fn image_command(args: &Args, kind_name: &str) -> Result {
+    let seed = args.seed()?;
+    let (spec, mut recipe) = image_setup(args, kind_name)?;
+    (recipe.seed, recipe.progress, recipe.log_every) = (seed, true, 100);
+    let data = mnist_split(8000, 2000)?;
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed))?;
+    if let Some(file) = args.text("--load") {
+        unsupervised::nn::io::load(&mut gan, Path::new(file))?;
+    }
+    let labels = if spec.classes > 0 {
+        &data.train_labels[..]
+    } else {
+        &[]
+    };
+    let report = if recipe.steps > 0 {
+        train(
+            &mut gan,
+            &to_signed(&data.train),
+            labels,
+            &recipe,
+            |_, _| Ok(()),
+        )?
+    } else {
+        Report::default()
+    };
+    if let Some(file) = args.text("--save") {
+        unsupervised::nn::io::save(&gan, Path::new(file))?;
+        eprintln!("saved {file}");
+    }
+    let mut judge = judge(&data)?;
+    let sample_seed = Rng::child_seed(seed, 1);
+    let (samples, asked) = if spec.classes > 0 {
+        conditional_samples(&mut gan, JUDGED, sample_seed)?
+    } else {
+        (to_unit(&gan.generate(JUDGED, sample_seed)?), Vec::new())
+    };
+    let q = quality(&mut judge.evaluator, &samples, &judge.reference)?;
+    let mut extra: Vec<(&str, Json)> = Vec::new();
+    if spec.classes > 0 {
+        let read = judge.evaluator.look(&samples)?.classes();
+        let hits = read.iter().zip(&asked).filter(|(a, b)| a == b).count();
+        extra.push(("label_match", Json::Num(hits as f64 / JUDGED as f64)));
+    }
+    if spec.categories > 0 {
+        let (acc, _) = code_accuracy(&mut gan, &data.test, &data.test_labels)?;
+        extra.push(("code_accuracy", Json::Num(acc)));
+    }
+    if let Some(ctx) = TourContext::for_out(args)? {
+        let m = Matrix::new(
+            JUDGED,
+            PIXELS,
+            samples.iter().map(|&v| f64::from(v)).collect(),
+        )?;
+        ctx.save_npy("samples.npy", &m)?;
+        if spec.classes > 0 {
+            ctx.save_labels("labels.npy", &asked)?;
+        }
+        ctx.save_png("gan-samples.png", &digit_grid(&samples[..60 * PIXELS], 10)?)?;
+        ctx.save_png(
+            "gan-nearest.png",
+            &nearest_grid(&samples[..10 * PIXELS], &data.train, gan.exec)?,
+        )?;
+        ctx.save_svg("gan-curves.svg", &curves_figure(&[(kind_name, &report)])?)?;
+    }
+    eprintln!("gan: {:.1} s", report.seconds);
+    if args.has("--json") {
+        let mut entries = vec![
+            ("frechet", Json::Num(q.frechet)),
+            ("frechet_real", Json::Num(judge.floor)),
+            ("class_entropy", Json::Num(q.class_entropy)),
+            ("kl_to_uniform", Json::Num(q.kl_to_uniform)),
+            ("inception_score", Json::Num(q.inception_score)),
+            ("class_histogram", Json::nums(&q.histogram)),
+            (
+                "evaluator_accuracy",
+                Json::Num(judge.evaluator.test_accuracy),
+            ),
+            ("steps", Json::Int(recipe.steps as i64)),
+            ("seconds", Json::Num(report.seconds)),
+            ("kind", Json::Str(kind_name.to_string())),
+            ("data", Json::Str("mnist".to_string())),
+            ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+        ];
+        entries.extend(extra);
+        entries.extend(log_entries(&report));
+        say!("{}", Json::Obj(entries).render());
+    } else {
+        say!(
+            "{kind_name} on MNIST: Fréchet distance {:.2} (real digits: {:.2}), class entropy {:.3} nats (uniform: {:.3}), Inception-style score {:.2}",
+            q.frechet,
+            judge.floor,
+            q.class_entropy,
+            10f64.ln(),
+            q.inception_score
+        );
+        for (key, value) in extra {
+            say!("{key}: {}", value.render());
+        }
+    }
+    Ok(())
+}
+
+/// The evaluator, the held-out digits' features and the real-versus-real floor.
+struct Judge {
+    evaluator: Evaluator,
+    reference: Matrix<f64>,
+    /// The Fréchet distance between 2,000 training and the 2,000 held-out digits.
+    floor: f64,
+}
+
+/// Chapter 11's CNN, three epochs on the 8,000 training digits with seed 0 whatever
+/// `--seed` says, so runs with different seeds share one judge.
+fn judge(data: &DigitSplit) -> Result<Judge> {
+    let train_images = Images {
+        pixels: &data.train,
+        labels: &data.train_labels,
+        side: 28,
+    };
+    let test_images = Images {
+        pixels: &data.test,
+        labels: &data.test_labels,
+        side: 28,
+    };
+    eprintln!("training the evaluator (chapter 11's CNN, 3 epochs)");
+    let mut evaluator = Evaluator::train(&train_images, &test_images, 3, 0)?;
+    let reference = evaluator.look(&data.test)?.features;
+    let real = evaluator.look(&data.train[..JUDGED * PIXELS])?.features;
+    let floor = frechet_distance(&real, &reference)?;
+    Ok(Judge {
+        evaluator,
+        reference,
+        floor,
+    })
+}
+
+/// Samples (top row) over their nearest training digits (bottom row).
+fn nearest_grid(samples: &[f32], training: &[f32], exec: Exec) -> Result<Image> {
+    let found = nearest(samples, training, exec)?;
+    let mut both = samples.to_vec();
+    for i in &found {
+        both.extend_from_slice(&training[i * PIXELS..(i + 1) * PIXELS]);
+    }
+    digit_grid(&both, found.len())
 }
 
 /// 400 real samples in grey and 1,000 generated ones in colour, titled with the score of
