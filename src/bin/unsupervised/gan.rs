@@ -7,6 +7,7 @@ use crate::nn::{digit_grid, mnist_split, DigitSplit};
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::path::Path;
+use unsupervised::autodiff::Tensor;
 use unsupervised::gan::images::{
     code_accuracy, conditional_samples, nearest, to_signed, to_unit, PIXELS,
 };
@@ -239,34 +240,41 @@ fn log_entries(report: &Report) -> Vec<(&'static str, Json)> {
     out
 }
 
-/// The players and recipe `--kind` asks for on MNIST.
-fn image_setup(args: &Args, kind_name: &str) -> Result<(Spec, Recipe)> {
-    let (kind, _) = kind(args, kind_name)?;
+/// The players of `kind_name` on MNIST: DCGAN's for the image kinds (base width 32), the
+/// perceptrons (width 256) for the others; ten labels for cgan, InfoGAN's `codes`
+/// (categories, continuous) for infogan.
+fn image_spec(kind_name: &str, width: Option<usize>, codes: (usize, usize)) -> Spec {
     let planes = Planes {
         channels: 1,
         side: 28,
     };
-    let width = args.get("--width", "a whole number")?;
     let mut spec = if IMAGE_KINDS.contains(&kind_name) {
-        let mut spec = Spec::dcgan(planes);
-        let w = width.unwrap_or(32);
-        (spec.generator_width, spec.critic_width) = (w, w);
-        spec
+        Spec::dcgan(planes)
     } else {
-        let mut spec = Spec::mlp_images(64, planes);
-        let w = width.unwrap_or(256);
-        (spec.generator_width, spec.critic_width) = (w, w);
-        spec
+        Spec::mlp_images(64, planes)
     };
+    let w = width.unwrap_or(if spec.conv.is_some() { 32 } else { 256 });
+    (spec.generator_width, spec.critic_width) = (w, w);
+    match kind_name {
+        "cgan" => spec.classes = 10,
+        "infogan" => (spec.categories, spec.continuous) = codes,
+        _ => {}
+    }
+    spec
+}
+
+/// The players and recipe `--kind` asks for on MNIST.
+fn image_setup(args: &Args, kind_name: &str) -> Result<(Spec, Recipe)> {
+    let (kind, _) = kind(args, kind_name)?;
+    let codes = (
+        args.get("--categories", "a whole number")?.unwrap_or(10),
+        args.get("--continuous", "a whole number")?.unwrap_or(2),
+    );
+    let mut spec = image_spec(kind_name, args.get("--width", "a whole number")?, codes);
     if let Some(k) = args.get("--latent", "a whole number")? {
         spec.latent = k;
     }
-    if kind_name == "cgan" {
-        spec.classes = 10;
-    }
     if kind_name == "infogan" {
-        spec.categories = args.get("--categories", "a whole number")?.unwrap_or(10);
-        spec.continuous = args.get("--continuous", "a whole number")?.unwrap_or(2);
         if spec.categories == 0 {
             return Err("--categories 0: InfoGAN's categorical code needs at least 1 value".into());
         }
@@ -319,7 +327,7 @@ fn image_command(args: &Args, kind_name: &str) -> Result {
         unsupervised::nn::io::save(&gan, Path::new(file))?;
         eprintln!("saved {file}");
     }
-    let mut judge = judge(&data)?;
+    let mut judge = judge(&data, 3)?;
     let sample_seed = Rng::child_seed(seed, 1);
     let (samples, asked) = if spec.classes > 0 {
         conditional_samples(&mut gan, JUDGED, sample_seed)?
@@ -396,13 +404,14 @@ fn image_command(args: &Args, kind_name: &str) -> Result {
 struct Judge {
     evaluator: Evaluator,
     reference: Matrix<f64>,
-    /// The Fréchet distance between 2,000 training and the 2,000 held-out digits.
+    /// The Fréchet distance between as many training digits as there are held-out ones
+    /// and the held-out digits.
     floor: f64,
 }
 
-/// Chapter 11's CNN, three epochs on the 8,000 training digits with seed 0 whatever
-/// `--seed` says, so runs with different seeds share one judge.
-fn judge(data: &DigitSplit) -> Result<Judge> {
+/// Chapter 11's CNN, `epochs` epochs on the training digits with seed 0 whatever `--seed`
+/// says, so runs with different seeds share one judge.
+fn judge(data: &DigitSplit, epochs: usize) -> Result<Judge> {
     let train_images = Images {
         pixels: &data.train,
         labels: &data.train_labels,
@@ -413,10 +422,11 @@ fn judge(data: &DigitSplit) -> Result<Judge> {
         labels: &data.test_labels,
         side: 28,
     };
-    eprintln!("training the evaluator (chapter 11's CNN, 3 epochs)");
-    let mut evaluator = Evaluator::train(&train_images, &test_images, 3, 0)?;
+    eprintln!("training the evaluator (chapter 11's CNN, {epochs} epochs)");
+    let mut evaluator = Evaluator::train(&train_images, &test_images, epochs, 0)?;
     let reference = evaluator.look(&data.test)?.features;
-    let real = evaluator.look(&data.train[..JUDGED * PIXELS])?.features;
+    let n = data.test_labels.len().min(data.train_labels.len());
+    let real = evaluator.look(&data.train[..n * PIXELS])?.features;
     let floor = frechet_distance(&real, &reference)?;
     Ok(Judge {
         evaluator,
@@ -565,7 +575,176 @@ pub fn tour_gan(ctx: &TourContext) -> Result<Vec<Section>> {
         "at this short budget the counts are noisy (the book's table has five seeds): PacGAN2 reaches every mode of the ring with few samples sharp yet; WGAN, which gives its critic five steps per generator step, is furthest along.",
     ));
     sections.push(tv_section()?);
+    sections.extend(mnist_sections(ctx)?);
     Ok(sections)
+}
+
+/// One trained MNIST model of the tour.
+struct Trained {
+    name: &'static str,
+    gan: Gan,
+    seconds: f64,
+}
+
+/// Trains `kind_name` as `gan --data mnist` would, at the tour's size.
+fn tour_train(ctx: &TourContext, kind_name: &'static str, data: &DigitSplit) -> Result<Trained> {
+    let spec = image_spec(kind_name, Some(if ctx.quick { 8 } else { 32 }), (10, 2));
+    let mut recipe = Recipe::for_images(Kind::NonSaturating);
+    (recipe.steps, recipe.seed, recipe.log_every, recipe.progress) =
+        (if ctx.quick { 40 } else { 2000 }, ctx.seed, 100, true);
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(ctx.seed))?;
+    let labels = if spec.classes > 0 {
+        &data.train_labels[..]
+    } else {
+        &[]
+    };
+    let report = train(
+        &mut gan,
+        &to_signed(&data.train),
+        labels,
+        &recipe,
+        |_, _| Ok(()),
+    )?;
+    Ok(Trained {
+        name: kind_name,
+        gan,
+        seconds: report.seconds,
+    })
+}
+
+/// Chapter 14's second half: DCGAN's samples beside their nearest training digits, a walk
+/// between two codes, the conditional grid, InfoGAN's traversals, and the judge's table.
+fn mnist_sections(ctx: &TourContext) -> Result<Vec<Section>> {
+    let data = if ctx.quick {
+        mnist_split(1000, 500)?
+    } else {
+        mnist_split(8000, 2000)?
+    };
+    let mut judge = judge(&data, if ctx.quick { 1 } else { 3 })?;
+    let mut sections = Vec::new();
+    let mut rows = String::new();
+    let steps = if ctx.quick { 40 } else { 2000 };
+    for kind_name in ["dcgan", "cgan", "infogan"] {
+        let mut t = tour_train(ctx, kind_name, &data)?;
+        let n = data.test_labels.len();
+        let seed = Rng::child_seed(ctx.seed, 1);
+        let (samples, asked) = if t.gan.spec.classes > 0 {
+            conditional_samples(&mut t.gan, n, seed)?
+        } else {
+            (to_unit(&t.gan.generate(n, seed)?), Vec::new())
+        };
+        let q = quality(&mut judge.evaluator, &samples, &judge.reference)?;
+        let mut extra = String::new();
+        match kind_name {
+            "dcgan" => {
+                sections.push(Section::figure(
+                    ctx.save_png("gan-dcgan-nearest.png", &nearest_grid(&samples[..10 * PIXELS], &data.train, t.gan.exec)?)?,
+                    &format!("DCGAN after {steps} steps: ten samples (top) over the nearest training digit of each (bottom, Euclidean in pixels)"),
+                    "the samples are digits of their own, not copies: each differs from its nearest training image in stroke and shape, the check against memorisation.",
+                ));
+                sections.push(Section::figure(
+                    ctx.save_png("gan-dcgan-walk.png", &walk(&mut t.gan, 6, 10, ctx.seed)?)?,
+                    "DCGAN: each row walks in a straight line between two noise vectors, in ten steps",
+                    "the digits change smoothly, often through a plausible intermediate digit; no row jumps abruptly, which says the generator has not memorised isolated points (DCGAN's argument).",
+                ));
+            }
+            "cgan" => {
+                let read = judge.evaluator.look(&samples)?.classes();
+                let hits = read.iter().zip(&asked).filter(|(a, b)| a == b).count();
+                let grid = conditional_grid(&mut t.gan, ctx.seed)?;
+                extra = format!("{:.3}", hits as f64 / n as f64);
+                sections.push(Section::figure(
+                    ctx.save_png("gan-cgan-grid.png", &digit_grid(&grid, 10)?)?,
+                    "conditional DCGAN: row k asks for digit k, each column keeps one noise vector",
+                    &format!("the classifier reads {:.0} % of 2,000 conditional samples as the digit asked for; along a column the noise keeps the style (slant, thickness) while the label changes the digit.", 100.0 * hits as f64 / n as f64),
+                ));
+            }
+            _ => {
+                let (acc, _) = code_accuracy(&mut t.gan, &data.test, &data.test_labels)?;
+                extra = format!("{acc:.3}");
+                for code in 0..2 {
+                    let grid = traversal(&mut t.gan, code, ctx.seed)?;
+                    sections.push(Section::figure(
+                        ctx.save_png(&format!("gan-infogan-c{}.png", code + 1), &digit_grid(&grid, 10)?)?,
+                        &format!("InfoGAN: row k fixes the categorical code at k; columns move continuous code c{} from −1 to 1, other inputs fixed", code + 1),
+                        &format!("the category mostly picks the digit (as a classifier of held-out digits, Q's category scores {:.0} % after the best matching of categories to digits); the continuous code changes a style such as slant or width along each row.", 100.0 * acc),
+                    ));
+                }
+            }
+        }
+        rows += &format!(
+            "<tr><td>{}</td><td>{:.2}</td><td>{:.3}</td><td>{:.2}</td><td>{extra}</td><td>{:.0}</td></tr>\n",
+            t.name, q.frechet, q.class_entropy, q.inception_score, t.seconds
+        );
+    }
+    let html = format!(
+        "<table><tr><th>model</th><th>Fréchet distance</th><th>class entropy (nats)</th><th>Inception-style score</th><th>label match / code accuracy</th><th>training s</th></tr>\n{rows}<tr><td>real digits</td><td>{:.2}</td><td colspan=\"4\">the floor: training digits against held-out ones</td></tr></table>",
+        judge.floor
+    );
+    sections.push(Section {
+        caption: format!("the judge (chapter 11's CNN, {:.1} % on held-out digits) on {} samples of each model", 100.0 * judge.evaluator.test_accuracy, data.test_labels.len()),
+        look_for: "lower Fréchet distance is closer to real digits in the classifier's features; class entropy near ln 10 ≈ 2.30 means every digit is drawn about equally often.".into(),
+        file: None,
+        html,
+    });
+    Ok(sections)
+}
+
+/// `rows` walks of `steps` images each between two noise vectors (labels and codes, if
+/// any, drawn once per row).
+fn walk(gan: &mut Gan, rows: usize, steps: usize, seed: u64) -> Result<Image> {
+    let mut rng = Rng::seed_from_u64(seed);
+    let (a, b) = (
+        gan.draw(rows, None, &mut rng)?,
+        gan.draw(rows, None, &mut rng)?,
+    );
+    let width = gan.spec.inputs();
+    let mut input = Vec::with_capacity(rows * steps * width);
+    for r in 0..rows {
+        let (ra, rb) = (
+            &a.input.data()[r * width..(r + 1) * width],
+            &b.input.data()[r * width..(r + 1) * width],
+        );
+        for s in 0..steps {
+            let t = s as f32 / (steps - 1) as f32;
+            input.extend(ra.iter().zip(rb).map(|(&x, &y)| (1.0 - t) * x + t * y));
+        }
+    }
+    let out = gan.generate_from(Tensor::new(&[rows * steps, width], input)?)?;
+    digit_grid(&to_unit(&out), steps)
+}
+
+/// Ten rows (digits 0 to 9) of ten noise vectors, the same noise in every row.
+fn conditional_grid(gan: &mut Gan, seed: u64) -> Result<Vec<f32>> {
+    let z = Tensor::randn(&[10, gan.spec.latent], 1.0, &mut Rng::seed_from_u64(seed));
+    let mut noise = Vec::new();
+    let mut labels = Vec::new();
+    for digit in 0..10 {
+        noise.extend_from_slice(z.data());
+        labels.extend([digit; 10]);
+    }
+    let z = Tensor::new(&[100, gan.spec.latent], noise)?;
+    let input = gan.input(&z, &labels, &[], &[])?;
+    Ok(to_unit(&gan.generate_from(input)?))
+}
+
+/// InfoGAN's traversal of continuous code `code`: row k fixes the category at k, columns
+/// move the code from −1 to 1; one noise vector and the other codes at 0 throughout.
+fn traversal(gan: &mut Gan, code: usize, seed: u64) -> Result<Vec<f32>> {
+    let (k, c) = (gan.spec.categories, gan.spec.continuous);
+    let z1 = Tensor::randn(&[1, gan.spec.latent], 1.0, &mut Rng::seed_from_u64(seed));
+    let n = k * 10;
+    let z = Tensor::new(&[n, gan.spec.latent], z1.data().repeat(n))?;
+    let mut categories = Vec::with_capacity(n);
+    let mut continuous = vec![0.0; n * c];
+    for row in 0..k {
+        for col in 0..10 {
+            categories.push(row);
+            continuous[(row * 10 + col) * c + code] = -1.0 + 2.0 * col as f32 / 9.0;
+        }
+    }
+    let input = gan.input(&z, &[], &categories, &continuous)?;
+    Ok(to_unit(&gan.generate_from(input)?))
 }
 
 /// Lecture 002's saturation: a linear generator far from the data, a discriminator trained
