@@ -694,7 +694,6 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--theta", &["0"]),                        // 0: exact t-SNE gradients
         ("--noise", &["0"]),                        // noise-free generated data
         ("--epochs", &["0"]),                       // 0: evaluate a loaded model only
-        ("--steps", &["0"]),                        // gan: 0 scores a loaded model only
         ("--iterations", &["0"]),                   // 0: the initial map
         ("--pca-dims", &["0", "18446744073709551615", "1e12"]), // 0 or wider: no PCA step
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
@@ -996,6 +995,99 @@ fn gan_json_has_the_contracted_keys_and_a_saved_model_reloads() {
         refuses("gan", args, message);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn gan_on_mnist_reports_the_judges_measures_and_writes_samples_in_the_unit_range() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-cgan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("cgan.bin");
+    let out = bin()
+        .args([
+            "gan", "--kind", "cgan", "--steps", "2", "--width", "4", "--json", "--out",
+        ])
+        .arg(&dir)
+        .arg("--save")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"frechet\":",
+            "\"frechet_real\":",
+            "\"class_entropy\":",
+            "\"kl_to_uniform\":",
+            "\"label_match\":",
+            "\"seconds\":",
+            "\"steps\":2",
+        ],
+    );
+    // samples.npy: 2,000 generated digits of 784 pixels in [0, 1]; labels.npy: one each.
+    let npy = std::fs::read(dir.join("samples.npy")).unwrap();
+    let header = npy.len() - 2000 * 784 * 8;
+    assert!(
+        header < 256 && npy[..header].ends_with(b"\n"),
+        "{}",
+        npy.len()
+    );
+    assert!(npy[header..].chunks(8).all(|b| {
+        let v = f64::from_le_bytes(b.try_into().unwrap());
+        (0.0..=1.0).contains(&v)
+    }));
+    let labels = std::fs::read(dir.join("labels.npy")).unwrap();
+    let lh = labels.len() - 2000 * 8;
+    assert!(lh < 256);
+    assert!(labels[lh..]
+        .chunks(8)
+        .enumerate()
+        .all(|(i, b)| { f64::from_le_bytes(b.try_into().unwrap()) == (i % 10) as f64 }));
+    // Another architecture's file is refused, naming it; so are these.
+    let path = model.to_str().unwrap();
+    refuses(
+        "gan",
+        &[
+            "--kind", "dcgan", "--width", "4", "--steps", "0", "--load", path,
+        ],
+        "cgan.bin",
+    );
+    for (args, message) in [
+        (
+            &["--kind", "infogan", "--categories", "0"][..],
+            "--categories 0",
+        ),
+        (&["--kind", "dcgan", "--steps", "0"], "--steps 0"),
+        (&["--kind", "dcgan", "--width", "0"], "--width 0"),
+        (&["--kind", "dcgan", "--data", "grid25"], "--kind dcgan"),
+        (&["--kind", "cgan", "--categories", "3"], "--categories 3"),
+        (&["--kind", "dcgan", "--packing", "2"], "--packing 2"),
+        (
+            &["--data", "mnist", "--kind", "wgan-gp", "--width", "0"],
+            "--width 0",
+        ),
+    ] {
+        refuses("gan", args, message);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn infogan_reports_the_accuracy_of_its_category() {
+    let out = bin()
+        .args([
+            "gan", "--kind", "infogan", "--steps", "2", "--width", "4", "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &["\"code_accuracy\":", "\"info_loss\":", "\"frechet\":"],
+    );
+    // The best matching of 10 categories to 10 digits is right at least one time in ten.
+    let acc = json_number(&text, "code_accuracy");
+    assert!((0.1..=1.0).contains(&acc), "{acc}");
 }
 
 /// `unsupervised COMMAND ARGS` exits with status 2 and a message containing `message`.

@@ -43,7 +43,7 @@ pub const COMMAND: Command = Command {
         Flag::value("--clip", "C", "wgan: clip the critic's weights to [−C, C] (default 0.01)"),
         Flag::value("--lambda", "L", "wgan-gp: weight of the gradient penalty (default 10)"),
         Flag::value("--latent", "K", "size of the noise z (default 2 on the Gaussians, 64 for the MNIST perceptrons, 100 for DCGAN)"),
-        Flag::value("--width", "W", "MNIST: DCGAN's base channel count (default 32) or the perceptrons' width (default 256)"),
+        Flag::value("--width", "W", "MNIST: DCGAN's base channel count (default 32) or the perceptrons' width (default 256)").sets("generator_width"),
         Flag::value("--categories", "K", "infogan: values of the categorical code (default 10)"),
         Flag::value("--continuous", "N", "infogan: continuous codes, each uniform on [−1, 1] (default 2)"),
         Flag::value("--batch-size", "N", "packed samples per minibatch (default 100 on the Gaussians, 64 on MNIST)"),
