@@ -2,10 +2,16 @@
 //! discriminator step (k = 1) of PacGAN's 2-D networks at batch 100, packing 1 and 2; a
 //! WGAN-GP step (five critic steps with the penalty); and the small MLP GAN of the versus
 //! table (G 100-256-784, D 784-256-1, batch 64). `benches/versus` times it against candle.
+//! On images: DCGAN at MNIST's size (base width 32 and 64, batch 64): one discriminator
+//! step alone, the generator's loss and gradient alone, and a whole step (both, with
+//! Adam's updates).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::time::Duration;
-use unsupervised::gan::{train, Gan, Kind, Mixture2d, Recipe, Spec};
+use unsupervised::gan::model::Planes;
+use unsupervised::gan::{
+    generator_gradient, train, train_critic, Gan, Kind, Mixture2d, Recipe, Spec,
+};
 use unsupervised::Rng;
 
 fn recipe(kind: Kind, batch: usize) -> Recipe {
@@ -42,6 +48,30 @@ fn steps(c: &mut Criterion) {
     group.bench_function("mlp_gan_step/b64", |b| {
         b.iter(|| train(&mut gan, &pixels, &[], &r, |_, _| Ok(())).unwrap())
     });
+    let planes = Planes {
+        channels: 1,
+        side: 28,
+    };
+    let signed: Vec<f32> = pixels.iter().map(|&p| 2.0 * p - 1.0).collect();
+    for width in [32, 64] {
+        let spec = Spec {
+            generator_width: width,
+            critic_width: width,
+            ..Spec::dcgan(planes)
+        };
+        let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+        let r = recipe(Kind::NonSaturating, 64);
+        group.bench_function(format!("dcgan{width}_step/b64"), |b| {
+            b.iter(|| train(&mut gan, &signed, &[], &r, |_, _| Ok(())).unwrap())
+        });
+        group.bench_function(format!("dcgan{width}_critic_step/b64"), |b| {
+            b.iter(|| train_critic(&mut gan, &signed, &[], &r, 1).unwrap())
+        });
+        let mut rng = Rng::seed_from_u64(2);
+        group.bench_function(format!("dcgan{width}_generator_gradient/b64"), |b| {
+            b.iter(|| generator_gradient(&mut gan, &r, 0.0, 64, &mut rng).unwrap())
+        });
+    }
     group.finish();
 }
 

@@ -137,6 +137,24 @@ fn hungarian(k: usize, cost: impl Fn(usize, usize) -> i64) -> Vec<usize> {
 /// Normalised mutual information `I(A; B) / ((H(A) + H(B)) / 2)` (scikit-learn's default,
 /// arithmetic normalisation): 1 for identical partitions, 0 for independent ones.
 pub fn normalized_mutual_information(a: &[usize], b: &[usize]) -> Result<f64> {
+    let info = information(a, b)?;
+    if info.entropy_a + info.entropy_b == 0.0 {
+        return Ok(1.0);
+    }
+    Ok((2.0 * info.mutual / (info.entropy_a + info.entropy_b)).clamp(0.0, 1.0))
+}
+
+/// The entropies of two labellings and their mutual information, in nats, from their
+/// contingency table (the empirical joint distribution).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Information {
+    pub mutual: f64,
+    pub entropy_a: f64,
+    pub entropy_b: f64,
+}
+
+/// `I(A; B)`, `H(A)` and `H(B)` of two labellings of the same points.
+pub fn information(a: &[usize], b: &[usize]) -> Result<Information> {
     let table = contingency(a, b)?;
     let n = a.len() as f64;
     let entropy = |counts: &mut dyn Iterator<Item = usize>| -> f64 {
@@ -152,24 +170,73 @@ pub fn normalized_mutual_information(a: &[usize], b: &[usize]) -> Result<f64> {
     let col_sums: Vec<usize> = (0..table.first().map_or(0, Vec::len))
         .map(|j| table.iter().map(|r| r[j]).sum())
         .collect();
-    let (ha, hb) = (
-        entropy(&mut row_sums.iter().copied()),
-        entropy(&mut col_sums.iter().copied()),
-    );
-    let mut mi = 0.0;
+    let mut mutual = 0.0;
     for (i, row) in table.iter().enumerate() {
         for (j, &m) in row.iter().enumerate() {
             if m > 0 {
                 let m = m as f64;
-                mi += m / n * (n * m / (row_sums[i] as f64 * col_sums[j] as f64)).ln();
+                mutual += m / n * (n * m / (row_sums[i] as f64 * col_sums[j] as f64)).ln();
             }
         }
     }
-    if ha + hb == 0.0 {
-        return Ok(1.0);
-    }
-    Ok((2.0 * mi / (ha + hb)).clamp(0.0, 1.0))
+    Ok(Information {
+        mutual: mutual.max(0.0),
+        entropy_a: entropy(&mut row_sums.iter().copied()),
+        entropy_b: entropy(&mut col_sums.iter().copied()),
+    })
 }
+
+// ANCHOR: mig
+/// The mutual information gap (Chen, Li, Grosse and Duvenaud, "Isolating sources of
+/// disentanglement in VAEs", NeurIPS 2018): for each true factor, the mutual information
+/// with the code that knows most about it minus that with the runner-up, over the
+/// factor's entropy; averaged over factors. 1: each factor is read off one code alone;
+/// 0: no code knows more about a factor than another does. Factors and codes are given
+/// column by column (one `Vec` each, one value per sample) and discretised into `bins`
+/// equally populated bins.
+pub fn mutual_information_gap(
+    factors: &[Vec<f64>],
+    codes: &[Vec<f64>],
+    bins: usize,
+) -> Result<f64> {
+    if codes.len() < 2 || factors.is_empty() {
+        return Err(Error::invalid(
+            "codes",
+            codes.len(),
+            "the gap needs at least two codes and one factor",
+        ));
+    }
+    crate::check_count("bins", bins, 1 << 16, "the bin limit")?;
+    let codes: Vec<Vec<usize>> = codes.iter().map(|c| quantile_bins(c, bins)).collect();
+    let mut gap = 0.0;
+    for factor in factors {
+        let v = quantile_bins(factor, bins);
+        let mut mi: Vec<f64> = Vec::with_capacity(codes.len());
+        let mut h = 0.0;
+        for c in &codes {
+            let info = information(&v, c)?;
+            h = info.entropy_a;
+            mi.push(info.mutual);
+        }
+        mi.sort_by(|a, b| b.total_cmp(a));
+        if h > 0.0 {
+            gap += (mi[0] - mi[1]) / h;
+        }
+    }
+    Ok(gap / factors.len() as f64)
+}
+
+/// Each value's bin among `bins` equally populated bins (by rank; ties by position).
+fn quantile_bins(values: &[f64], bins: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![0; values.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        out[i] = rank * bins / values.len().max(1);
+    }
+    out
+}
+// ANCHOR_END: mig
 
 // ---------------------------------------------------------------- embeddings
 

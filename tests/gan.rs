@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use unsupervised::autodiff::{Graph, Tensor};
+use unsupervised::gan::images::{measure_blob, polar_blobs, stacked_mnist, stacked_modes};
 use unsupervised::gan::quality::{frechet_distance, quality, Evaluator};
 use unsupervised::gan::theory::{
     integrate, js_divergence, optimal_discriminator, optimal_logit, pacgan_example,
@@ -12,7 +13,7 @@ use unsupervised::gan::{
     generator_gradient_norm, gradient_penalty, interpolate, train, train_critic, Critic, Gan, Kind,
     Mixture2d, Recipe, Spec,
 };
-use unsupervised::metrics::matching_accuracy;
+use unsupervised::metrics::{matching_accuracy, mutual_information_gap};
 use unsupervised::nn::classify::Images;
 use unsupervised::nn::{Layer, Mode};
 use unsupervised::{Error, Exec, Matrix, Rng};
@@ -770,4 +771,276 @@ fn infogan_s_category_finds_the_modes_without_labels() {
         .collect();
     let (acc, _) = matching_accuracy(&read, &modes).unwrap();
     assert!(acc > 0.9, "Q on real points: {acc}");
+}
+
+/// MNIST's 8,000 training and 2,000 held-out digits (pixels in [0, 1]) with labels.
+fn mnist_digits() -> (Vec<f32>, Vec<usize>, Vec<f32>, Vec<usize>) {
+    let d = unsupervised::datasets::mnist().unwrap();
+    let labels = d.labels.clone().unwrap();
+    let max = d.x.as_slice().iter().fold(0.0f64, |m, &v| m.max(v));
+    let pixels: Vec<f32> = d.x.as_slice().iter().map(|&v| (v / max) as f32).collect();
+    let cut = 8000 * 784;
+    (
+        pixels[..cut].to_vec(),
+        labels[..8000].to_vec(),
+        pixels[cut..].to_vec(),
+        labels[8000..].to_vec(),
+    )
+}
+
+/// The book's table of sample quality: the generative models of chapters 13 and 14 judged
+/// by one evaluator (chapter 11's CNN, 3 epochs) on 2,000 samples each against the 2,000
+/// held-out digits. Run with
+/// `GAN_STEPS=3000 cargo test --release --test gan -- --ignored --nocapture sample_quality_table`.
+#[test]
+#[ignore]
+fn sample_quality_table() {
+    use unsupervised::gan::images::{conditional_samples, to_signed, to_unit};
+    use unsupervised::gan::model::Planes;
+    use unsupervised::vae::{self, Likelihood, Vae};
+    let steps: usize = std::env::var("GAN_STEPS")
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(3000);
+    let (train_px, train_labels, test_px, test_labels) = mnist_digits();
+    let images = |pixels, labels| Images {
+        pixels,
+        labels,
+        side: 28,
+    };
+    let mut eval = Evaluator::train(
+        &images(&train_px, &train_labels),
+        &images(&test_px, &test_labels),
+        3,
+        0,
+    )
+    .unwrap();
+    let reference = eval.look(&test_px).unwrap().features;
+    println!("evaluator accuracy {:.4}", eval.test_accuracy);
+    println!("| model | training | Fréchet distance | class entropy (nats) | KL to uniform | Inception-style score | label match | seconds |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let row = |eval: &mut Evaluator,
+               name: &str,
+               budget: String,
+               samples: &[f32],
+               matched: String,
+               seconds: f64| {
+        let q = quality(eval, samples, &reference).unwrap();
+        println!(
+            "| {name} | {budget} | {:.2} | {:.3} | {:.3} | {:.2} | {matched} | {seconds:.0} |",
+            q.frechet, q.class_entropy, q.kl_to_uniform, q.inception_score
+        );
+    };
+    row(
+        &mut eval,
+        "real digits (training)",
+        "—".into(),
+        &train_px[..2000 * 784],
+        "—".into(),
+        0.0,
+    );
+    let planes = Planes {
+        channels: 1,
+        side: 28,
+    };
+    let signed = to_signed(&train_px);
+    let runs: [(&str, Spec, Kind); 4] = [
+        (
+            "GAN (perceptrons, −log D)",
+            Spec::mlp_images(64, planes),
+            Kind::NonSaturating,
+        ),
+        (
+            "WGAN-GP (perceptrons)",
+            Spec::mlp_images(64, planes),
+            Kind::GradientPenalty { lambda: 10.0 },
+        ),
+        (
+            "DCGAN",
+            Spec {
+                generator_width: 32,
+                critic_width: 32,
+                ..Spec::dcgan(planes)
+            },
+            Kind::NonSaturating,
+        ),
+        (
+            "conditional DCGAN",
+            Spec {
+                generator_width: 32,
+                critic_width: 32,
+                classes: 10,
+                ..Spec::dcgan(planes)
+            },
+            Kind::NonSaturating,
+        ),
+    ];
+    for (name, spec, kind) in runs {
+        let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+        let mut recipe = Recipe::for_images(kind);
+        (recipe.steps, recipe.progress) = (steps, true);
+        let labels = if spec.classes > 0 {
+            &train_labels[..]
+        } else {
+            &[]
+        };
+        let report = train(&mut gan, &signed, labels, &recipe, |_, _| Ok(())).unwrap();
+        let (samples, matched) = if spec.classes > 0 {
+            let (s, asked) = conditional_samples(&mut gan, 2000, 1).unwrap();
+            let read = eval.look(&s).unwrap().classes();
+            let hits = read.iter().zip(&asked).filter(|(a, b)| a == b).count();
+            (s, format!("{:.3}", hits as f64 / 2000.0))
+        } else {
+            (to_unit(&gan.generate(2000, 1).unwrap()), "—".into())
+        };
+        row(
+            &mut eval,
+            name,
+            format!("{steps} steps"),
+            &samples,
+            matched,
+            report.seconds,
+        );
+    }
+    let mut model = Vae::new(
+        784,
+        400,
+        20,
+        Likelihood::Bernoulli,
+        &mut Rng::seed_from_u64(0),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    vae::train(&mut model, &train_px, &test_px, &vae::Recipe::default()).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    let samples = model.generate(2000, 1).unwrap();
+    row(
+        &mut eval,
+        "VAE (chapter 13, means of p(x|z))",
+        "10 epochs".into(),
+        &samples,
+        "—".into(),
+        seconds,
+    );
+}
+
+#[test]
+fn the_mutual_information_gap_is_one_for_aligned_codes_and_low_for_rotated_ones() {
+    let mut rng = Rng::seed_from_u64(8);
+    let n = 20_000;
+    let x: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();
+    let y: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();
+    let factors = [x.clone(), y.clone()];
+    // Codes that are the factors (in either order, through any increasing map): 1, up to
+    // the small positive bias of plug-in mutual information between independent columns.
+    let aligned = mutual_information_gap(
+        &factors,
+        &[y.iter().map(|v| v * v).collect(), x.clone()],
+        20,
+    )
+    .unwrap();
+    assert!(aligned > 0.98, "{aligned}");
+    // Codes that mix the factors: each code knows as much about each factor.
+    let plus: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a + b).collect();
+    let minus: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a - b).collect();
+    let rotated = mutual_information_gap(&factors, &[plus, minus], 20).unwrap();
+    assert!(rotated < 0.1, "{rotated}");
+    assert!(mutual_information_gap(&factors, &[x], 20).is_err());
+}
+
+#[test]
+fn polar_blobs_are_measured_back_at_their_planted_factors() {
+    let (images, factors) = polar_blobs(200, 3).unwrap();
+    for (img, f) in images.chunks(28 * 28).zip(&factors) {
+        let [theta, r] = measure_blob(img);
+        assert!((theta - f[0]).abs() < 0.02, "θ {theta} vs {}", f[0]);
+        assert!((r - f[1]).abs() < 0.15, "r {r} vs {}", f[1]);
+    }
+    assert!(factors
+        .iter()
+        .all(|f| (0.0..=std::f64::consts::PI).contains(&f[0]) && (4.0..=11.0).contains(&f[1])));
+}
+
+#[test]
+fn stacked_mnist_has_a_thousand_modes_and_the_judge_counts_them() {
+    let (mut eval, digits) = small_evaluator();
+    let labels = eval.look(&digits).unwrap().classes();
+    let (stacked, modes) = stacked_mnist(&digits, &labels, 3000, 4).unwrap();
+    assert_eq!(stacked.len(), 3000 * 3 * 784);
+    // The judge reads each channel as it reads the digit, so it finds the planted triples.
+    let found = stacked_modes(&mut eval, &stacked).unwrap();
+    assert_eq!(found.modes, modes);
+    // Mode m is drawn with probability p_a p_b p_c from the digits' label frequencies, so
+    // 3,000 draws capture Σ (1 − (1 − p_m)^3000) modes on average.
+    let mut freq = [0.0; 10];
+    for &l in &labels {
+        freq[l] += 1.0 / labels.len() as f64;
+    }
+    let expected: f64 = (0..1000)
+        .map(|m| 1.0 - (1.0 - freq[m / 100] * freq[m / 10 % 10] * freq[m % 10]).powi(3000))
+        .sum();
+    let captured = found.modes_captured as f64;
+    assert!(
+        (captured - expected).abs() < 25.0,
+        "{captured} vs {expected}"
+    );
+    // One image repeated: one mode, and the divergence from uniform is ln 1000.
+    let one = stacked[..3 * 784].repeat(50);
+    let collapsed = stacked_modes(&mut eval, &one).unwrap();
+    assert_eq!(collapsed.modes_captured, 1);
+    assert!((collapsed.kl_to_uniform - 1000f64.ln()).abs() < 1e-12);
+    assert!(found.kl_to_uniform < 1.0, "{}", found.kl_to_uniform);
+}
+
+#[test]
+fn contrastive_pairs_share_their_noise_and_exactly_one_code() {
+    let spec = Spec {
+        continuous: 3,
+        contrastive: true,
+        latent: 4,
+        ..Spec::mlp(4, 2)
+    };
+    let gan = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+    let (a, b, shared) = gan
+        .contrastive_pairs(500, &mut Rng::seed_from_u64(1))
+        .unwrap();
+    assert_eq!(a.noise, b.noise);
+    let mut seen = [0; 3];
+    for (i, &k) in shared.iter().enumerate() {
+        seen[k] += 1;
+        for j in 0..3 {
+            let same = a.continuous[i * 3 + j] == b.continuous[i * 3 + j];
+            assert_eq!(same, j == k, "pair {i}, code {j}, shared {k}");
+        }
+    }
+    assert!(seen.iter().all(|&s| s > 120), "{seen:?}");
+    // H needs two codes to choose between.
+    let one = Spec {
+        continuous: 1,
+        ..spec
+    };
+    assert!(Gan::new(one, &mut Rng::seed_from_u64(0)).is_err());
+}
+
+#[test]
+fn infogan_cr_learns_to_tell_which_code_two_samples_share() {
+    // Points uniform on a square; two codes, and one noise input.
+    let mut rng = Rng::seed_from_u64(9);
+    let x: Vec<f32> = (0..6000).map(|_| 2.0 * rng.next_f32() - 1.0).collect();
+    let spec = Spec {
+        continuous: 2,
+        contrastive: true,
+        ..Spec::mlp(1, 2)
+    };
+    let (mut gan, mut recipe) = small_gan(spec, 10);
+    (recipe.steps, recipe.log_every) = (1500, 100);
+    let report = train(&mut gan, &x, &[], &recipe, |_, _| Ok(())).unwrap();
+    // At first H guesses (ln 2); by the end it tells the shared code most of the time.
+    let first = report.contrast_loss[0];
+    let last = *report.contrast_loss.last().unwrap();
+    assert!(
+        (first - 2f64.ln()).abs() < 0.1,
+        "{:?}",
+        report.contrast_loss
+    );
+    assert!(last < 0.35, "{:?}", report.contrast_loss);
 }

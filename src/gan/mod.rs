@@ -33,4 +33,7 @@ pub mod train;
 
 pub use model::{gradient_penalty, Critic, Gan, Generator, Spec};
 pub use modes::{Mixture2d, ModeScore};
-pub use train::{generator_gradient_norm, interpolate, train, train_critic, Kind, Recipe, Report};
+pub use train::{
+    generator_gradient, generator_gradient_norm, interpolate, train, train_critic, Kind, Recipe,
+    Report,
+};

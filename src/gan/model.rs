@@ -71,6 +71,9 @@ pub struct Spec {
     pub categories: usize,
     /// InfoGAN's continuous codes, each uniform on [−1, 1].
     pub continuous: usize,
+    /// InfoGAN-CR: a contrastive network H learns, with G, to tell which continuous code
+    /// two generated samples share.
+    pub contrastive: bool,
 }
 
 impl Spec {
@@ -163,6 +166,7 @@ impl Spec {
         classes: 0,
         categories: 0,
         continuous: 0,
+        contrastive: false,
     };
     /// The generator's input: noise, the one-hot label, InfoGAN's codes.
     pub fn inputs(&self) -> usize {
@@ -205,6 +209,13 @@ impl Spec {
                     format!("must be at most {MAX_SIZE}"),
                 ));
             }
+        }
+        if self.contrastive && self.continuous < 2 {
+            return Err(Error::invalid(
+                "continuous",
+                self.continuous,
+                "InfoGAN-CR's contrastive network needs at least 2 continuous codes to tell apart",
+            ));
         }
         if self.classes > 0 && self.packing > 1 {
             return Err(Error::invalid(
@@ -620,6 +631,8 @@ pub fn gradient_penalty<T: Scalar>(g: &mut Graph<T>, grad: Var) -> Result<Var> {
 pub struct Gan {
     pub generator: Generator<f32>,
     pub critic: Critic<f32>,
+    /// InfoGAN-CR's contrastive network H (parameters `contrast.*`).
+    pub contrast: Option<Sequential<f32>>,
     pub spec: Spec,
     /// Threads and instruction set of every product (results are the same for any).
     pub exec: Exec,
@@ -630,6 +643,7 @@ impl Gan {
         Ok(Gan {
             generator: Generator::new(&spec, rng)?,
             critic: Critic::new(&spec, rng)?,
+            contrast: spec.contrastive.then(|| contrast_network(&spec, rng)),
             spec,
             exec: Exec::default(),
         })
@@ -684,12 +698,32 @@ impl Gan {
         let input = self.input(&z, &labels, &categories, &continuous)?;
         Ok(Draw {
             input,
+            noise: z,
             labels,
             categories,
             continuous,
         })
     }
     // ANCHOR_END: draw
+
+    // ANCHOR: contrastive_pairs
+    /// InfoGAN-CR's pairs (Lin et al., ICML 2020, and their released code): `n` pairs of
+    /// generator inputs with the same noise and the same value of one continuous code,
+    /// `shared[i]`, drawn uniformly; every other code is drawn independently for each.
+    pub fn contrastive_pairs(&self, n: usize, rng: &mut Rng) -> Result<(Draw, Draw, Vec<usize>)> {
+        let c = self.spec.continuous;
+        let a = self.draw(n, None, rng)?;
+        let mut b = self.draw(n, None, rng)?;
+        let shared: Vec<usize> = (0..n).map(|_| rng.index(c)).collect::<Result<_>>()?;
+        for (i, &k) in shared.iter().enumerate() {
+            b.continuous[i * c + k] = a.continuous[i * c + k];
+        }
+        b.noise = a.noise.clone();
+        b.labels = a.labels.clone();
+        b.input = self.input(&b.noise, &b.labels, &b.categories, &b.continuous)?;
+        Ok((a, b, shared))
+    }
+    // ANCHOR_END: contrastive_pairs
 
     /// Assembles generator inputs from their parts: noise `(n, latent)`, labels and
     /// categories (empty if the spec has none) and continuous codes `(n, continuous)`.
@@ -791,6 +825,8 @@ impl Gan {
 pub struct Draw {
     /// `(n, spec.inputs())`: noise, one-hot label, one-hot category, continuous codes.
     pub input: Tensor<f32>,
+    /// The noise alone, `(n, latent)`.
+    pub noise: Tensor<f32>,
     pub labels: Vec<usize>,
     pub categories: Vec<usize>,
     /// `(n, continuous)`, row-major.
@@ -825,6 +861,35 @@ fn check_labels(what: &'static str, labels: &[usize], n: usize, k: usize) -> Res
     }
 }
 
+/// InfoGAN-CR's H: the critic's body on a pair of samples stacked as channels (a
+/// perceptron of one hidden layer for non-image data), then one logit per continuous code.
+fn contrast_network(spec: &Spec, rng: &mut Rng) -> Sequential<f32> {
+    let pair = Spec {
+        packing: 2,
+        classes: 0,
+        ..*spec
+    };
+    let mut net = match spec.conv {
+        Some(planes) => {
+            let q = planes.side / 4;
+            conv_critic(&pair, planes, 2 * planes.channels, rng).push(linear(
+                2 * spec.critic_width * q * q,
+                spec.continuous,
+                "",
+                rng,
+            ))
+        }
+        None => Sequential::new()
+            .push(linear(2 * spec.data, spec.critic_width, "", rng))
+            .push(Activation::LeakyRelu(LEAK))
+            .push(linear(spec.critic_width, spec.continuous, "", rng)),
+    };
+    for p in net.params_mut() {
+        p.name = format!("contrast.{}", p.name);
+    }
+    net
+}
+
 impl Layer<f32> for Gan {
     fn forward(&mut self, g: &mut Graph<f32>, z: Var, mode: Mode) -> Result<Var> {
         self.generator.forward(g, z, mode)
@@ -832,11 +897,17 @@ impl Layer<f32> for Gan {
     fn params(&self) -> Vec<&Parameter<f32>> {
         let mut p = self.generator.params();
         p.extend(self.critic.params());
+        if let Some(h) = &self.contrast {
+            p.extend(h.params());
+        }
         p
     }
     fn params_mut(&mut self) -> Vec<&mut Parameter<f32>> {
         let mut p = self.generator.params_mut();
         p.extend(self.critic.params_mut());
+        if let Some(h) = &mut self.contrast {
+            p.extend(h.params_mut());
+        }
         p
     }
 }

@@ -70,6 +70,9 @@ pub struct Recipe {
     /// InfoGAN's λ on the category's cross-entropy and on the continuous codes' squared
     /// error (a Gaussian's log-likelihood with unit variance, up to constants).
     pub info_weights: (f64, f64),
+    /// InfoGAN-CR's weight on the contrastive loss, and the generator step it starts at
+    /// (the paper's code turns it on late in training).
+    pub contrast: (f64, usize),
     pub seed: u64,
     /// Record the losses every this many steps.
     pub log_every: usize,
@@ -94,6 +97,7 @@ impl Recipe {
             learning_rate,
             betas,
             info_weights: (1.0, 0.1),
+            contrast: (1.0, 0),
             seed: 0,
             log_every: 50,
             progress: false,
@@ -132,6 +136,13 @@ impl Recipe {
                 "must be non-negative and finite",
             ));
         }
+        if !(self.contrast.0 >= 0.0 && self.contrast.0.is_finite()) {
+            return Err(Error::invalid(
+                "contrast_weight",
+                self.contrast.0,
+                "must be non-negative and finite",
+            ));
+        }
         crate::check_count("batch_size", self.batch_size, MAX_BATCH, "the batch limit")?;
         crate::check_count("steps", steps.max(1), MAX_STEPS, "the step limit")?;
         Ok(n)
@@ -155,6 +166,9 @@ pub struct Report {
     pub critic_gap: Vec<f64>,
     /// InfoGAN's code loss (weighted cross-entropy plus squared error; empty without codes).
     pub info_loss: Vec<f64>,
+    /// InfoGAN-CR's contrastive cross-entropy (ln of the code count when H guesses;
+    /// empty without H).
+    pub contrast_loss: Vec<f64>,
     pub seconds: f64,
 }
 
@@ -165,6 +179,7 @@ struct Sums {
     generator: f64,
     gap: f64,
     info: f64,
+    contrast: f64,
     critic_n: usize,
     generator_n: usize,
 }
@@ -189,8 +204,12 @@ pub fn train(
     )?;
     crate::check_count("log_every", recipe.log_every, MAX_STEPS, "the step limit")?;
     let mut critic_opt = recipe.optimizer()?;
-    let mut generator_opt = recipe.optimizer()?;
-    let mut head_opt = recipe.optimizer()?;
+    // G's, Q's and H's.
+    let mut opts = [
+        recipe.optimizer()?,
+        recipe.optimizer()?,
+        recipe.optimizer()?,
+    ];
     let mut rng = Rng::seed_from_u64(recipe.seed);
     let (mut report, mut sums) = (Report::default(), Sums::default());
     let start = Instant::now();
@@ -207,19 +226,17 @@ pub fn train(
             (sums.critic, sums.gap, sums.critic_n) =
                 (sums.critic + loss, sums.gap + gap, sums.critic_n + 1);
         }
-        let (loss, info) = generator_step(
-            gan,
-            recipe,
-            &mut rng,
-            generator_opt.as_mut(),
-            head_opt.as_mut(),
-        )?;
-        check_loss("generator loss", step, loss)?;
-        (sums.generator, sums.info, sums.generator_n) = (
-            sums.generator + loss,
-            sums.info + info,
-            sums.generator_n + 1,
-        );
+        let contrast = if step > recipe.contrast.1 {
+            recipe.contrast.0
+        } else {
+            0.0
+        };
+        let parts = generator_step(gan, recipe, contrast, &mut rng, &mut opts)?;
+        check_loss("generator loss", step, parts.total)?;
+        sums.generator += parts.total;
+        sums.info += parts.info;
+        sums.contrast += parts.contrast;
+        sums.generator_n += 1;
         if step % recipe.log_every == 0 || step == recipe.steps {
             report.steps.push(step);
             report.critic_loss.push(sums.critic / sums.critic_n as f64);
@@ -229,6 +246,11 @@ pub fn train(
                 .push(sums.generator / sums.generator_n as f64);
             if gan.spec.code_outputs() > 0 {
                 report.info_loss.push(sums.info / sums.generator_n as f64);
+            }
+            if gan.contrast.is_some() {
+                report
+                    .contrast_loss
+                    .push(sums.contrast / sums.generator_n as f64);
             }
             sums = Sums::default();
             if recipe.progress {
@@ -416,32 +438,50 @@ pub fn generator_loss(g: &mut Graph<f32>, kind: Kind, f: Var) -> Var {
 }
 // ANCHOR_END: generator_loss
 
+/// The generator's loss and the parts of it that train other networks too.
+pub struct GeneratorLoss {
+    /// Everything the generator descends.
+    pub total: f64,
+    /// InfoGAN's code loss (0 without codes).
+    pub info: f64,
+    /// InfoGAN-CR's contrastive cross-entropy (0 without H).
+    pub contrast: f64,
+}
+
 /// One generator step; the critic is held fixed (frozen, so no gradient is computed for
-/// it), except InfoGAN's head Q, which learns to read the codes with the generator.
-/// Returns the generator's loss and the code loss.
+/// it), except InfoGAN's head Q, which learns to read the codes with the generator, and
+/// InfoGAN-CR's H, which learns to tell the shared code with it. `opts` are the
+/// optimisers of G, Q and H.
 fn generator_step(
     gan: &mut Gan,
     recipe: &Recipe,
+    contrast: f64,
     rng: &mut Rng,
-    opt: &mut dyn Optimizer<f32>,
-    head_opt: &mut dyn Optimizer<f32>,
-) -> Result<(f64, f64)> {
-    let (loss, info, grads) = generator_gradient(gan, recipe, recipe.batch_size, rng)?;
-    opt.step(gan.generator.params_mut(), &grads);
+    opts: &mut [Box<dyn Optimizer<f32>>; 3],
+) -> Result<GeneratorLoss> {
+    let (loss, grads) = generator_gradient(gan, recipe, contrast, recipe.batch_size, rng)?;
+    let [g_opt, q_opt, h_opt] = opts;
+    g_opt.step(gan.generator.params_mut(), &grads);
     if let Some(q) = &mut gan.critic.head {
-        head_opt.step(q.params_mut(), &grads);
+        q_opt.step(q.params_mut(), &grads);
     }
-    Ok((loss, info))
+    if let Some(h) = &mut gan.contrast {
+        if contrast > 0.0 {
+            h_opt.step(h.params_mut(), &grads);
+        }
+    }
+    Ok(loss)
 }
 
-/// The generator's loss on a fresh batch (with InfoGAN's weighted code loss added), the
-/// code loss alone, and the gradient.
+/// The generator's loss on a fresh batch (with InfoGAN's weighted code loss and
+/// InfoGAN-CR's contrastive loss, weighted by `contrast`, added) and its gradient.
 pub fn generator_gradient(
     gan: &mut Gan,
     recipe: &Recipe,
+    contrast: f64,
     batch: usize,
     rng: &mut Rng,
-) -> Result<(f64, f64, crate::autodiff::Gradients<f32>)> {
+) -> Result<(GeneratorLoss, crate::autodiff::Gradients<f32>)> {
     let mut g = Graph::with_exec(gan.exec);
     let draw = gan.draw(batch * gan.spec.packing, None, rng)?;
     gan.critic.set_frozen(true);
@@ -462,14 +502,47 @@ pub fn generator_gradient(
     gan.critic.set_frozen(false);
     let (f, info) = result?;
     let mut loss = generator_loss(&mut g, recipe.kind, f);
-    let mut info_value = 0.0;
+    let mut parts = GeneratorLoss {
+        total: 0.0,
+        info: 0.0,
+        contrast: 0.0,
+    };
     if let Some(info) = info {
-        info_value = f64::from(g.value(info).item()?);
+        parts.info = f64::from(g.value(info).item()?);
         loss = g.add(loss, info)?;
     }
-    let value = f64::from(g.value(loss).item()?);
-    Ok((value, info_value, g.backward(loss)?))
+    if gan.contrast.is_some() && contrast > 0.0 {
+        let ce = contrastive_loss(gan, &mut g, batch, rng)?;
+        parts.contrast = f64::from(g.value(ce).item()?);
+        let weighted = g.mul_scalar(ce, contrast as f32);
+        loss = g.add(loss, weighted)?;
+    }
+    parts.total = f64::from(g.value(loss).item()?);
+    Ok((parts, g.backward(loss)?))
 }
+
+// ANCHOR: contrastive_loss
+/// InfoGAN-CR's contrastive regulariser: H sees `batch` pairs of generated samples that
+/// share one code and must say which; its cross-entropy is low only if each code changes
+/// the samples in a way the others do not, so G and H both descend it.
+fn contrastive_loss(gan: &mut Gan, g: &mut Graph<f32>, batch: usize, rng: &mut Rng) -> Result<Var> {
+    let (a, b, shared) = gan.contrastive_pairs(batch, rng)?;
+    let d = gan.spec.data;
+    let mut pair = Vec::with_capacity(2);
+    for draw in [&a, &b] {
+        let z = g.constant(draw.input.clone());
+        let x = gan.generator.forward(g, z, Mode::Train)?;
+        pair.push(g.reshape(x, &[batch, d])?);
+    }
+    let both = g.concat(&pair, 1)?; // (batch, 2 · data): the two samples as channels
+    let h = gan
+        .contrast
+        .as_mut()
+        .ok_or_else(|| Error::invalid("contrastive", false, "this GAN has no network H"))?;
+    let logits = h.forward(g, both, Mode::Train)?;
+    g.cross_entropy_with_logits(logits, &shared)
+}
+// ANCHOR_END: contrastive_loss
 
 // ANCHOR: info_loss
 /// InfoGAN's bound on the mutual information between the codes and `G`'s output, as a
@@ -511,7 +584,7 @@ fn info_loss(
 pub fn generator_gradient_norm(gan: &mut Gan, kind: Kind, batch: usize, seed: u64) -> Result<f64> {
     // The critic is frozen in the generator's step, so every gradient is the generator's.
     let recipe = Recipe::for_kind(kind);
-    let (_, _, grads) = generator_gradient(gan, &recipe, batch, &mut Rng::seed_from_u64(seed))?;
+    let (_, grads) = generator_gradient(gan, &recipe, 0.0, batch, &mut Rng::seed_from_u64(seed))?;
     Ok(grads
         .params()
         .flat_map(|(_, t)| t.data().iter().map(|&v| f64::from(v) * f64::from(v)))
