@@ -1090,6 +1090,77 @@ fn infogan_reports_the_accuracy_of_its_category() {
     assert!((0.1..=1.0).contains(&acc), "{acc}");
 }
 
+#[test]
+fn gan_on_stacked_mnist_and_polar_blobs_reports_modes_and_disentanglement() {
+    let out = bin()
+        .args([
+            "gan", "--kind", "pacdcgan", "--steps", "2", "--width", "4", "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"modes_captured\":",
+            "\"kl_to_uniform\":",
+            "\"data\":\"stacked-mnist\"",
+            "\"packing\":2",
+            "\"seconds\":",
+        ],
+    );
+    let modes = json_number(&text, "modes_captured");
+    assert!((1.0..=1000.0).contains(&modes), "{modes}");
+    let out = bin()
+        .args([
+            "gan",
+            "--kind",
+            "infogan-cr",
+            "--steps",
+            "2",
+            "--width",
+            "4",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"disentanglement\":",
+            "\"data\":\"polar\"",
+            "\"contrast_loss\":",
+            "\"info_loss\":",
+        ],
+    );
+    for (args, message) in [
+        (&["--kind", "cgan", "--data", "polar"][..], "--kind cgan"),
+        (
+            &["--kind", "infogan-cr", "--continuous", "1"],
+            "--continuous 1",
+        ),
+        (
+            &["--kind", "infogan-cr", "--continuous", "0"],
+            "--continuous 0",
+        ),
+        (&["--kind", "pacdcgan", "--packing", "0"], "--packing 0"),
+        (
+            &[
+                "--kind",
+                "dcgan",
+                "--data",
+                "stacked-mnist",
+                "--packing",
+                "2",
+            ],
+            "--packing 2",
+        ),
+    ] {
+        refuses("gan", args, message);
+    }
+}
+
 /// `unsupervised COMMAND ARGS` exits with status 2 and a message containing `message`.
 fn refuses(command: &str, args: &[&str], message: &str) {
     let out = bin().arg(command).args(args).output().unwrap();

@@ -1044,3 +1044,136 @@ fn infogan_cr_learns_to_tell_which_code_two_samples_share() {
     );
     assert!(last < 0.35, "{:?}", report.contrast_loss);
 }
+
+/// Mean and sample standard deviation.
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0);
+    (m, var.sqrt())
+}
+
+/// Seeds and steps of an experiment from the environment.
+fn budget(default_steps: usize, default_seeds: u64) -> (usize, u64) {
+    let get = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+    (
+        get("GAN_STEPS").unwrap_or(default_steps as u64) as usize,
+        get("GAN_SEEDS").unwrap_or(default_seeds),
+    )
+}
+
+/// PacGAN's Table 2 (lecture 000) at this machine's budget: DCGAN and PacDCGAN2 on stacked
+/// MNIST, modes captured among 26,000 samples and the KL divergence of the mode histogram
+/// to uniform, over seeds. PacGAN trains 50 epochs of 128,000 triples (100,000 steps);
+/// here each run has `GAN_STEPS` steps of batch 64. Run with
+/// `GAN_STEPS=2000 GAN_SEEDS=3 cargo test --release --test gan -- --ignored --nocapture stacked_mnist_table`.
+#[test]
+#[ignore]
+fn stacked_mnist_table() {
+    use unsupervised::gan::images::{to_signed, to_unit};
+    use unsupervised::gan::model::Planes;
+    let (steps, seeds) = budget(2000, 3);
+    let (train_px, train_labels, test_px, test_labels) = mnist_digits();
+    let images = |pixels, labels| Images {
+        pixels,
+        labels,
+        side: 28,
+    };
+    let mut eval = Evaluator::train(
+        &images(&train_px, &train_labels),
+        &images(&test_px, &test_labels),
+        3,
+        0,
+    )
+    .unwrap();
+    println!(
+        "evaluator accuracy {:.4}, {steps} steps, {seeds} seeds",
+        eval.test_accuracy
+    );
+    for packing in [1, 2] {
+        let (mut modes, mut kls, mut seconds) = (vec![], vec![], 0.0);
+        for seed in 0..seeds {
+            let (data, _) = stacked_mnist(&train_px, &train_labels, 25_600, seed).unwrap();
+            let spec = Spec {
+                generator_width: 32,
+                critic_width: 32,
+                packing,
+                ..Spec::dcgan(Planes {
+                    channels: 3,
+                    side: 28,
+                })
+            };
+            let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed)).unwrap();
+            let mut recipe = Recipe::for_images(Kind::NonSaturating);
+            (recipe.steps, recipe.seed, recipe.progress) = (steps, seed, true);
+            seconds += train(&mut gan, &to_signed(&data), &[], &recipe, |_, _| Ok(()))
+                .unwrap()
+                .seconds;
+            let samples = to_unit(&gan.generate(26_000, 1000 + seed).unwrap());
+            let found = stacked_modes(&mut eval, &samples).unwrap();
+            println!(
+                "packing {packing}, seed {seed}: {} modes, KL {:.3}",
+                found.modes_captured, found.kl_to_uniform
+            );
+            modes.push(found.modes_captured as f64);
+            kls.push(found.kl_to_uniform);
+        }
+        let ((m, ms), (k, ks)) = (mean_sd(&modes), mean_sd(&kls));
+        println!(
+            "| {} | {m:.1} ± {ms:.1} | {k:.3} ± {ks:.3} | {:.0} |",
+            if packing == 1 {
+                "DCGAN".to_string()
+            } else {
+                format!("PacDCGAN{packing}")
+            },
+            seconds / seeds as f64
+        );
+    }
+}
+
+/// GAN, InfoGAN and InfoGAN-CR on the polar blobs: the mutual information gap between the
+/// two continuous codes (DCGAN: its first two noise inputs) and the angle and radius
+/// measured back from 5,000 samples, over seeds. Run with
+/// `GAN_STEPS=1500 GAN_SEEDS=3 cargo test --release --test gan -- --ignored --nocapture disentanglement_table`.
+#[test]
+#[ignore]
+fn disentanglement_table() {
+    use unsupervised::gan::images::{disentanglement, to_signed};
+    use unsupervised::gan::model::Planes;
+    let (steps, seeds) = budget(1500, 3);
+    println!("{steps} steps, {seeds} seeds");
+    for (name, continuous, contrastive) in [
+        ("GAN (DCGAN)", 0, false),
+        ("InfoGAN", 2, false),
+        ("InfoGAN-CR", 2, true),
+    ] {
+        let (mut gaps, mut seconds) = (vec![], 0.0);
+        for seed in 0..seeds {
+            let (data, _) = polar_blobs(20_000, seed).unwrap();
+            let spec = Spec {
+                generator_width: 32,
+                critic_width: 32,
+                latent: 5,
+                continuous,
+                contrastive,
+                ..Spec::dcgan(Planes {
+                    channels: 1,
+                    side: 28,
+                })
+            };
+            let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed)).unwrap();
+            let mut recipe = Recipe::for_images(Kind::NonSaturating);
+            (recipe.steps, recipe.seed, recipe.progress) = (steps, seed, true);
+            seconds += train(&mut gan, &to_signed(&data), &[], &recipe, |_, _| Ok(()))
+                .unwrap()
+                .seconds;
+            let gap = disentanglement(&mut gan, 5000, 1000 + seed).unwrap();
+            println!("{name}, seed {seed}: gap {gap:.3}");
+            gaps.push(gap);
+        }
+        let (m, s) = mean_sd(&gaps);
+        println!(
+            "| {name} | {m:.3} ± {s:.3} | {:.0} |",
+            seconds / seeds as f64
+        );
+    }
+}

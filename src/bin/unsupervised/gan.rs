@@ -9,7 +9,8 @@ use crate::Result;
 use std::path::Path;
 use unsupervised::autodiff::Tensor;
 use unsupervised::gan::images::{
-    code_accuracy, conditional_samples, nearest, to_signed, to_unit, PIXELS,
+    code_accuracy, conditional_samples, disentanglement, nearest, polar_blobs, stacked_mnist,
+    stacked_modes, to_signed, to_unit, PIXELS,
 };
 use unsupervised::gan::model::Planes;
 use unsupervised::gan::quality::{frechet_distance, quality, Evaluator};
@@ -33,10 +34,10 @@ pub const CHAPTER: Chapter = Chapter {
 
 pub const COMMAND: Command = Command {
     name: "gan",
-    about: "train a GAN, WGAN, WGAN-GP or PacGAN on the ring or grid of Gaussians and count the modes it captures; or a GAN, DCGAN, conditional GAN or InfoGAN on MNIST, judged by chapter 11's classifier (chapter 14)",
+    about: "train a GAN, WGAN, WGAN-GP or PacGAN on the ring or grid of Gaussians and count the modes it captures; a GAN, DCGAN, conditional GAN or InfoGAN on MNIST, judged by chapter 11's classifier; DCGAN and PacDCGAN on stacked MNIST's 1,000 modes; InfoGAN and InfoGAN-CR on blobs with planted factors (chapter 14)",
     flags: &[
-        Flag::value("--kind", "NAME", "gan (minimax), nsgan (−log D, default), wgan (clipping), wgan-gp, pacgan (nsgan with --packing 2); on images also dcgan, cgan (conditional DCGAN) and infogan"),
-        Flag::value("--data", "NAME", "ring8 (default: 8 modes on the unit circle, σ 0.01), grid25 (5 x 5 modes, σ 0.05) or mnist (default for dcgan, cgan and infogan)"),
+        Flag::value("--kind", "NAME", "gan (minimax), nsgan (−log D, default), wgan (clipping), wgan-gp, pacgan (nsgan with --packing 2); on images also dcgan, cgan (conditional DCGAN), infogan, infogan-cr (InfoGAN with the contrastive regulariser) and pacdcgan (DCGAN with --packing 2)"),
+        Flag::value("--data", "NAME", "ring8 (default: 8 modes on the unit circle, σ 0.01), grid25 (5 x 5 modes, σ 0.05), mnist (default for dcgan, cgan and infogan), stacked-mnist (3 digits as channels, 1,000 modes; default for pacdcgan) or polar (a blob at planted angle and radius; default for infogan-cr)"),
         Flag::value("--packing", "M", "samples the discriminator judges at once (default 1; 2 for pacgan)"),
         Flag::value("--steps", "N", "generator steps (default 2500 on the Gaussians, 3000 on MNIST; 0 with --load only scores)"),
         Flag::value("--critic-steps", "K", "discriminator steps per generator step (default 1; 5 for wgan and wgan-gp)"),
@@ -44,8 +45,8 @@ pub const COMMAND: Command = Command {
         Flag::value("--lambda", "L", "wgan-gp: weight of the gradient penalty (default 10)"),
         Flag::value("--latent", "K", "size of the noise z (default 2 on the Gaussians, 64 for the MNIST perceptrons, 100 for DCGAN)"),
         Flag::value("--width", "W", "MNIST: DCGAN's base channel count (default 32) or the perceptrons' width (default 256)").sets("generator_width"),
-        Flag::value("--categories", "K", "infogan: values of the categorical code (default 10)"),
-        Flag::value("--continuous", "N", "infogan: continuous codes, each uniform on [−1, 1] (default 2)"),
+        Flag::value("--categories", "K", "infogan, infogan-cr: values of the categorical code (default 10 on MNIST, 0 on polar)"),
+        Flag::value("--continuous", "N", "infogan, infogan-cr: continuous codes, each uniform on [−1, 1] (default 2)"),
         Flag::value("--batch-size", "N", "packed samples per minibatch (default 100 on the Gaussians, 64 on MNIST)"),
         Flag::value("--learning-rate", "R", "step size (default 0.0001 with Adam, 0.0002 with DCGAN's Adam on MNIST; 0.00005 with RMSProp for wgan)"),
         LOAD,
@@ -65,7 +66,7 @@ const JUDGED: usize = 2000;
 
 /// The kinds that train on the 2-D Gaussians, and those that need images.
 const MIXTURE_KINDS: [&str; 5] = ["gan", "nsgan", "wgan", "wgan-gp", "pacgan"];
-const IMAGE_KINDS: [&str; 3] = ["dcgan", "cgan", "infogan"];
+const IMAGE_KINDS: [&str; 5] = ["dcgan", "cgan", "infogan", "infogan-cr", "pacdcgan"];
 
 /// `--kind` as a game and its default packing.
 fn kind(args: &Args, name: &str) -> Result<(Kind, usize)> {
@@ -129,22 +130,40 @@ pub fn gan_command(args: &Args) -> Result {
         .collect();
     let kind_name = args.choice("--kind", "nsgan", &names)?;
     let images_only = IMAGE_KINDS.contains(&kind_name);
+    let default_data = match kind_name {
+        "pacdcgan" => "stacked-mnist",
+        "infogan-cr" => "polar",
+        _ if images_only => "mnist",
+        _ => "ring8",
+    };
     let data_name = args.choice(
         "--data",
-        if images_only { "mnist" } else { "ring8" },
-        &[("ring8", "ring8"), ("grid25", "grid25"), ("mnist", "mnist")],
+        default_data,
+        &[
+            ("ring8", "ring8"),
+            ("grid25", "grid25"),
+            ("mnist", "mnist"),
+            ("stacked-mnist", "stacked-mnist"),
+            ("polar", "polar"),
+        ],
     )?;
-    if data_name == "mnist" {
-        return image_command(args, kind_name);
+    match data_name {
+        "mnist" => return image_command(args, kind_name),
+        "stacked-mnist" => return stacked_command(args, kind_name),
+        "polar" => return polar_command(args, kind_name),
+        _ => {}
     }
     if images_only {
         return Err(format!(
-            "--kind {kind_name}: needs images (--data mnist), not --data {data_name}"
+            "--kind {kind_name}: needs images (--data mnist, stacked-mnist or polar), not --data {data_name}"
         )
         .into());
     }
     for flag in ["--width", "--categories", "--continuous"] {
-        args.refuse(flag, "only the MNIST kinds have it (--data mnist)")?;
+        args.refuse(
+            flag,
+            "only the image data have it (--data mnist, stacked-mnist or polar)",
+        )?;
     }
     mixture_command(args, kind_name, data_name)
 }
@@ -237,15 +256,32 @@ fn log_entries(report: &Report) -> Vec<(&'static str, Json)> {
     if !report.info_loss.is_empty() {
         out.push(("info_loss", Json::nums(&report.info_loss)));
     }
+    if !report.contrast_loss.is_empty() {
+        out.push(("contrast_loss", Json::nums(&report.contrast_loss)));
+    }
     out
 }
 
-/// The players of `kind_name` on MNIST: DCGAN's for the image kinds (base width 32), the
-/// perceptrons (width 256) for the others; ten labels for cgan, InfoGAN's `codes`
-/// (categories, continuous) for infogan.
-fn image_spec(kind_name: &str, width: Option<usize>, codes: (usize, usize)) -> Spec {
+/// The image data sets and the kinds each one trains.
+const IMAGE_DATA: [(&str, &[&str]); 3] = [
+    (
+        "mnist",
+        &[
+            "gan", "nsgan", "wgan", "wgan-gp", "dcgan", "cgan", "infogan",
+        ],
+    ),
+    ("stacked-mnist", &["dcgan", "pacdcgan"]),
+    ("polar", &["dcgan", "infogan", "infogan-cr"]),
+];
+
+/// The players of `kind_name` on `data`: DCGAN's for the image kinds (base width 32),
+/// the perceptrons (width 256) for the others. Ten labels for cgan; InfoGAN's `codes`
+/// (categories, continuous) for infogan and infogan-cr, which also gets H; three
+/// channels on stacked MNIST, packing 2 for pacdcgan; five noise inputs on the polar
+/// blobs, as InfoGAN-CR's code has beside its codes.
+fn image_spec(kind_name: &str, data: &str, width: Option<usize>, codes: (usize, usize)) -> Spec {
     let planes = Planes {
-        channels: 1,
+        channels: if data == "stacked-mnist" { 3 } else { 1 },
         side: 28,
     };
     let mut spec = if IMAGE_KINDS.contains(&kind_name) {
@@ -255,41 +291,72 @@ fn image_spec(kind_name: &str, width: Option<usize>, codes: (usize, usize)) -> S
     };
     let w = width.unwrap_or(if spec.conv.is_some() { 32 } else { 256 });
     (spec.generator_width, spec.critic_width) = (w, w);
+    if data == "polar" {
+        spec.latent = 5;
+    }
     match kind_name {
         "cgan" => spec.classes = 10,
         "infogan" => (spec.categories, spec.continuous) = codes,
+        "infogan-cr" => {
+            (spec.categories, spec.continuous) = codes;
+            spec.contrastive = true;
+        }
+        "pacdcgan" => spec.packing = 2,
         _ => {}
     }
     spec
 }
 
-/// The players and recipe `--kind` asks for on MNIST.
-fn image_setup(args: &Args, kind_name: &str) -> Result<(Spec, Recipe)> {
+/// The players and recipe `--kind` asks for on image data `data`.
+fn image_setup(args: &Args, kind_name: &str, data: &str) -> Result<(Spec, Recipe)> {
+    let kinds = IMAGE_DATA
+        .iter()
+        .find(|(d, _)| *d == data)
+        .map_or(&[][..], |(_, k)| *k);
+    if !kinds.contains(&kind_name) {
+        return Err(format!(
+            "--kind {kind_name}: not for --data {data}, which trains {}",
+            kinds.join(", ")
+        )
+        .into());
+    }
     let (kind, _) = kind(args, kind_name)?;
+    let default_categories = if data == "polar" { 0 } else { 10 };
     let codes = (
-        args.get("--categories", "a whole number")?.unwrap_or(10),
+        args.get("--categories", "a whole number")?
+            .unwrap_or(default_categories),
         args.get("--continuous", "a whole number")?.unwrap_or(2),
     );
-    let mut spec = image_spec(kind_name, args.get("--width", "a whole number")?, codes);
+    let mut spec = image_spec(
+        kind_name,
+        data,
+        args.get("--width", "a whole number")?,
+        codes,
+    );
     if let Some(k) = args.get("--latent", "a whole number")? {
         spec.latent = k;
     }
-    if kind_name == "infogan" {
-        if spec.categories == 0 {
-            return Err("--categories 0: InfoGAN's categorical code needs at least 1 value".into());
-        }
-    } else {
-        for flag in ["--categories", "--continuous"] {
-            args.refuse(flag, "only infogan has codes")?;
-        }
-    }
-    if let Some(m) = args.get::<usize>("--packing", "a whole number")? {
-        if m != 1 {
+    if kind_name.starts_with("infogan") {
+        if spec.code_outputs() == 0 {
             return Err(format!(
-                "--packing {m}: packing on MNIST is not built (the 2-D data and pacgan have it)"
+                "--categories {} --continuous {}: InfoGAN needs at least one code",
+                codes.0, codes.1
             )
             .into());
         }
+        if data == "mnist" && spec.categories == 0 {
+            return Err("--categories 0: InfoGAN on MNIST needs its categorical code".into());
+        }
+    } else {
+        for flag in ["--categories", "--continuous"] {
+            args.refuse(flag, "only infogan and infogan-cr have codes")?;
+        }
+    }
+    if let Some(m) = args.get::<usize>("--packing", "a whole number")? {
+        if kind_name != "pacdcgan" {
+            return Err(format!("--packing {m}: on images only pacdcgan packs").into());
+        }
+        spec.packing = m;
     }
     let mut recipe = Recipe::for_images(kind);
     recipe_flags(args, &mut recipe, 3000)?;
@@ -300,7 +367,7 @@ fn image_setup(args: &Args, kind_name: &str) -> Result<(Spec, Recipe)> {
 /// against the 2,000 held-out digits.
 fn image_command(args: &Args, kind_name: &str) -> Result {
     let seed = args.seed()?;
-    let (spec, mut recipe) = image_setup(args, kind_name)?;
+    let (spec, mut recipe) = image_setup(args, kind_name, "mnist")?;
     (recipe.seed, recipe.progress, recipe.log_every) = (seed, true, 100);
     let data = mnist_split(8000, 2000)?;
     let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(seed))?;
@@ -398,6 +465,169 @@ fn image_command(args: &Args, kind_name: &str) -> Result {
         }
     }
     Ok(())
+}
+
+/// Stacked MNIST's training images (PacGAN's code draws 25,600 triples by default).
+const STACKED_TRAINING: usize = 25_600;
+
+/// Stacked samples judged, as in PacGAN's code.
+const STACKED_JUDGED: usize = 26_000;
+
+/// Trains `spec` with `recipe` on `data` (rows in [0, 1], scaled here to [−1, 1]),
+/// loading and saving as `--load` and `--save` say.
+fn fit(
+    args: &Args,
+    spec: Spec,
+    recipe: &Recipe,
+    data: &[f32],
+    labels: &[usize],
+) -> Result<(Gan, Report)> {
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(recipe.seed))?;
+    if let Some(file) = args.text("--load") {
+        unsupervised::nn::io::load(&mut gan, Path::new(file))?;
+    }
+    let report = if recipe.steps > 0 {
+        train(&mut gan, &to_signed(data), labels, recipe, |_, _| Ok(()))?
+    } else {
+        Report::default()
+    };
+    if let Some(file) = args.text("--save") {
+        unsupervised::nn::io::save(&gan, Path::new(file))?;
+        eprintln!("saved {file}");
+    }
+    Ok((gan, report))
+}
+
+/// `gan --data stacked-mnist`: DCGAN or PacDCGAN on 25,600 triples of training digits;
+/// the judge reads each channel of 26,000 samples and the triples are counted.
+fn stacked_command(args: &Args, kind_name: &str) -> Result {
+    let seed = args.seed()?;
+    let (spec, mut recipe) = image_setup(args, kind_name, "stacked-mnist")?;
+    (recipe.seed, recipe.progress, recipe.log_every) = (seed, true, 100);
+    let digits = mnist_split(8000, 2000)?;
+    let (data, _) = stacked_mnist(&digits.train, &digits.train_labels, STACKED_TRAINING, seed)?;
+    let (mut gan, report) = fit(args, spec, &recipe, &data, &[])?;
+    let mut judge = judge(&digits, 3)?;
+    let samples = to_unit(&gan.generate(STACKED_JUDGED, Rng::child_seed(seed, 1))?);
+    let found = stacked_modes(&mut judge.evaluator, &samples)?;
+    if let Some(ctx) = TourContext::for_out(args)? {
+        ctx.save_png(
+            "gan-samples.png",
+            &stacked_grid(&samples[..40 * 3 * PIXELS])?,
+        )?;
+        ctx.save_svg("gan-curves.svg", &curves_figure(&[(kind_name, &report)])?)?;
+    }
+    eprintln!("gan: {:.1} s", report.seconds);
+    if args.has("--json") {
+        let mut entries = vec![
+            ("modes_captured", Json::Int(found.modes_captured as i64)),
+            ("kl_to_uniform", Json::Num(found.kl_to_uniform)),
+            ("samples", Json::Int(STACKED_JUDGED as i64)),
+            ("steps", Json::Int(recipe.steps as i64)),
+            ("seconds", Json::Num(report.seconds)),
+            ("kind", Json::Str(kind_name.to_string())),
+            ("data", Json::Str("stacked-mnist".to_string())),
+            ("packing", Json::Int(spec.packing as i64)),
+            ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+        ];
+        entries.extend(log_entries(&report));
+        say!("{}", Json::Obj(entries).render());
+    } else {
+        say!(
+            "{kind_name} (packing {}) on stacked MNIST: {} of 1000 modes captured in {STACKED_JUDGED} samples, KL to uniform {:.3} nats",
+            spec.packing,
+            found.modes_captured,
+            found.kl_to_uniform
+        );
+    }
+    Ok(())
+}
+
+/// Three-channel images as RGB tiles, 10 to a row, enlarged twice.
+fn stacked_grid(images: &[f32]) -> Result<Image> {
+    let tiles: Vec<Vec<u8>> = images
+        .chunks(3 * PIXELS)
+        .map(|img| {
+            // Channel-major to interleaved RGB.
+            let rgb: Vec<f64> = (0..PIXELS)
+                .flat_map(|p| (0..3).map(move |c| f64::from(img[c * PIXELS + p])))
+                .collect();
+            plot::to_bytes(&rgb, 0.0, 1.0, false)
+        })
+        .collect();
+    let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+    Ok(plot::upscale(
+        &plot::image_grid(&refs, 28, 28, 3, 10, 2)?,
+        2,
+    ))
+}
+
+/// Polar-blob training images.
+const POLAR_TRAINING: usize = 20_000;
+
+/// `gan --data polar`: DCGAN, InfoGAN or InfoGAN-CR on blobs at planted angle and radius;
+/// the mutual information gap between the two continuous codes (DCGAN: its first two
+/// noise inputs) and the factors measured back from 5,000 samples.
+fn polar_command(args: &Args, kind_name: &str) -> Result {
+    let seed = args.seed()?;
+    let (spec, mut recipe) = image_setup(args, kind_name, "polar")?;
+    (recipe.seed, recipe.progress, recipe.log_every) = (seed, true, 100);
+    let (data, _) = polar_blobs(POLAR_TRAINING, seed)?;
+    let (mut gan, report) = fit(args, spec, &recipe, &data, &[])?;
+    let score = disentanglement(&mut gan, 5000, Rng::child_seed(seed, 1))?;
+    if let Some(ctx) = TourContext::for_out(args)? {
+        let samples = to_unit(&gan.generate(60, Rng::child_seed(seed, 2))?);
+        ctx.save_png("gan-samples.png", &digit_grid(&samples, 10)?)?;
+        ctx.save_png(
+            "gan-traversals.png",
+            &digit_grid(&polar_traversals(&mut gan, seed)?, 10)?,
+        )?;
+        ctx.save_svg("gan-curves.svg", &curves_figure(&[(kind_name, &report)])?)?;
+    }
+    eprintln!("gan: {:.1} s", report.seconds);
+    if args.has("--json") {
+        let mut entries = vec![
+            ("disentanglement", Json::Num(score)),
+            ("steps", Json::Int(recipe.steps as i64)),
+            ("seconds", Json::Num(report.seconds)),
+            ("kind", Json::Str(kind_name.to_string())),
+            ("data", Json::Str("polar".to_string())),
+        ];
+        entries.extend(log_entries(&report));
+        say!("{}", Json::Obj(entries).render());
+    } else {
+        say!("{kind_name} on the polar blobs: mutual information gap {score:.3} (0: entangled, 1: each factor read off one code)");
+    }
+    Ok(())
+}
+
+/// Rows: the first two continuous codes (for DCGAN, the first two noise inputs) swept
+/// from −1 to 1 (±2 for noise) in ten steps, everything else fixed; five noise draws
+/// per code.
+fn polar_traversals(gan: &mut Gan, seed: u64) -> Result<Vec<f32>> {
+    let mut rng = Rng::seed_from_u64(seed);
+    let mut images = Vec::new();
+    let codes = gan.spec.continuous;
+    for code in 0..2 {
+        for _ in 0..5 {
+            let base = gan.draw(1, None, &mut rng)?;
+            let mut rows = Vec::with_capacity(10 * gan.spec.inputs());
+            for col in 0..10 {
+                let t = -1.0 + 2.0 * col as f32 / 9.0;
+                let (mut z, mut c) = (base.noise.data().to_vec(), base.continuous.clone());
+                if codes >= 2 {
+                    c[code] = t;
+                } else {
+                    z[code] = 2.0 * t;
+                }
+                let z = Tensor::new(&[1, gan.spec.latent], z)?;
+                rows.extend_from_slice(gan.input(&z, &base.labels, &base.categories, &c)?.data());
+            }
+            let input = Tensor::new(&[10, gan.spec.inputs()], rows)?;
+            images.extend(to_unit(&gan.generate_from(input)?));
+        }
+    }
+    Ok(images)
 }
 
 /// The evaluator, the held-out digits' features and the real-versus-real floor.
@@ -588,7 +818,12 @@ struct Trained {
 
 /// Trains `kind_name` as `gan --data mnist` would, at the tour's size.
 fn tour_train(ctx: &TourContext, kind_name: &'static str, data: &DigitSplit) -> Result<Trained> {
-    let spec = image_spec(kind_name, Some(if ctx.quick { 8 } else { 32 }), (10, 2));
+    let spec = image_spec(
+        kind_name,
+        "mnist",
+        Some(if ctx.quick { 8 } else { 32 }),
+        (10, 2),
+    );
     let mut recipe = Recipe::for_images(Kind::NonSaturating);
     (recipe.steps, recipe.seed, recipe.log_every, recipe.progress) =
         (if ctx.quick { 40 } else { 2000 }, ctx.seed, 100, true);
