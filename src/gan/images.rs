@@ -159,10 +159,18 @@ pub fn stacked_modes(evaluator: &mut Evaluator, images: &[f32]) -> Result<Stacke
 /// The side of a polar-blob image.
 pub const POLAR_SIDE: usize = 28;
 
+/// The blob's standard deviation in pixels: wide enough that blobs at nearby positions
+/// overlap, so the discriminator's verdict changes smoothly as a blob moves (part 1's
+/// lesson about disjoint supports).
+pub const BLOB_SD: f64 = 2.5;
+
+/// The range of the blob's distance from the centre, in pixels.
+pub const RADII: (f64, f64) = (3.0, 8.0);
+
 // ANCHOR: polar
-/// Lecture 000's data with planted factors: a Gaussian blob (σ 1.2 pixels) on a dark
-/// 28 x 28 image at angle `θ ∈ [0, π]` and radius `r ∈ [4, 11]` pixels from the centre,
-/// both uniform. The angle is kept to half a turn so that it has two ends, like the
+/// Lecture 000's data with planted factors: a Gaussian blob (σ [`BLOB_SD`] pixels) on a
+/// dark 28 x 28 image at angle `θ ∈ [0, π]` and radius `r` in [`RADII`] pixels from the
+/// centre, both uniform. The angle is kept to half a turn so that it has two ends, like the
 /// codes it should be matched with. Returns the images (pixels in [0, 1]) and the factors
 /// `(θ, r)` of each.
 pub fn polar_blobs(n: usize, seed: u64) -> Result<(Vec<f32>, Vec<[f64; 2]>)> {
@@ -176,7 +184,7 @@ pub fn polar_blobs(n: usize, seed: u64) -> Result<(Vec<f32>, Vec<[f64; 2]>)> {
     let mut factors = Vec::with_capacity(n);
     for _ in 0..n {
         let theta = std::f64::consts::PI * rng.next_f64();
-        let r = 4.0 + 7.0 * rng.next_f64();
+        let r = RADII.0 + (RADII.1 - RADII.0) * rng.next_f64();
         images.extend(render_blob(theta, r));
         factors.push([theta, r]);
     }
@@ -191,7 +199,7 @@ fn render_blob(theta: f64, r: f64) -> Vec<f32> {
     for y in 0..POLAR_SIDE {
         for x in 0..POLAR_SIDE {
             let d2 = (x as f64 - bx).powi(2) + (y as f64 - by).powi(2);
-            img.push((-d2 / (2.0 * 1.2 * 1.2)).exp() as f32);
+            img.push((-d2 / (2.0 * BLOB_SD * BLOB_SD)).exp() as f32);
         }
     }
     img

@@ -14,7 +14,7 @@
 //!   ReLU 0.2)-1, non-saturating loss, Adam at 2e-4 with β₁ = 0.5, batch 64, k = 1): 100
 //!   generator steps with their discriminator steps, on MNIST digits as the real samples.
 //!
-//! `VERSUS_MODELS` picks rows (default `ae,cnn,vae,gan`).
+//! `VERSUS_MODELS` picks rows (default `ae,cnn,vae,gan`; `dcgan` adds chapter 14's DCGAN).
 
 use crate::{list_env, median, time};
 use candle_core::{DType, Device, Module, Tensor as CTensor};
@@ -337,6 +337,9 @@ pub fn run() {
     if models.split(',').any(|m| m == "gan") {
         gan_row(threads, rounds, &pixels, &images);
     }
+    if models.split(',').any(|m| m == "dcgan") {
+        dcgan_row(threads, rounds, &pixels, &images);
+    }
 }
 
 const GAN_STEPS: usize = 100;
@@ -461,4 +464,144 @@ fn gan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
     }
     let (a, b) = (median(t_ours), median(t_theirs));
     println!("| MLP GAN 100-256-784 / 784-256-1, 100 steps (s per 100 steps; loss: D's BCE) | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.3} | {l_theirs:.3} |", b / a);
+}
+
+/// DCGAN steps timed (each is one D step and one G step at batch 64).
+const DCGAN_STEPS: usize = 20;
+
+/// Batch normalisation of `(n, c, h, w)` over batch and positions, per channel, with
+/// candle's ops; `gamma` and `beta` are `(1, c, 1, 1)`.
+fn candle_batch_norm2d(x: &CTensor, gamma: &CTensor, beta: &CTensor) -> candle_core::Result<CTensor> {
+    let mean = x.mean_keepdim(0)?.mean_keepdim(2)?.mean_keepdim(3)?;
+    let centred = x.broadcast_sub(&mean)?;
+    let var = centred.sqr()?.mean_keepdim(0)?.mean_keepdim(2)?.mean_keepdim(3)?;
+    let normed = centred.broadcast_div(&var.affine(1.0, 1e-5)?.sqrt()?)?;
+    normed.broadcast_mul(gamma)?.broadcast_add(beta)
+}
+
+/// The crate's DCGAN at width `w` (G: 100 → 2w·7·7, BN, ReLU, 4x4 stride-2 transposed
+/// convolutions to w and 1 planes with BN and ReLU between, tanh; D: 4x4 stride-2
+/// convolutions to w and 2w planes, leaky ReLU, BN on the second, linear to 1) in candle.
+struct CandleDcgan {
+    w: usize,
+    g0: candle_nn::Linear,
+    g_bn: [(CTensor, CTensor); 2],
+    g1: candle_nn::ConvTranspose2d,
+    g2: candle_nn::ConvTranspose2d,
+    d1: candle_nn::Conv2d,
+    d2: candle_nn::Conv2d,
+    d_bn: (CTensor, CTensor),
+    d3: candle_nn::Linear,
+}
+
+impl CandleDcgan {
+    fn new(w: usize, gb: &VarBuilder, db: &VarBuilder) -> CandleDcgan {
+        let bn = |vb: VarBuilder, c: usize| {
+            (
+                vb.get_with_hints((1, c, 1, 1), "gamma", candle_nn::Init::Const(1.0)).unwrap(),
+                vb.get_with_hints((1, c, 1, 1), "beta", candle_nn::Init::Const(0.0)).unwrap(),
+            )
+        };
+        let up = candle_nn::ConvTranspose2dConfig {
+            padding: 1,
+            stride: 2,
+            ..Default::default()
+        };
+        let down = Conv2dConfig {
+            padding: 1,
+            stride: 2,
+            ..Default::default()
+        };
+        CandleDcgan {
+            w,
+            g0: candle_nn::linear(100, 2 * w * 49, gb.pp("g0")).unwrap(),
+            g_bn: [bn(gb.pp("bn0"), 2 * w), bn(gb.pp("bn1"), w)],
+            g1: candle_nn::conv_transpose2d(2 * w, w, 4, up, gb.pp("g1")).unwrap(),
+            g2: candle_nn::conv_transpose2d(w, 1, 4, up, gb.pp("g2")).unwrap(),
+            d1: candle_nn::conv2d(1, w, 4, down, db.pp("d1")).unwrap(),
+            d2: candle_nn::conv2d(w, 2 * w, 4, down, db.pp("d2")).unwrap(),
+            d_bn: bn(db.pp("dbn"), 2 * w),
+            d3: candle_nn::linear(2 * w * 49, 1, db.pp("d3")).unwrap(),
+        }
+    }
+    fn generate(&self, z: &CTensor) -> candle_core::Result<CTensor> {
+        let n = z.dim(0)?;
+        let h = self.g0.forward(z)?.reshape((n, 2 * self.w, 7, 7))?;
+        let h = candle_batch_norm2d(&h, &self.g_bn[0].0, &self.g_bn[0].1)?.relu()?;
+        let h = self.g1.forward(&h)?;
+        let h = candle_batch_norm2d(&h, &self.g_bn[1].0, &self.g_bn[1].1)?.relu()?;
+        self.g2.forward(&h)?.tanh()
+    }
+    fn score(&self, x: &CTensor) -> candle_core::Result<CTensor> {
+        let n = x.dim(0)?;
+        let leaky = |h: CTensor| h.maximum(&h.affine(0.2, 0.0)?);
+        let h = leaky(self.d1.forward(&x.reshape((n, 1, 28, 28))?)?)?;
+        let h = candle_batch_norm2d(&self.d2.forward(&h)?, &self.d_bn.0, &self.d_bn.1)?;
+        self.d3.forward(&leaky(h)?.flatten_from(1)?)
+    }
+}
+
+/// The DCGAN row: `DCGAN_STEPS` steps of the crate's DCGAN (width 32) and of the same
+/// networks in candle, at batch 64 with DCGAN's Adam.
+fn dcgan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
+    use unsupervised::gan::model::Planes;
+    let w = 32;
+    let spec = Spec {
+        generator_width: w,
+        critic_width: w,
+        ..Spec::dcgan(Planes {
+            channels: 1,
+            side: 28,
+        })
+    };
+    let signed: Vec<f32> = pixels.iter().map(|&p| 2.0 * p - 1.0).collect();
+    let images = images.affine(2.0, -1.0).unwrap();
+    let mut ours = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+    let mut recipe = gan::Recipe::for_images(Kind::NonSaturating);
+    (recipe.steps, recipe.log_every) = (DCGAN_STEPS, DCGAN_STEPS);
+    let params = ParamsAdamW {
+        lr: 2e-4,
+        beta1: 0.5,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
+    let (gvars, dvars) = (VarMap::new(), VarMap::new());
+    let gb = VarBuilder::from_varmap(&gvars, DType::F32, &Device::Cpu);
+    let db = VarBuilder::from_varmap(&dvars, DType::F32, &Device::Cpu);
+    let theirs = CandleDcgan::new(w, &gb, &db);
+    let mut g_opt = AdamW::new(gvars.all_vars(), params.clone()).unwrap();
+    let mut d_opt = AdamW::new(dvars.all_vars(), params).unwrap();
+    let mut rng = Rng::seed_from_u64(2);
+    let n = pixels.len() / 784;
+    let picks: Vec<Vec<u32>> = (0..DCGAN_STEPS)
+        .map(|_| (0..GAN_BATCH).map(|_| rng.index(n).unwrap() as u32).collect())
+        .collect();
+    let (mut t_ours, mut t_theirs, mut l_ours, mut l_theirs) = (Vec::new(), Vec::new(), 0.0, 0.0);
+    for round in 0..rounds {
+        recipe.seed = round as u64;
+        t_ours.push(time(|| {
+            let r = gan::train(&mut ours, &signed, &[], &recipe, |_, _| Ok(())).unwrap();
+            l_ours = r.critic_loss[0];
+        }));
+        t_theirs.push(time(|| {
+            let mut total = 0.0;
+            for pick in &picks {
+                let idx = CTensor::new(pick.as_slice(), &Device::Cpu).unwrap();
+                let real = images.index_select(&idx, 0).unwrap();
+                let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
+                let fake = theirs.generate(&z).unwrap().detach();
+                let d_loss = (mean_softplus(&theirs.score(&real).unwrap().neg().unwrap()).unwrap()
+                    + mean_softplus(&theirs.score(&fake).unwrap()).unwrap())
+                .unwrap();
+                total += f64::from(d_loss.to_vec0::<f32>().unwrap());
+                d_opt.backward_step(&d_loss).unwrap();
+                let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
+                let s = theirs.score(&theirs.generate(&z).unwrap()).unwrap();
+                g_opt.backward_step(&mean_softplus(&s.neg().unwrap()).unwrap()).unwrap();
+            }
+            l_theirs = total / picks.len() as f64;
+        }));
+    }
+    let (a, b) = (median(t_ours), median(t_theirs));
+    println!("| DCGAN width 32, batch 64, {DCGAN_STEPS} steps (s; loss: D's BCE) | {threads} | {a:.3} | {b:.3} | {:.2} | {l_ours:.3} | {l_theirs:.3} |", b / a);
 }
