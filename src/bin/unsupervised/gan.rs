@@ -800,23 +800,24 @@ pub fn tour_gan(ctx: &TourContext) -> Result<Vec<Section>> {
         "at this short budget the counts are noisy (the book's table has five seeds): PacGAN2 reaches every mode of the ring with few samples sharp yet; WGAN, which gives its critic five steps per generator step, is furthest along.",
     ));
     sections.push(tv_section()?);
-    sections.extend(mnist_sections(ctx)?);
-    sections.push(stacked_section(ctx)?);
-    sections.extend(polar_sections(ctx)?);
-    Ok(sections)
-}
-
-/// A short stacked-MNIST run of DCGAN and PacDCGAN2: modes among 26,000 samples.
-fn stacked_section(ctx: &TourContext) -> Result<Section> {
     let digits = if ctx.quick {
         mnist_split(1000, 500)?
     } else {
         mnist_split(8000, 2000)?
     };
     let mut judge = judge(&digits, if ctx.quick { 1 } else { 3 })?;
+    sections.extend(mnist_sections(ctx, &digits, &mut judge)?);
+    sections.push(stacked_section(ctx, &digits, &mut judge)?);
+    sections.extend(polar_sections(ctx)?);
+    Ok(sections)
+}
+
+/// A short stacked-MNIST run of DCGAN and PacDCGAN2: modes among 26,000 samples.
+fn stacked_section(ctx: &TourContext, digits: &DigitSplit, judge: &mut Judge) -> Result<Section> {
     let n = if ctx.quick { 2000 } else { STACKED_TRAINING };
     let (data, _) = stacked_mnist(&digits.train, &digits.train_labels, n, ctx.seed)?;
     let steps = if ctx.quick { 20 } else { 500 };
+    let judged = if ctx.quick { 2000 } else { STACKED_JUDGED };
     let mut rows = String::new();
     let mut grid = Vec::new();
     for packing in [1, 2] {
@@ -832,7 +833,7 @@ fn stacked_section(ctx: &TourContext) -> Result<Section> {
             (steps, ctx.seed, 100, true);
         let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(ctx.seed))?;
         let report = train(&mut gan, &to_signed(&data), &[], &recipe, |_, _| Ok(()))?;
-        let samples = to_unit(&gan.generate(STACKED_JUDGED, Rng::child_seed(ctx.seed, 1))?);
+        let samples = to_unit(&gan.generate(judged, Rng::child_seed(ctx.seed, 1))?);
         let found = stacked_modes(&mut judge.evaluator, &samples)?;
         grid.extend_from_slice(&samples[..20 * 3 * PIXELS]);
         let name = if packing == 1 { "DCGAN" } else { "PacDCGAN2" };
@@ -843,7 +844,7 @@ fn stacked_section(ctx: &TourContext) -> Result<Section> {
     }
     let file = ctx.save_png("gan-stacked.png", &stacked_grid(&grid)?)?;
     Ok(Section {
-        caption: format!("stacked MNIST after {steps} steps: modes captured (of 1,000) among {STACKED_JUDGED} samples, and the KL divergence of their histogram to uniform; top two rows DCGAN, bottom two PacDCGAN2 (three digits as the red, green and blue channels)"),
+        caption: format!("stacked MNIST after {steps} steps: modes captured (of 1,000) among {judged} samples, and the KL divergence of their histogram to uniform; top two rows DCGAN, bottom two PacDCGAN2 (three digits as the red, green and blue channels)"),
         look_for: "a short run only (PacGAN trains about 100,000 steps; the book gives the experiment's command and table): the counts say how far each generator has spread over the triples so far.".into(),
         file: Some(file),
         html: format!("<table><tr><th>model</th><th>modes captured</th><th>KL to uniform</th><th>training s</th></tr>\n{rows}</table>"),
@@ -869,7 +870,8 @@ fn polar_sections(ctx: &TourContext) -> Result<Vec<Section>> {
         recipe.info_weights = (1.0, 1.0);
         let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(ctx.seed))?;
         train(&mut gan, &to_signed(&data), &[], &recipe, |_, _| Ok(()))?;
-        let score = disentanglement(&mut gan, 5000, Rng::child_seed(ctx.seed, 1))?;
+        let scored = if ctx.quick { 1000 } else { 5000 };
+        let score = disentanglement(&mut gan, scored, Rng::child_seed(ctx.seed, 1))?;
         let grid = polar_traversals(&mut gan, ctx.seed)?;
         sections.push(Section::figure(
             ctx.save_png(&format!("gan-polar-{kind_name}.png"), &digit_grid(&grid, 10)?)?,
@@ -920,18 +922,12 @@ fn tour_train(ctx: &TourContext, kind_name: &'static str, data: &DigitSplit) -> 
 
 /// Chapter 14's second half: DCGAN's samples beside their nearest training digits, a walk
 /// between two codes, the conditional grid, InfoGAN's traversals, and the judge's table.
-fn mnist_sections(ctx: &TourContext) -> Result<Vec<Section>> {
-    let data = if ctx.quick {
-        mnist_split(1000, 500)?
-    } else {
-        mnist_split(8000, 2000)?
-    };
-    let mut judge = judge(&data, if ctx.quick { 1 } else { 3 })?;
+fn mnist_sections(ctx: &TourContext, data: &DigitSplit, judge: &mut Judge) -> Result<Vec<Section>> {
     let mut sections = Vec::new();
     let mut rows = String::new();
     let steps = if ctx.quick { 40 } else { 2000 };
     for kind_name in ["dcgan", "cgan", "infogan"] {
-        let mut t = tour_train(ctx, kind_name, &data)?;
+        let mut t = tour_train(ctx, kind_name, data)?;
         let n = data.test_labels.len();
         let seed = Rng::child_seed(ctx.seed, 1);
         let (samples, asked) = if t.gan.spec.classes > 0 {
