@@ -774,7 +774,10 @@ fn infogan_s_category_finds_the_modes_without_labels() {
 }
 
 /// MNIST's 8,000 training and 2,000 held-out digits (pixels in [0, 1]) with labels.
-fn mnist_digits() -> (Vec<f32>, Vec<usize>, Vec<f32>, Vec<usize>) {
+/// Training pixels and labels, then held-out pixels and labels.
+type Digits = (Vec<f32>, Vec<usize>, Vec<f32>, Vec<usize>);
+
+fn mnist_digits() -> Digits {
     let d = unsupervised::datasets::mnist().unwrap();
     let labels = d.labels.clone().unwrap();
     let max = d.x.as_slice().iter().fold(0.0f64, |m, &v| m.max(v));
@@ -786,6 +789,25 @@ fn mnist_digits() -> (Vec<f32>, Vec<usize>, Vec<f32>, Vec<usize>) {
         pixels[cut..].to_vec(),
         labels[8000..].to_vec(),
     )
+}
+
+/// The judge of the book's experiments: chapter 11's CNN, three epochs on the 8,000
+/// training digits (seed 0); with the digits.
+fn full_judge() -> (Evaluator, Digits) {
+    let (train_px, train_labels, test_px, test_labels) = mnist_digits();
+    let images = |pixels, labels| Images {
+        pixels,
+        labels,
+        side: 28,
+    };
+    let eval = Evaluator::train(
+        &images(&train_px, &train_labels),
+        &images(&test_px, &test_labels),
+        3,
+        0,
+    )
+    .unwrap();
+    (eval, (train_px, train_labels, test_px, test_labels))
 }
 
 /// The book's table of sample quality: the generative models of chapters 13 and 14 judged
@@ -801,19 +823,7 @@ fn sample_quality_table() {
     let steps: usize = std::env::var("GAN_STEPS")
         .map(|v| v.parse().unwrap())
         .unwrap_or(3000);
-    let (train_px, train_labels, test_px, test_labels) = mnist_digits();
-    let images = |pixels, labels| Images {
-        pixels,
-        labels,
-        side: 28,
-    };
-    let mut eval = Evaluator::train(
-        &images(&train_px, &train_labels),
-        &images(&test_px, &test_labels),
-        3,
-        0,
-    )
-    .unwrap();
+    let (mut eval, (train_px, train_labels, test_px, _)) = full_judge();
     let reference = eval.look(&test_px).unwrap().features;
     println!("evaluator accuracy {:.4}", eval.test_accuracy);
     println!("| model | training | Fréchet distance | class entropy (nats) | KL to uniform | Inception-style score | label match | seconds |");
@@ -1072,19 +1082,7 @@ fn stacked_mnist_table() {
     use unsupervised::gan::images::{to_signed, to_unit};
     use unsupervised::gan::model::Planes;
     let (steps, seeds) = budget(2000, 3);
-    let (train_px, train_labels, test_px, test_labels) = mnist_digits();
-    let images = |pixels, labels| Images {
-        pixels,
-        labels,
-        side: 28,
-    };
-    let mut eval = Evaluator::train(
-        &images(&train_px, &train_labels),
-        &images(&test_px, &test_labels),
-        3,
-        0,
-    )
-    .unwrap();
+    let (mut eval, (train_px, train_labels, _, _)) = full_judge();
     println!(
         "evaluator accuracy {:.4}, {steps} steps, {seeds} seeds",
         eval.test_accuracy

@@ -495,24 +495,17 @@ impl<T: Scalar> Critic<T> {
     pub fn input_gradient(&mut self, g: &mut Graph<T>, x: Tensor<T>) -> Result<Var> {
         let n = x.shape()[0];
         let selections = self.selections(x, g.exec())?;
-        let Body::Maxout {
-            hidden,
-            width,
-            pieces,
-        } = &self.body
-        else {
-            unreachable!("selections refuse a convolutional body")
-        };
+        let (hidden, width, pieces) = self.maxout()?;
         let w_out = g.param(&self.out.weight);
         let w_out = g.transpose(w_out, 0, 1)?; // (1, width)
         let ones = g.constant(Tensor::full(&[n, 1], T::ONE));
         let mut u = g.matmul(ones, w_out)?; // ∂f/∂h of the last hidden layer, (n, width)
         for (layer, s) in hidden.iter().zip(selections).rev() {
             let s = g.constant(s);
-            let through = if *pieces == 1 {
+            let through = if pieces == 1 {
                 g.mul(u, s)?
             } else {
-                let u3 = g.reshape(u, &[n, *width, 1])?;
+                let u3 = g.reshape(u, &[n, width, 1])?;
                 let picked = g.mul(u3, s)?; // (n, width, pieces)
                 g.reshape(picked, &[n, width * pieces])?
             };
@@ -523,22 +516,27 @@ impl<T: Scalar> Critic<T> {
         Ok(u)
     }
 
-    /// Which linear piece every unit uses at `x`: for maxout a one-hot `(n, width, pieces)`
-    /// (the first largest, as `max_axis` picks), for leaky ReLU the slope `(n, width)`.
-    fn selections(&mut self, x: Tensor<T>, exec: Exec) -> Result<Vec<Tensor<T>>> {
-        let Body::Maxout {
-            hidden,
-            width,
-            pieces,
-        } = &self.body
-        else {
-            return Err(Error::invalid(
+    /// The perceptron body's layers, width and pieces; an error for DCGAN's, whose input
+    /// gradient the penalty cannot take.
+    fn maxout(&self) -> Result<(&[Linear<T>], usize, usize)> {
+        match &self.body {
+            Body::Maxout {
+                hidden,
+                width,
+                pieces,
+            } => Ok((hidden, *width, *pieces)),
+            Body::Conv(_) => Err(Error::invalid(
                 "kind",
                 "wgan-gp",
                 "the gradient penalty needs the perceptron critic (DCGAN's is not piecewise linear in its batch norm)",
-            ));
-        };
-        let (width, pieces) = (*width, *pieces);
+            )),
+        }
+    }
+
+    /// Which linear piece every unit uses at `x`: for maxout a one-hot `(n, width, pieces)`
+    /// (the first largest, as `max_axis` picks), for leaky ReLU the slope `(n, width)`.
+    fn selections(&mut self, x: Tensor<T>, exec: Exec) -> Result<Vec<Tensor<T>>> {
+        let (hidden, width, pieces) = self.maxout()?;
         let mut g = Graph::with_exec(exec);
         let mut h = g.constant(x);
         let mut out = Vec::with_capacity(hidden.len());
