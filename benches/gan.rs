@@ -8,7 +8,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::time::Duration;
-use unsupervised::gan::model::Planes;
+use unsupervised::gan::Planes;
 use unsupervised::gan::{
     generator_gradient, train, train_critic, Gan, Kind, Mixture2d, Recipe, Spec,
 };

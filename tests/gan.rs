@@ -818,7 +818,7 @@ fn full_judge() -> (Evaluator, Digits) {
 #[ignore]
 fn sample_quality_table() {
     use unsupervised::gan::images::{conditional_samples, to_signed, to_unit};
-    use unsupervised::gan::model::Planes;
+    use unsupervised::gan::Planes;
     use unsupervised::vae::{self, Likelihood, Vae};
     let steps: usize = std::env::var("GAN_STEPS")
         .map(|v| v.parse().unwrap())
@@ -1080,7 +1080,7 @@ fn budget(default_steps: usize, default_seeds: u64) -> (usize, u64) {
 #[ignore]
 fn stacked_mnist_table() {
     use unsupervised::gan::images::{to_signed, to_unit};
-    use unsupervised::gan::model::Planes;
+    use unsupervised::gan::Planes;
     let (steps, seeds) = budget(2000, 3);
     let (mut eval, (train_px, train_labels, _, _)) = full_judge();
     println!(
@@ -1137,7 +1137,7 @@ fn stacked_mnist_table() {
 #[ignore]
 fn disentanglement_table() {
     use unsupervised::gan::images::{disentanglement, to_signed};
-    use unsupervised::gan::model::Planes;
+    use unsupervised::gan::Planes;
     let (steps, seeds) = budget(1500, 3);
     println!("{steps} steps, {seeds} seeds");
     for (name, continuous, contrastive) in [

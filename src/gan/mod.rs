@@ -25,14 +25,17 @@
 //! the generator plus `6 · 200 · 400k` for the critic, near a gigaflop.
 
 pub mod images;
+pub mod latent;
 pub mod model;
 pub mod modes;
 pub mod quality;
+pub mod spec;
 pub mod theory;
 pub mod train;
 
-pub use model::{gradient_penalty, Critic, Gan, Generator, Spec};
+pub use model::{gradient_penalty, Critic, Draw, Gan, Generator};
 pub use modes::{Mixture2d, ModeScore};
+pub use spec::{Planes, Spec, MAX_SIZE};
 pub use train::{
     generator_gradient, generator_gradient_norm, interpolate, train, train_critic, Kind, Recipe,
     Report,

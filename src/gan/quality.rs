@@ -135,6 +135,35 @@ fn sqrt_psd(m: &Matrix<f64>) -> Result<Matrix<f64>> {
 }
 // ANCHOR_END: frechet
 
+/// The evaluator with what every judgement compares against.
+pub struct Judge {
+    pub evaluator: Evaluator,
+    /// The held-out digits' features.
+    pub reference: Matrix<f64>,
+    /// The Fréchet distance between as many training digits as there are held-out ones
+    /// and the held-out digits: the floor a perfect generator would reach.
+    pub floor: f64,
+}
+
+impl Judge {
+    /// Chapter 11's CNN trained `epochs` epochs on `train` with seed 0, judging against
+    /// `test`.
+    pub fn new(train: &Images<'_>, test: &Images<'_>, epochs: usize) -> Result<Judge> {
+        let mut evaluator = Evaluator::train(train, test, epochs, 0)?;
+        let reference = evaluator.look(test.pixels)?.features;
+        let n = test.len().min(train.len());
+        let real = evaluator
+            .look(&train.pixels[..n * train.side * train.side])?
+            .features;
+        let floor = frechet_distance(&real, &reference)?;
+        Ok(Judge {
+            evaluator,
+            reference,
+            floor,
+        })
+    }
+}
+
 /// A generator's samples, judged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Quality {

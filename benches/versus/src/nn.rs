@@ -544,7 +544,7 @@ impl CandleDcgan {
 /// The DCGAN row: `DCGAN_STEPS` steps of the crate's DCGAN (width 32) and of the same
 /// networks in candle, at batch 64 with DCGAN's Adam.
 fn dcgan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
-    use unsupervised::gan::model::Planes;
+    use unsupervised::gan::Planes;
     let w = 32;
     let spec = Spec {
         generator_width: w,

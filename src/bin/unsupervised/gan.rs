@@ -7,14 +7,14 @@ use crate::nn::{digit_grid, mnist_split, DigitSplit};
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::path::Path;
-use unsupervised::autodiff::Tensor;
 use unsupervised::gan::images::{
     code_accuracy, conditional_samples, disentanglement, nearest, polar_blobs, stacked_mnist,
     stacked_modes, to_signed, to_unit, PIXELS,
 };
-use unsupervised::gan::model::Planes;
-use unsupervised::gan::quality::{frechet_distance, quality, Evaluator};
+use unsupervised::gan::latent::{arithmetic, code_sweeps, conditional_grid, traversal, walk};
+use unsupervised::gan::quality::{quality, Judge};
 use unsupervised::gan::theory::{pacgan_example, total_variation_power, Density};
+use unsupervised::gan::Planes;
 use unsupervised::gan::{
     generator_gradient_norm, train, train_critic, Gan, Kind, Mixture2d, Recipe, Report, Spec,
 };
@@ -575,7 +575,7 @@ fn polar_command(args: &Args, kind_name: &str) -> Result {
         ctx.save_png("gan-samples.png", &digit_grid(&samples, 10)?)?;
         ctx.save_png(
             "gan-traversals.png",
-            &digit_grid(&polar_traversals(&mut gan, seed)?, 10)?,
+            &digit_grid(&code_sweeps(&mut gan, seed)?, 10)?,
         )?;
         ctx.save_svg("gan-curves.svg", &curves_figure(&[(kind_name, &report)])?)?;
     }
@@ -596,68 +596,20 @@ fn polar_command(args: &Args, kind_name: &str) -> Result {
     Ok(())
 }
 
-/// Rows: the first two continuous codes (for DCGAN, the first two noise inputs) swept
-/// from −1 to 1 (±2 for noise) in ten steps, everything else fixed; five noise draws
-/// per code.
-fn polar_traversals(gan: &mut Gan, seed: u64) -> Result<Vec<f32>> {
-    let mut rng = Rng::seed_from_u64(seed);
-    let mut images = Vec::new();
-    let codes = gan.spec.continuous;
-    for code in 0..2 {
-        for _ in 0..5 {
-            let base = gan.draw(1, None, &mut rng)?;
-            let mut rows = Vec::with_capacity(10 * gan.spec.inputs());
-            for col in 0..10 {
-                let t = -1.0 + 2.0 * col as f32 / 9.0;
-                let (mut z, mut c) = (base.noise.data().to_vec(), base.continuous.clone());
-                if codes >= 2 {
-                    c[code] = t;
-                } else {
-                    z[code] = 2.0 * t;
-                }
-                let z = Tensor::new(&[1, gan.spec.latent], z)?;
-                rows.extend_from_slice(gan.input(&z, &base.labels, &base.categories, &c)?.data());
-            }
-            let input = Tensor::new(&[10, gan.spec.inputs()], rows)?;
-            images.extend(to_unit(&gan.generate_from(input)?));
-        }
-    }
-    Ok(images)
-}
-
-/// The evaluator, the held-out digits' features and the real-versus-real floor.
-struct Judge {
-    evaluator: Evaluator,
-    reference: Matrix<f64>,
-    /// The Fréchet distance between as many training digits as there are held-out ones
-    /// and the held-out digits.
-    floor: f64,
-}
-
 /// Chapter 11's CNN, `epochs` epochs on the training digits with seed 0 whatever `--seed`
 /// says, so runs with different seeds share one judge.
 fn judge(data: &DigitSplit, epochs: usize) -> Result<Judge> {
-    let train_images = Images {
-        pixels: &data.train,
-        labels: &data.train_labels,
-        side: 28,
-    };
-    let test_images = Images {
-        pixels: &data.test,
-        labels: &data.test_labels,
+    let images = |pixels, labels| Images {
+        pixels,
+        labels,
         side: 28,
     };
     eprintln!("training the evaluator (chapter 11's CNN, {epochs} epochs)");
-    let mut evaluator = Evaluator::train(&train_images, &test_images, epochs, 0)?;
-    let reference = evaluator.look(&data.test)?.features;
-    let n = data.test_labels.len().min(data.train_labels.len());
-    let real = evaluator.look(&data.train[..n * PIXELS])?.features;
-    let floor = frechet_distance(&real, &reference)?;
-    Ok(Judge {
-        evaluator,
-        reference,
-        floor,
-    })
+    Ok(Judge::new(
+        &images(&data.train, &data.train_labels),
+        &images(&data.test, &data.test_labels),
+        epochs,
+    )?)
 }
 
 /// Samples (top row) over their nearest training digits (bottom row).
@@ -872,7 +824,7 @@ fn polar_sections(ctx: &TourContext) -> Result<Vec<Section>> {
         train(&mut gan, &to_signed(&data), &[], &recipe, |_, _| Ok(()))?;
         let scored = if ctx.quick { 1000 } else { 5000 };
         let score = disentanglement(&mut gan, scored, Rng::child_seed(ctx.seed, 1))?;
-        let grid = polar_traversals(&mut gan, ctx.seed)?;
+        let grid = code_sweeps(&mut gan, ctx.seed)?;
         sections.push(Section::figure(
             ctx.save_png(&format!("gan-polar-{kind_name}.png"), &digit_grid(&grid, 10)?)?,
             &format!("{title} on the polar blobs after {steps} steps: the top five rows sweep code c1 from −1 to 1, the bottom five sweep c2 (other inputs fixed per row); mutual information gap {score:.3}"),
@@ -944,14 +896,33 @@ fn mnist_sections(ctx: &TourContext, data: &DigitSplit, judge: &mut Judge) -> Re
                     &format!("DCGAN after {steps} steps: ten samples (top) over the nearest training digit of each (bottom, Euclidean in pixels)"),
                     "a generator that memorised its training set would show each sample twice; compare stroke and shape with the digit below it.",
                 ));
-                let (grid, caption) = arithmetic(&mut t.gan, &mut judge.evaluator, ctx.seed)?;
+                let (grid, caption) = match arithmetic(&mut t.gan, &mut judge.evaluator, ctx.seed)?
+                {
+                    Some(a) => {
+                        let verdict = if a.result_ink > a.thin_ink {
+                            "the bold-minus-thin direction carries boldness over from 0s to 7s"
+                        } else {
+                            "here the bold-minus-thin direction did not carry boldness over"
+                        };
+                        let caption = format!(
+                            "the judge reads {} of the 8 results as 7s; their mean ink is {:.3} against {:.3} for the thin 7s they started from: {verdict}.",
+                            a.sevens, a.result_ink, a.thin_ink
+                        );
+                        (a.grid, caption)
+                    }
+                    None => (
+                        samples[..32 * PIXELS].to_vec(),
+                        "too few 0s or 7s among the samples to do arithmetic; these are samples"
+                            .to_string(),
+                    ),
+                };
                 sections.push(Section::figure(
                     ctx.save_png("gan-dcgan-arithmetic.png", &digit_grid(&grid, 8)?)?,
                     "DCGAN's vector arithmetic with digit attributes: rows show the 8 boldest generated 0s, the 8 thinnest 0s, the 8 thinnest 7s, and G(z̄ bold 0 − z̄ thin 0 + z̄ thin 7 + small noise)",
                     &caption,
                 ));
                 sections.push(Section::figure(
-                    ctx.save_png("gan-dcgan-walk.png", &walk(&mut t.gan, 6, 10, ctx.seed)?)?,
+                    ctx.save_png("gan-dcgan-walk.png", &digit_grid(&walk(&mut t.gan, 6, 10, ctx.seed)?, 10)?)?,
                     "DCGAN: each row walks in a straight line between two noise vectors, in ten steps",
                     "DCGAN's argument: a generator that has learned a smooth map changes its digits gradually along the line, often through a plausible intermediate digit; abrupt jumps would point to isolated memorised points.",
                 ));
@@ -1000,134 +971,6 @@ fn mnist_sections(ctx: &TourContext, data: &DigitSplit, judge: &mut Judge) -> Re
         html,
     });
     Ok(sections)
-}
-
-/// Lecture 001's "man with glasses" with digits: among 2,000 samples that the judge reads
-/// as 0 or 7, the 8 boldest and 8 thinnest 0s and the 8 thinnest 7s (by mean ink); their
-/// mean inputs combine as bold 0 − thin 0 + thin 7, generated with eight small
-/// perturbations (𝒩(0, 0.25²) noise, as DCGAN adds). Returns the four rows and a caption
-/// with the measured ink and classes.
-fn arithmetic(gan: &mut Gan, evaluator: &mut Evaluator, seed: u64) -> Result<(Vec<f32>, String)> {
-    let mut rng = Rng::seed_from_u64(seed);
-    let draw = gan.draw(2000, None, &mut rng)?;
-    let width = gan.spec.inputs();
-    let x = to_unit(&gan.generate_from(draw.input.clone())?);
-    let classes = evaluator.look(&x)?.classes();
-    let ink = |i: usize| x[i * PIXELS..(i + 1) * PIXELS].iter().sum::<f32>() / PIXELS as f32;
-    let by_ink = |digit: usize| {
-        let mut idx: Vec<usize> = (0..classes.len())
-            .filter(|&i| classes[i] == digit)
-            .collect();
-        idx.sort_by(|&a, &b| ink(a).total_cmp(&ink(b)));
-        idx
-    };
-    let (zeros, sevens) = (by_ink(0), by_ink(7));
-    if zeros.len() < 16 || sevens.len() < 8 {
-        return Ok((
-            x[..32 * PIXELS].to_vec(),
-            "too few 0s or 7s among the samples to do arithmetic".into(),
-        ));
-    }
-    let groups = [
-        zeros[zeros.len() - 8..].to_vec(),
-        zeros[..8].to_vec(),
-        sevens[..8].to_vec(),
-    ];
-    let mean = |g: &[usize]| -> Vec<f32> {
-        (0..width)
-            .map(|j| {
-                g.iter()
-                    .map(|&i| draw.input.data()[i * width + j])
-                    .sum::<f32>()
-                    / g.len() as f32
-            })
-            .collect()
-    };
-    let (bold0, thin0, thin7) = (mean(&groups[0]), mean(&groups[1]), mean(&groups[2]));
-    let mut inputs = Vec::with_capacity(8 * width);
-    for _ in 0..8 {
-        inputs.extend(
-            (0..width).map(|j| bold0[j] - thin0[j] + thin7[j] + 0.25 * rng.normal() as f32),
-        );
-    }
-    let result = to_unit(&gan.generate_from(Tensor::new(&[8, width], inputs)?)?);
-    let mut grid = Vec::with_capacity(32 * PIXELS);
-    for g in &groups {
-        for &i in g {
-            grid.extend_from_slice(&x[i * PIXELS..(i + 1) * PIXELS]);
-        }
-    }
-    grid.extend_from_slice(&result);
-    let mean_ink = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
-    let thin7_ink = groups[2].iter().map(|&i| ink(i)).sum::<f32>() / 8.0;
-    let read = evaluator.look(&result)?.classes();
-    let sevens_read = read.iter().filter(|&&c| c == 7).count();
-    let result_ink = mean_ink(&result);
-    let verdict = if result_ink > thin7_ink {
-        "the bold-minus-thin direction carries boldness over from 0s to 7s"
-    } else {
-        "here the bold-minus-thin direction did not carry boldness over"
-    };
-    Ok((grid, format!(
-        "the judge reads {sevens_read} of the 8 results as 7s; their mean ink is {result_ink:.3} against {thin7_ink:.3} for the thin 7s they started from: {verdict}."
-    )))
-}
-
-/// `rows` walks of `steps` images each between two noise vectors (labels and codes, if
-/// any, drawn once per row).
-fn walk(gan: &mut Gan, rows: usize, steps: usize, seed: u64) -> Result<Image> {
-    let mut rng = Rng::seed_from_u64(seed);
-    let (a, b) = (
-        gan.draw(rows, None, &mut rng)?,
-        gan.draw(rows, None, &mut rng)?,
-    );
-    let width = gan.spec.inputs();
-    let mut input = Vec::with_capacity(rows * steps * width);
-    for r in 0..rows {
-        let (ra, rb) = (
-            &a.input.data()[r * width..(r + 1) * width],
-            &b.input.data()[r * width..(r + 1) * width],
-        );
-        for s in 0..steps {
-            let t = s as f32 / (steps - 1) as f32;
-            input.extend(ra.iter().zip(rb).map(|(&x, &y)| (1.0 - t) * x + t * y));
-        }
-    }
-    let out = gan.generate_from(Tensor::new(&[rows * steps, width], input)?)?;
-    digit_grid(&to_unit(&out), steps)
-}
-
-/// Ten rows (digits 0 to 9) of ten noise vectors, the same noise in every row.
-fn conditional_grid(gan: &mut Gan, seed: u64) -> Result<Vec<f32>> {
-    let z = Tensor::randn(&[10, gan.spec.latent], 1.0, &mut Rng::seed_from_u64(seed));
-    let mut noise = Vec::new();
-    let mut labels = Vec::new();
-    for digit in 0..10 {
-        noise.extend_from_slice(z.data());
-        labels.extend([digit; 10]);
-    }
-    let z = Tensor::new(&[100, gan.spec.latent], noise)?;
-    let input = gan.input(&z, &labels, &[], &[])?;
-    Ok(to_unit(&gan.generate_from(input)?))
-}
-
-/// InfoGAN's traversal of continuous code `code`: row k fixes the category at k, columns
-/// move the code from −1 to 1; one noise vector and the other codes at 0 throughout.
-fn traversal(gan: &mut Gan, code: usize, seed: u64) -> Result<Vec<f32>> {
-    let (k, c) = (gan.spec.categories, gan.spec.continuous);
-    let z1 = Tensor::randn(&[1, gan.spec.latent], 1.0, &mut Rng::seed_from_u64(seed));
-    let n = k * 10;
-    let z = Tensor::new(&[n, gan.spec.latent], z1.data().repeat(n))?;
-    let mut categories = Vec::with_capacity(n);
-    let mut continuous = vec![0.0; n * c];
-    for row in 0..k {
-        for col in 0..10 {
-            categories.push(row);
-            continuous[(row * 10 + col) * c + code] = -1.0 + 2.0 * col as f32 / 9.0;
-        }
-    }
-    let input = gan.input(&z, &[], &categories, &continuous)?;
-    Ok(to_unit(&gan.generate_from(input)?))
 }
 
 /// Lecture 002's saturation: a linear generator far from the data, a discriminator trained
