@@ -1176,3 +1176,30 @@ fn disentanglement_table() {
         );
     }
 }
+
+#[test]
+fn a_latent_walk_starts_and_ends_at_its_two_draws() {
+    use unsupervised::gan::images::to_unit;
+    use unsupervised::gan::latent::walk;
+    let spec = Spec {
+        tanh: true,
+        ..Spec::mlp(3, 5)
+    };
+    let mut gan = Gan::new(spec, &mut Rng::seed_from_u64(0)).unwrap();
+    let images = walk(&mut gan, 2, 4, 11).unwrap();
+    assert_eq!(images.len(), 2 * 4 * 5);
+    let mut rng = Rng::seed_from_u64(11);
+    let (a, b) = (gan.draw(2, None, &mut rng).unwrap(), gan.draw(2, None, &mut rng).unwrap());
+    let (ga, gb) = (
+        to_unit(&gan.generate_from(a.input).unwrap()),
+        to_unit(&gan.generate_from(b.input).unwrap()),
+    );
+    for row in 0..2 {
+        let first = &images[row * 20..row * 20 + 5];
+        let last = &images[row * 20 + 15..row * 20 + 20];
+        assert_eq!(first, &ga[row * 5..row * 5 + 5]);
+        for (x, y) in last.iter().zip(&gb[row * 5..row * 5 + 5]) {
+            assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+        }
+    }
+}
