@@ -1189,7 +1189,10 @@ fn a_latent_walk_starts_and_ends_at_its_two_draws() {
     let images = walk(&mut gan, 2, 4, 11).unwrap();
     assert_eq!(images.len(), 2 * 4 * 5);
     let mut rng = Rng::seed_from_u64(11);
-    let (a, b) = (gan.draw(2, None, &mut rng).unwrap(), gan.draw(2, None, &mut rng).unwrap());
+    let (a, b) = (
+        gan.draw(2, None, &mut rng).unwrap(),
+        gan.draw(2, None, &mut rng).unwrap(),
+    );
     let (ga, gb) = (
         to_unit(&gan.generate_from(a.input).unwrap()),
         to_unit(&gan.generate_from(b.input).unwrap()),
