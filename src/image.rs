@@ -46,4 +46,36 @@ impl Image {
         let at = (y * self.width + x) * self.channels;
         &self.pixels[at..at + self.channels]
     }
+
+    /// The image shrunk `factor` times by averaging `factor x factor` blocks (rows and
+    /// columns that do not fill a block are dropped): the photos at chapter 15's sizes.
+    pub fn downscale(&self, factor: usize) -> Result<Image> {
+        let (w, h) = (self.width / factor.max(1), self.height / factor.max(1));
+        if factor == 0 || w == 0 || h == 0 {
+            return Err(Error::invalid(
+                "factor",
+                factor,
+                format!(
+                    "must be between 1 and the image's smaller side ({})",
+                    self.width.min(self.height)
+                ),
+            ));
+        }
+        let c = self.channels;
+        let mut pixels = Vec::with_capacity(w * h * c);
+        for y in 0..h {
+            for x in 0..w {
+                for ch in 0..c {
+                    let mut sum = 0u32;
+                    for dy in 0..factor {
+                        for dx in 0..factor {
+                            sum += u32::from(self.pixel(x * factor + dx, y * factor + dy)[ch]);
+                        }
+                    }
+                    pixels.push(((sum as f64) / (factor * factor) as f64).round() as u8);
+                }
+            }
+        }
+        Image::new(w, h, c, pixels)
+    }
 }

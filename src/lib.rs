@@ -31,6 +31,7 @@ pub mod rand;
 pub mod spectral;
 pub mod tsne;
 pub mod vae;
+pub mod visualize;
 
 pub use error::{check_count, check_memory, Error, Location, Result};
 pub use linalg::{Exec, Matrix};

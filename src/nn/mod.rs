@@ -187,7 +187,19 @@ impl<T: Scalar> Sequential<T> {
         range: std::ops::Range<usize>,
     ) -> Result<Tensor<T>> {
         let mut g = Graph::new();
-        let mut xv = g.constant(x);
+        let xv = g.constant(x);
+        let out = self.forward_layers(&mut g, xv, range, Mode::Eval)?;
+        Ok(g.value(out).clone())
+    }
+    /// Records the layers `range` alone on `g`: the features of a layer, differentiable in
+    /// the input (chapter 15 looks inside a network this way).
+    pub fn forward_layers(
+        &mut self,
+        g: &mut Graph<T>,
+        mut x: Var,
+        range: std::ops::Range<usize>,
+        mode: Mode,
+    ) -> Result<Var> {
         let n = self.layers.len();
         let layers = self.layers.get_mut(range.clone()).ok_or_else(|| {
             crate::error::Error::invalid(
@@ -197,9 +209,9 @@ impl<T: Scalar> Sequential<T> {
             )
         })?;
         for layer in layers {
-            xv = layer.forward(&mut g, xv, Mode::Eval)?;
+            x = layer.forward(g, x, mode)?;
         }
-        Ok(g.value(xv).clone())
+        Ok(x)
     }
 }
 
