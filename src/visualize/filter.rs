@@ -41,7 +41,11 @@ pub const TABLE: &[(&str, &str, [f64; 9])] = &[
         "edge detection, 8-neighbour Laplacian",
         [-1., -1., -1., -1., 8., -1., -1., -1., -1.],
     ),
-    ("sharpen", "sharpen", [0., -1., 0., -1., 5., -1., 0., -1., 0.]),
+    (
+        "sharpen",
+        "sharpen",
+        [0., -1., 0., -1., 5., -1., 0., -1., 0.],
+    ),
     ("box", "box blur (normalised)", [1. / 9.; 9]),
 ];
 // ANCHOR_END: table
@@ -78,7 +82,11 @@ impl Kernel {
     pub fn named(name: &str) -> Result<Kernel> {
         let names: Vec<&str> = TABLE.iter().map(|t| t.0).collect();
         let (_, _, w) = TABLE.iter().find(|t| t.0 == name).ok_or_else(|| {
-            Error::invalid("kernel", name, format!("must be one of {}", names.join(", ")))
+            Error::invalid(
+                "kernel",
+                name,
+                format!("must be one of {}", names.join(", ")),
+            )
         })?;
         Kernel::new(3, w.to_vec())
     }

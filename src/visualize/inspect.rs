@@ -16,13 +16,21 @@ pub fn first_filters(net: &Sequential<f32>) -> Result<(Vec<Vec<f32>>, usize)> {
     let w = params
         .iter()
         .find(|p| p.value().ndim() == 4)
-        .ok_or(Error::invalid("network", "no 4-d weight", "has no convolution"))?
+        .ok_or(Error::invalid(
+            "network",
+            "no 4-d weight",
+            "has no convolution",
+        ))?
         .value();
     let &[o, c, k, _] = w.shape() else {
         unreachable!("ndim is 4")
     };
     Ok((
-        w.data().chunks(c * k * k).take(o).map(<[f32]>::to_vec).collect(),
+        w.data()
+            .chunks(c * k * k)
+            .take(o)
+            .map(<[f32]>::to_vec)
+            .collect(),
         k,
     ))
 }

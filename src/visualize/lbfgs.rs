@@ -137,7 +137,15 @@ fn descend(
     let mut previous_step: f64 = 0.0;
     for iteration in 1..=settings.max_iter {
         if norm_inf(&g) <= settings.gtol {
-            return Ok(finish(x, value, &g, iteration - 1, evaluations, trace, true));
+            return Ok(finish(
+                x,
+                value,
+                &g,
+                iteration - 1,
+                evaluations,
+                trace,
+                true,
+            ));
         }
         let mut p = match direction {
             Direction::QuasiNewton(_) => two_loop(&g, &pairs),

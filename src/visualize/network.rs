@@ -196,7 +196,10 @@ pub fn gram_loss(
         return Err(Error::invalid(
             "targets",
             targets.len(),
-            format!("need one target and one weight per feature map ({})", features.len()),
+            format!(
+                "need one target and one weight per feature map ({})",
+                features.len()
+            ),
         ));
     }
     let mut total = g.scalar(0.0);
@@ -230,17 +233,20 @@ pub fn feature_distance(g: &mut Graph<f32>, f: Var, target: &Tensor<f32>) -> Res
     Ok(g.sum(d2))
 }
 
-/// The values of `features(x)` for a constant image, and their Gram matrices.
-pub fn targets(
-    net: &mut impl Features,
-    x: &Tensor<f32>,
-) -> Result<(Vec<Tensor<f32>>, Vec<Tensor<f32>>)> {
+/// The values of `features(x)` for a constant image (feature inversion's `Φ₀`, style
+/// transfer's content).
+pub fn feature_targets(net: &mut impl Features, x: &Tensor<f32>) -> Result<Vec<Tensor<f32>>> {
+    let mut g = Graph::new();
+    let xv = g.constant(x.clone());
+    let f = net.features(&mut g, xv)?;
+    Ok(f.iter().map(|&v| g.value(v).clone()).collect())
+}
+
+/// The Gram matrices of `features(x)` for a constant image (a texture's statistics).
+pub fn gram_targets(net: &mut impl Features, x: &Tensor<f32>) -> Result<Vec<Tensor<f32>>> {
     let mut g = Graph::new();
     let xv = g.constant(x.clone());
     let f = net.features(&mut g, xv)?;
     let gm = grams(&mut g, &f)?;
-    Ok((
-        f.iter().map(|&v| g.value(v).clone()).collect(),
-        gm.iter().map(|&v| g.value(v).clone()).collect(),
-    ))
+    Ok(gm.iter().map(|&v| g.value(v).clone()).collect())
 }

@@ -6,7 +6,7 @@
 //! image recorded on the tape, and [`optimize_image`] minimises it by L-BFGS or Adam.
 
 use super::lbfgs::Lbfgs;
-use super::network::{feature_distance, gram_loss, targets, Features};
+use super::network::{feature_distance, feature_targets, gram_loss, gram_targets, Features};
 use crate::autodiff::{Gradients, Graph, Parameter, Tensor, Var};
 use crate::error::{Error, Result};
 use crate::nn::{Adam, Optimizer};
@@ -61,7 +61,12 @@ pub fn optimize_image(
     iterations: usize,
     mut loss: impl FnMut(&mut Graph<f32>, Var) -> Result<Var>,
 ) -> Result<Run> {
-    crate::check_count("iterations", iterations, MAX_ITERATIONS, "the iteration limit")?;
+    crate::check_count(
+        "iterations",
+        iterations,
+        MAX_ITERATIONS,
+        "the iteration limit",
+    )?;
     let shape = x0.shape().to_vec();
     let started = Instant::now();
     // One evaluation: the loss and the gradients of the graph's leaves.
@@ -78,7 +83,10 @@ pub fn optimize_image(
                 let xv = g.variable(Tensor::new(&shape, x.iter().map(|&v| v as f32).collect())?);
                 let (value, grads) = evaluate(&mut g, xv)?;
                 match grads.wrt(xv) {
-                    Some(gt) => grad.iter_mut().zip(gt.data()).for_each(|(d, &s)| *d = f64::from(s)),
+                    Some(gt) => grad
+                        .iter_mut()
+                        .zip(gt.data())
+                        .for_each(|(d, &s)| *d = f64::from(s)),
                     None => grad.fill(0.0),
                 }
                 seconds.push(started.elapsed().as_secs_f64());
@@ -150,7 +158,7 @@ pub fn texture(
     method: Method,
     iterations: usize,
 ) -> Result<Run> {
-    let (_, target_grams) = targets(net, source)?;
+    let target_grams = gram_targets(net, source)?;
     let weights = vec![1.0; target_grams.len()];
     optimize_image(x0, method, iterations, |g, x| {
         let f = net.features(g, x)?;
@@ -184,9 +192,12 @@ pub fn style_transfer(
     method: Method,
     iterations: usize,
 ) -> Result<Run> {
-    let (content_features, _) = targets(net, content)?;
-    let (_, style_grams) = targets(net, style)?;
-    if let Some(&bad) = content_layers.iter().find(|&&l| l >= content_features.len()) {
+    let content_features = feature_targets(net, content)?;
+    let style_grams = gram_targets(net, style)?;
+    if let Some(&bad) = content_layers
+        .iter()
+        .find(|&&l| l >= content_features.len())
+    {
         return Err(Error::IndexOutOfBounds {
             what: "content layer",
             index: bad,
@@ -224,7 +235,7 @@ pub fn invert(
     iterations: usize,
 ) -> Result<Run> {
     check_prior(lambda, beta)?;
-    let (features, _) = targets(net, original)?;
+    let features = feature_targets(net, original)?;
     let phi0 = features.get(layer).ok_or(Error::IndexOutOfBounds {
         what: "layer",
         index: layer,

@@ -35,6 +35,7 @@ mod pca;
 mod spectral;
 mod tsne;
 mod vae;
+mod visualize;
 
 use args::{in_flag_terms, parse, program_help, Command};
 use std::process::ExitCode;
@@ -61,6 +62,7 @@ pub const CHAPTERS: &[Chapter] = &[
     autoencoder::CHAPTER,
     vae::CHAPTER,
     gan::CHAPTER,
+    visualize::CHAPTER,
 ];
 // ANCHOR_END: chapters
 
