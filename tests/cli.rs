@@ -699,6 +699,13 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
         ("--sigma", &["18446744073709551615", "1e12"]), // a wide kernel: every weight near 1
         ("--beta", &["0"]),                             // vae: no KL term, a noisy autoencoder
+        // Weights of loss terms: 0 drops a term, any finite size is legal.
+        ("--lambda", &["0", "18446744073709551615", "1e12"]),
+        ("--content-weight", &["0", "18446744073709551615", "1e12"]),
+        ("--style-weight", &["0", "18446744073709551615", "1e12"]),
+        ("--tv-weight", &["0", "18446744073709551615", "1e12"]),
+        ("--digit", &["0"]), // saliency: the first held-out digit
+        ("--class", &["0"]),
     ];
     let skip = ["--out", "--save"]; // paths to write: almost any text names one
     let scratch = std::env::temp_dir().join(format!("unsupervised-flags-{}", std::process::id()));
@@ -1167,4 +1174,115 @@ fn refuses(command: &str, args: &[&str], message: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{command} {args:?}: {stderr}");
     assert!(stderr.contains(message), "{command} {args:?}: {stderr}");
+}
+
+#[test]
+fn chapter_15_commands_have_the_contracted_keys_and_files() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-vis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = bin()
+        .args([
+            "filter", "--kernel", "identity", "--border", "zero", "--image", "china", "--json",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(&text, &["\"min\":", "\"max\":", "\"mean\":"]);
+    // The identity gives the grey photo back: 256 x 256 f64 values after the npy header.
+    let npy = std::fs::read(dir.join("filtered.npy")).unwrap();
+    let values = &npy[npy.len() - 256 * 256 * 8..];
+    let photo = unsupervised::datasets::china_gray().unwrap();
+    for (i, chunk) in values.chunks(8).enumerate().step_by(997) {
+        let v = f64::from_le_bytes(chunk.try_into().unwrap());
+        assert_eq!(v, f64::from(photo.pixels[i]), "pixel {i}");
+    }
+    assert!(dir.join("filtered.png").exists());
+    let out = bin()
+        .args([
+            "texture",
+            "--size",
+            "32",
+            "--iterations",
+            "5",
+            "--maps",
+            "4",
+            "--seed",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"gram_loss_start\":",
+            "\"gram_loss_final\":",
+            "\"seconds\":",
+        ],
+    );
+    let out = bin()
+        .args([
+            "style",
+            "--size",
+            "32",
+            "--iterations",
+            "3",
+            "--maps",
+            "4",
+            "--json",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_has_keys(
+        &stdout_of_success(&out),
+        &["\"loss_start\":", "\"loss_final\":", "\"seconds\":"],
+    );
+    assert!(dir.join("style.png").exists());
+    let out = bin()
+        .args([
+            "invert",
+            "--layer",
+            "1",
+            "--size",
+            "32",
+            "--iterations",
+            "20",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_has_keys(
+        &stdout_of_success(&out),
+        &["\"psnr\":", "\"layer\":1", "\"loss_final\":"],
+    );
+    let out = bin()
+        .args(["saliency", "--epochs", "0", "--json", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_has_keys(
+        &stdout_of_success(&out),
+        &["\"label\":", "\"predicted\":", "\"saliency_max\":"],
+    );
+    assert!(dir.join("visualize-saliency.png").exists());
+    for (args, named) in [
+        (&["filter", "--kernel", "edge4"][..], "--kernel edge4"),
+        (&["filter", "--image", "missing.ppm"], "--image missing.ppm"),
+        (&["invert", "--layer", "9"], "--layer 9"),
+        (&["invert", "--lambda", "-1"], "--lambda -1"),
+        (&["invert", "--beta", "0"], "--beta 0"),
+        (&["texture", "--iterations", "0"], "--iterations 0"),
+        (&["texture", "--scales", "4"], "--scales 4"),
+    ] {
+        let out = bin().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

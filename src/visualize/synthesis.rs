@@ -251,13 +251,21 @@ pub fn invert(
 }
 // ANCHOR_END: invert
 
-/// λ ≥ 0 and β > 0 for the prior `λ R_{V^β}`.
+/// The largest exponent β of the prior: `(d²)^{β/2}` of a pixel difference overflows f32
+/// soon after (Mahendran and Vedaldi use β from 1 to 2).
+pub const MAX_BETA: f64 = 10.0;
+
+/// λ ≥ 0 and 0 < β ≤ [`MAX_BETA`] for the prior `λ R_{V^β}`.
 pub fn check_prior(lambda: f64, beta: f64) -> Result<()> {
     if !(lambda >= 0.0 && lambda.is_finite()) {
         return Err(Error::invalid("lambda", lambda, "must be a number >= 0"));
     }
-    if !(beta > 0.0 && beta.is_finite()) {
-        return Err(Error::invalid("beta", beta, "must be a number > 0"));
+    if !(beta > 0.0 && beta <= MAX_BETA) {
+        return Err(Error::invalid(
+            "beta",
+            beta,
+            format!("must be a number > 0 and at most {MAX_BETA}"),
+        ));
     }
     Ok(())
 }

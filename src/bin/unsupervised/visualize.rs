@@ -416,7 +416,7 @@ pub const INVERT: Command = Command {
             "random (default: 4 blocks of random 3x3 filters on the photo) or cnn (the MNIST CNN, on a digit)",
         ),
         Flag::value("--lambda", "L", "weight of the prior R_V^β (default 1e-4; cnn 1e-3)"),
-        Flag::value("--beta", "B", "the prior's exponent β > 0 (default 2)"),
+        Flag::value("--beta", "B", "the prior's exponent, 0 < β ≤ 10 (default 2)"),
         Flag::value("--image", "NAME", "random: china (default), flower, or a .ppm file"),
         ITERATIONS,
         OPTIMIZER,
@@ -463,7 +463,8 @@ fn invert_command(args: &Args) -> Result {
             "the CNN reads digits: --network cnn inverts a held-out digit",
         )?;
         args.refuse("--size", "the CNN reads 28 x 28 digits")?;
-        let (model, data) = trained_cnn(args, seed)?;
+        let data = mnist_split(8000, 2000)?;
+        let model = trained_cnn(args, &data, seed)?;
         let digit = Tensor::new(
             &[1, 1, 28, 28],
             data.test[..784].iter().map(|&p| p - 0.5).collect(),
@@ -544,7 +545,7 @@ pub const SALIENCY: Command = Command {
 /// "class", "saliency_max", "test_accuracy"}`.
 fn saliency_command(args: &Args) -> Result {
     let seed = args.seed()?;
-    let (mut model, data) = trained_cnn(args, seed)?;
+    let data = mnist_split(8000, 2000)?;
     let count = data.test_labels.len();
     let index: usize = args.get("--digit", "a whole number")?.unwrap_or(0);
     if index >= count {
@@ -559,6 +560,7 @@ fn saliency_command(args: &Args) -> Result {
     if class >= 10 {
         return Err(format!("--class {class}: must be a digit, 0 to 9").into());
     }
+    let mut model = trained_cnn(args, &data, seed)?;
     let digit = digit_tensor(&data, index)?;
     let logits = model.predict(digit.clone())?;
     let predicted = argmax(logits.data());
@@ -602,20 +604,19 @@ fn digit_tensor(data: &DigitSplit, i: usize) -> Result<Tensor<f32>> {
     )?)
 }
 
-/// Chapter 11's CNN, trained `--epochs` epochs (default 2) on 8,000 MNIST digits with its
-/// plain recipe, or loaded with `--load` (from `classify --model cnn --save FILE`).
-fn trained_cnn(args: &Args, seed: u64) -> Result<(Sequential<f32>, DigitSplit)> {
+/// Chapter 11's CNN, trained `--epochs` epochs (default 2) on `data` with its plain
+/// recipe, or loaded with `--load` (from `classify --model cnn --save FILE`).
+fn trained_cnn(args: &Args, data: &DigitSplit, seed: u64) -> Result<Sequential<f32>> {
     let epochs: usize = args.get("--epochs", "a whole number")?.unwrap_or(2);
-    cnn_on(8000, epochs, args.text("--load"), seed)
+    cnn_on(data, epochs, args.text("--load"), seed)
 }
 
 fn cnn_on(
-    n_train: usize,
+    data: &DigitSplit,
     epochs: usize,
     load: Option<&str>,
     seed: u64,
-) -> Result<(Sequential<f32>, DigitSplit)> {
-    let data = mnist_split(n_train, 2000)?;
+) -> Result<Sequential<f32>> {
     let mut model = classify::cnn(0.0, &mut Rng::seed_from_u64(seed))?;
     if let Some(file) = load {
         unsupervised::nn::io::load(&mut model, Path::new(file))?;
@@ -639,7 +640,7 @@ fn cnn_on(
         };
         classify::train_classifier(&mut model, &train, &test, &recipe)?;
     }
-    Ok((model, data))
+    Ok(model)
 }
 
 /// Values scaled so that `±max|v|` spans 0..255 (`signed`: zero is mid-grey), as a grey
@@ -754,7 +755,8 @@ fn cnn_figures(
 pub fn tour_visualize(ctx: &TourContext) -> Result<Vec<Section>> {
     let mut sections = vec![kernel_grid(ctx)?];
     let (n_train, epochs) = if ctx.quick { (2000, 1) } else { (8000, 2) };
-    let (mut model, data) = cnn_on(n_train, epochs, None, ctx.seed)?;
+    let data = mnist_split(n_train, 2000)?;
+    let mut model = cnn_on(&data, epochs, None, ctx.seed)?;
     sections.extend(cnn_figures(
         ctx,
         &mut model,
