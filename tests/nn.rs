@@ -484,9 +484,17 @@ fn freezing_a_network_stops_its_gradients() {
 
 #[test]
 fn convolution_results_do_not_depend_on_the_thread_count() {
+    // Nine small images (threads take groups of images) and one large one (threads split
+    // the group's products and copies: chapter 15's single optimised image).
+    for (xs, ws) in [([9, 3, 10, 10], [8, 3, 3, 3]), ([1, 3, 96, 96], [32, 3, 9, 9])] {
+        same_convolution_on_any_thread_count(&xs, &ws);
+    }
+}
+
+fn same_convolution_on_any_thread_count(xs: &[usize], ws: &[usize]) {
     let mut rng = Rng::seed_from_u64(9);
-    let x = Tensor::<f32>::uniform(&[9, 3, 10, 10], -1.0, 1.0, &mut rng);
-    let w = Tensor::<f32>::uniform(&[8, 3, 3, 3], -1.0, 1.0, &mut rng);
+    let x = Tensor::<f32>::uniform(xs, -1.0, 1.0, &mut rng);
+    let w = Tensor::<f32>::uniform(ws, -1.0, 1.0, &mut rng);
     let run = |threads| {
         let mut g = Graph::with_exec(Exec::default().with_threads(threads));
         let (xv, wv) = (g.variable(x.clone()), g.variable(w.clone()));

@@ -14,7 +14,7 @@
 use super::graph::{Graph, Var, Vjp};
 use super::tensor::{row_sum, Tensor};
 use crate::error::{Error, Result};
-use crate::linalg::gemm::gemm_serial;
+use crate::linalg::gemm::gemm_bands;
 use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{Exec, Isa, MatRef, Scalar};
 
@@ -134,11 +134,14 @@ impl Geometry {
         let hi = ((size as isize - offset + s - 1) / s).clamp(0, out as isize);
         (lo as usize, (hi as usize).max(lo as usize), offset)
     }
-    fn threads(&self, exec: Exec) -> usize {
+    /// Threads over groups of images, and threads within a group's products and
+    /// copies: a batch smaller than the thread count (one image being optimised, as in
+    /// chapter 15) splits its work inside the group instead.
+    fn threads(&self, exec: Exec) -> (usize, usize) {
         if self.n * self.patch() * self.pixels() < PARALLEL_MIN {
-            1
+            (1, 1)
         } else {
-            exec.threads
+            (exec.threads, (exec.threads / self.n.div_ceil(GROUP)).max(1))
         }
     }
 }
@@ -147,53 +150,80 @@ impl Geometry {
 /// Writes one image `(c, h, w)`'s column matrix into columns `col0..col0 + ho·wo` of
 /// `cols`, a `(c·kh·kw) x ld` row-major matrix: row `(ch, i, j)` holds, for every output
 /// pixel, the input value under kernel tap `(i, j)` of channel `ch` (0 in the padding).
-fn im2col<T: Scalar>(x: &[T], g: &Geometry, cols: &mut [T], ld: usize, col0: usize) {
+fn im2col<T: Scalar>(
+    x: &[T],
+    g: &Geometry,
+    cols: &mut [T],
+    ld: usize,
+    col0: usize,
+    threads: usize,
+) {
     let stride = g.spec.stride;
-    for (row, line) in cols.chunks_exact_mut(ld).enumerate() {
-        let out = &mut line[col0..col0 + g.pixels()];
-        out.fill(T::ZERO);
-        let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
-        let plane = &x[ch * g.h * g.w..][..g.h * g.w];
-        // Only the output positions whose tap lands inside the image are copied; with
-        // stride 1 a row of them is one contiguous copy.
-        let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
-        let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
-        let first = ((x_lo * stride) as isize + x_off) as usize;
-        for oy in y_lo..y_hi {
-            let y = ((oy * stride) as isize + y_off) as usize;
-            let src = &plane[y * g.w..][..g.w];
-            let dst = &mut out[oy * g.wo..][x_lo..x_hi];
-            if stride == 1 {
-                dst.copy_from_slice(&src[first..first + dst.len()]);
-            } else {
-                for (o, d) in dst.iter_mut().enumerate() {
-                    *d = src[first + o * stride];
+    let rows = cols.len() / ld.max(1);
+    let band = rows.div_ceil(threads.max(1));
+    par_chunks_mut(cols, band * ld, threads, |t, lines| {
+        for (r, line) in lines.chunks_exact_mut(ld).enumerate() {
+            let row = t * band + r;
+            let out = &mut line[col0..col0 + g.pixels()];
+            out.fill(T::ZERO);
+            let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
+            let plane = &x[ch * g.h * g.w..][..g.h * g.w];
+            // Only the output positions whose tap lands inside the image are copied; with
+            // stride 1 a row of them is one contiguous copy.
+            let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
+            let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
+            let first = ((x_lo * stride) as isize + x_off) as usize;
+            for oy in y_lo..y_hi {
+                let y = ((oy * stride) as isize + y_off) as usize;
+                let src = &plane[y * g.w..][..g.w];
+                let dst = &mut out[oy * g.wo..][x_lo..x_hi];
+                if stride == 1 {
+                    dst.copy_from_slice(&src[first..first + dst.len()]);
+                } else {
+                    for (o, d) in dst.iter_mut().enumerate() {
+                        *d = src[first + o * stride];
+                    }
                 }
             }
         }
-    }
+    });
 }
 
 /// The adjoint of [`im2col`]: adds every entry of columns `col0..col0 + ho·wo` of `cols`
 /// back onto the input pixel it was copied from, into `x` `(c, h, w)` (overwritten).
-fn col2im<T: Scalar>(cols: &[T], g: &Geometry, ld: usize, col0: usize, x: &mut [T]) {
+fn col2im<T: Scalar>(
+    cols: &[T],
+    g: &Geometry,
+    ld: usize,
+    col0: usize,
+    x: &mut [T],
+    threads: usize,
+) {
     let stride = g.spec.stride;
-    x.fill(T::ZERO);
-    for (row, line) in cols.chunks_exact(ld).enumerate() {
-        let src = &line[col0..col0 + g.pixels()];
-        let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
-        let plane = &mut x[ch * g.h * g.w..][..g.h * g.w];
-        let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
-        let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
-        let first = ((x_lo * stride) as isize + x_off) as usize;
-        for oy in y_lo..y_hi {
-            let y = ((oy * stride) as isize + y_off) as usize;
-            let dst = &mut plane[y * g.w..][..g.w];
-            for (o, &v) in src[oy * g.wo..][x_lo..x_hi].iter().enumerate() {
-                dst[first + o * stride] += v;
+    let (plane_len, taps) = (g.h * g.w, g.kh * g.kw);
+    // Threads take whole channels: a channel's rows add only onto its own plane, in the
+    // same order as on one thread.
+    let per = g.c.div_ceil(threads.max(1));
+    par_chunks_mut(x, per * plane_len, threads, |t, planes| {
+        planes.fill(T::ZERO);
+        for (k, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
+            let ch = t * per + k;
+            for (tap, line) in cols[ch * taps * ld..][..taps * ld].chunks_exact(ld).enumerate() {
+                let src = &line[col0..col0 + g.pixels()];
+                let (i, j) = (tap / g.kw, tap % g.kw);
+                let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
+                let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
+                let first = ((x_lo * stride) as isize + x_off) as usize;
+                for oy in y_lo..y_hi {
+                    let y = ((oy * stride) as isize + y_off) as usize;
+                    let dst = &mut plane[y * g.w..][..g.w];
+                    for (o, &v) in src[oy * g.wo..][x_lo..x_hi].iter().enumerate() {
+                        dst[first + o * stride] += v;
+                    }
+                }
             }
         }
-    }
+    });
 }
 // ANCHOR_END: im2col
 
@@ -204,10 +234,17 @@ fn col2im<T: Scalar>(cols: &[T], g: &Geometry, ld: usize, col0: usize, x: &mut [
 /// count.
 const GROUP: usize = 8;
 
-/// `C ← A·B + β C` on one thread, into a row-major buffer of `cols(B)` columns.
-fn gemm_into<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T], isa: Isa) {
+/// `C ← A·B + β C` on `threads` threads, into a row-major buffer of `cols(B)` columns.
+fn gemm_into<T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: &mut [T],
+    isa: Isa,
+    threads: usize,
+) {
     let tile = T::tile(isa.min(Isa::detected()));
-    gemm_serial(&tile, T::ONE, a, b, beta, c, b.cols());
+    gemm_bands(&tile, T::ONE, a, b, beta, c, threads);
 }
 
 /// Images `(channels, pixels)` laid side by side: `(channels, images·pixels)`.
@@ -303,7 +340,7 @@ impl<T: Scalar> Graph<T> {
         }
         self.check_bias("conv2d bias", bias, o)?;
         let g = Geometry::new("conv2d", input, kh, kw, spec)?;
-        let (isa, threads) = (self.exec().isa, g.threads(self.exec()));
+        let (isa, (threads, inner)) = (self.exec().isa, g.threads(self.exec()));
         let (image_in, image_out, p) = (c * g.h * g.w, o * g.pixels(), g.pixels());
         let (xv, wv) = (self.value(x).data(), self.value(w).data());
         let bv = bias.map(|b| self.value(b).data());
@@ -320,6 +357,7 @@ impl<T: Scalar> Graph<T> {
                     &mut cols,
                     ld,
                     k * p,
+                    inner,
                 );
             }
             let mut yg = vec![T::ZERO; o * ld]; // (o, images·ho·wo)
@@ -329,6 +367,7 @@ impl<T: Scalar> Graph<T> {
                 T::ZERO,
                 &mut yg,
                 isa,
+                inner,
             );
             one_by_one(&yg, o, p, bv, ys);
         });
@@ -355,6 +394,7 @@ impl<T: Scalar> Graph<T> {
                             &mut cols,
                             ld,
                             k * p,
+                            inner,
                         );
                     }
                     gemm_into(
@@ -363,6 +403,7 @@ impl<T: Scalar> Graph<T> {
                         T::ZERO,
                         &mut dw,
                         isa,
+                        inner,
                     );
                 }
                 if ctx.needs(0) {
@@ -373,10 +414,11 @@ impl<T: Scalar> Graph<T> {
                         T::ZERO,
                         &mut cols,
                         isa,
+                        inner,
                     );
                     dx = vec![T::ZERO; count * image_in];
                     for (k, dx_img) in dx.chunks_exact_mut(image_in).enumerate() {
-                        col2im(&cols, &g, ld, k * p, dx_img);
+                        col2im(&cols, &g, ld, k * p, dx_img, inner);
                     }
                 }
                 if needs_b {
@@ -442,7 +484,7 @@ impl<T: Scalar> Graph<T> {
         };
         // The convolution this one is the adjoint of maps (n, cout, ho, wo) to (n, cin, h, w).
         let g = Geometry::new("conv_transpose2d", [n, cout, ho, wo], kh, kw, spec)?;
-        let (isa, threads) = (self.exec().isa, g.threads(self.exec()));
+        let (isa, (threads, inner)) = (self.exec().isa, g.threads(self.exec()));
         let (pin, image_in, image_out) = (h * wd, cin * h * wd, cout * ho * wo);
         let (xv, wv) = (self.value(x).data(), self.value(w).data());
         let bv = bias.map(|b| self.value(b).data());
@@ -458,9 +500,10 @@ impl<T: Scalar> Graph<T> {
                 T::ZERO,
                 &mut cols,
                 isa,
+                inner,
             );
             for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
-                col2im(&cols, &g, ld, k * pin, y_img);
+                col2im(&cols, &g, ld, k * pin, y_img, inner);
                 if let Some(b) = bv {
                     for (row, &bb) in y_img.chunks_exact_mut(ho * wo).zip(b) {
                         row.iter_mut().for_each(|v| *v += bb);
@@ -484,6 +527,7 @@ impl<T: Scalar> Graph<T> {
                         &mut gcols,
                         ld,
                         k * pin,
+                        inner,
                     );
                 }
                 let gc = MatRef::row_major(&gcols, g.patch(), ld);
@@ -496,6 +540,7 @@ impl<T: Scalar> Graph<T> {
                         T::ZERO,
                         &mut dxg,
                         isa,
+                        inner,
                     );
                     dx = vec![T::ZERO; count * image_in];
                     one_by_one(&dxg, cin, pin, None, &mut dx);
@@ -513,6 +558,7 @@ impl<T: Scalar> Graph<T> {
                         T::ZERO,
                         &mut dw,
                         isa,
+                        inner,
                     );
                 }
                 let mut db = vec![T::ZERO; if needs_b { cout } else { 0 }];

@@ -113,18 +113,34 @@ pub fn gemm<T: Scalar>(
         return Ok(());
     }
     let tile = T::tile(exec.isa.min(Isa::detected()));
+    gemm_bands(&tile, alpha, a, b, beta, c.as_mut_slice(), exec.threads);
+    Ok(())
+}
+// ANCHOR_END: gemm
+
+/// `C ← α A·B + β C` into a row-major buffer of `cols(B)` columns, on up to `threads`
+/// threads, each taking a band of whole register tiles of rows: the result is the same
+/// for any thread count. Products too small to pay for a spawn stay on one thread.
+pub(crate) fn gemm_bands<T: Scalar>(
+    tile: &Tile<T>,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: &mut [T],
+    threads: usize,
+) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return;
+    }
     let work = m.saturating_mul(n).saturating_mul(k);
-    let threads = if work < PARALLEL_MIN_WORK {
-        1
-    } else {
-        exec.threads
-    };
-    // Bands of whole register tiles, one run of bands per thread.
+    let threads = if work < PARALLEL_MIN_WORK { 1 } else { threads };
     let band = m.div_ceil(threads).div_ceil(tile.mr) * tile.mr;
-    par_chunks_mut(c.as_mut_slice(), band * n, threads, |t, c_band| {
+    par_chunks_mut(c, band * n, threads, |t, c_band| {
         let rows = c_band.len() / n;
         gemm_serial(
-            &tile,
+            tile,
             alpha,
             a.block(t * band, 0, rows, k),
             b,
@@ -133,9 +149,7 @@ pub fn gemm<T: Scalar>(
             n,
         );
     });
-    Ok(())
 }
-// ANCHOR_END: gemm
 
 /// One thread's GEMM on a row band of C (`ldc` entries per row of C).
 pub(crate) fn gemm_serial<T: Scalar>(
