@@ -13,6 +13,7 @@
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- tsne
 //!     cargo run --release --manifest-path benches/versus/Cargo.toml -- diffusion
 //!     VERSUS_THREADS=1 cargo run --release --manifest-path benches/versus/Cargo.toml -- nn
+//!     VERSUS_THREADS=2 cargo run --release --manifest-path benches/versus/Cargo.toml -- conv
 //!
 //! Method: every configuration runs each library in turn, round-robin, for `ROUNDS` rounds;
 //! a library's figure is its median round. Round-robin spreads the machine's noise (two
@@ -22,6 +23,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 mod cluster;
+mod conv;
 mod eigen;
 mod gemm;
 mod hclust;
@@ -87,8 +89,9 @@ fn main() {
         "tsne" => tsne::run(),
         "diffusion" => manifold::run(),
         "nn" => nn::run(),
+        "conv" => conv::run(),
         other => {
-            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne, diffusion, nn");
+            eprintln!("unknown comparison {other:?}; available: gemm, eigen, lanczos, spectral, kmeans, pca, hclust, gmm, tsne, diffusion, nn, conv");
             std::process::exit(2);
         }
     }
