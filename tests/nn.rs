@@ -486,7 +486,10 @@ fn freezing_a_network_stops_its_gradients() {
 fn convolution_results_do_not_depend_on_the_thread_count() {
     // Nine small images (threads take groups of images) and one large one (threads split
     // the group's products and copies: chapter 15's single optimised image).
-    for (xs, ws) in [([9, 3, 10, 10], [8, 3, 3, 3]), ([1, 3, 96, 96], [32, 3, 9, 9])] {
+    for (xs, ws) in [
+        ([9, 3, 10, 10], [8, 3, 3, 3]),
+        ([1, 3, 96, 96], [32, 3, 9, 9]),
+    ] {
         same_convolution_on_any_thread_count(&xs, &ws);
     }
 }

@@ -12,7 +12,7 @@ use unsupervised::visualize::filter::{self, pad, TABLE};
 use unsupervised::visualize::{
     class_image, convolve, correlate, first_filters, gram_loss, image_tensor, invert, saliency,
     style_transfer, tensor_image, texture, Border, Kernel, Lbfgs, Method, Multiscale, Penalty,
-    StyleWeights, Tapped,
+    Prior, StyleWeights, Tapped,
 };
 use unsupervised::{Error, Rng};
 
@@ -366,7 +366,8 @@ fn inverting_a_shallow_layer_recovers_the_photo_and_deeper_layers_lose_it() {
     let x0 = Tensor::uniform(photo.shape(), -0.05, 0.05, &mut Rng::seed_from_u64(6));
     let mut net = Tapped::random(3, &[32, 64, 128, 256], 0).unwrap();
     let psnr = |layer: usize, lambda: f64, net: &mut Tapped| {
-        let run = invert(net, layer, &photo, lambda, 2.0, &x0, Method::Lbfgs, 200).unwrap();
+        let prior = Prior { lambda, beta: 2.0 };
+        let run = invert(net, layer, &photo, prior, &x0, Method::Lbfgs, 200).unwrap();
         let mse: f64 = run
             .image
             .data()
@@ -530,8 +531,7 @@ fn bad_priors_layers_and_iterations_are_refused_by_name() {
             net,
             layer,
             &photo,
-            lambda,
-            beta,
+            Prior { lambda, beta },
             &photo,
             Method::Lbfgs,
             iterations,

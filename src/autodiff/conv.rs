@@ -208,7 +208,10 @@ fn col2im<T: Scalar>(
         planes.fill(T::ZERO);
         for (k, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
             let ch = t * per + k;
-            for (tap, line) in cols[ch * taps * ld..][..taps * ld].chunks_exact(ld).enumerate() {
+            for (tap, line) in cols[ch * taps * ld..][..taps * ld]
+                .chunks_exact(ld)
+                .enumerate()
+            {
                 let src = &line[col0..col0 + g.pixels()];
                 let (i, j) = (tap / g.kw, tap % g.kw);
                 let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);

@@ -54,7 +54,7 @@ impl Kernel {
     /// A kernel from its weights; the side must be odd (so the kernel has a centre pixel)
     /// and at most [`MAX_KERNEL`].
     pub fn new(size: usize, weights: Vec<f64>) -> Result<Kernel> {
-        if size == 0 || size % 2 == 0 || size > MAX_KERNEL {
+        if size.is_multiple_of(2) || size > MAX_KERNEL {
             return Err(Error::invalid(
                 "kernel size",
                 size,
@@ -167,7 +167,7 @@ pub fn correlate(
     kernel: &Kernel,
     border: Border,
 ) -> Result<Vec<f64>> {
-    if h == 0 || w == 0 || planes.is_empty() || planes.len() % (h * w) != 0 {
+    if h == 0 || w == 0 || planes.is_empty() || !planes.len().is_multiple_of(h * w) {
         return Err(Error::invalid(
             "image",
             format!("{} values as {h} x {w} planes", planes.len()),

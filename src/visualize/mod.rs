@@ -24,4 +24,6 @@ pub use filter::{convolve, correlate, Border, Kernel};
 pub use inspect::{activations, class_image, first_filters, saliency, Penalty};
 pub use lbfgs::{Lbfgs, Minimum};
 pub use network::{gram_loss, grams, image_tensor, tensor_image, Features, Multiscale, Tapped};
-pub use synthesis::{invert, optimize_image, style_transfer, texture, Method, Run, StyleWeights};
+pub use synthesis::{
+    invert, optimize_image, style_transfer, texture, Method, Prior, Run, StyleWeights,
+};

@@ -179,6 +179,7 @@ pub struct StyleWeights {
 }
 
 // ANCHOR: style
+#[allow(clippy::too_many_arguments)] // the paper's three images, its layers and weights, and the search
 /// Style transfer (Gatys et al. 2016): minimise `α L_content + β L_style + λ R_{V²}` from
 /// `x0`, with content features taken at the maps `content_layers` of `net` for `content`,
 /// and Gram matrices at every map for `style`.
@@ -221,6 +222,13 @@ pub fn style_transfer(
 // ANCHOR_END: style
 
 // ANCHOR: invert
+/// The natural-image prior `λ R_{V^β}` of feature inversion.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prior {
+    pub lambda: f64,
+    pub beta: f64,
+}
+
 /// Feature inversion (Mahendran and Vedaldi) as lecture 004 writes it:
 /// `x* = argmin_x ‖Φ(x) − Φ₀‖² + λ R_{V^β}(x)`, with `Φ` the map `layer` of `net` and
 /// `Φ₀` its value on `original`, from `x0`.
@@ -228,13 +236,12 @@ pub fn invert(
     net: &mut impl Features,
     layer: usize,
     original: &Tensor<f32>,
-    lambda: f64,
-    beta: f64,
+    prior: Prior,
     x0: &Tensor<f32>,
     method: Method,
     iterations: usize,
 ) -> Result<Run> {
-    check_prior(lambda, beta)?;
+    check_prior(prior.lambda, prior.beta)?;
     let features = feature_targets(net, original)?;
     let phi0 = features.get(layer).ok_or(Error::IndexOutOfBounds {
         what: "layer",
@@ -244,8 +251,8 @@ pub fn invert(
     optimize_image(x0, method, iterations, |g, x| {
         let f = net.features(g, x)?;
         let fit = feature_distance(g, f[layer], phi0)?;
-        let tv = g.total_variation(x, beta as f32)?;
-        let tv = g.mul_scalar(tv, lambda as f32);
+        let tv = g.total_variation(x, prior.beta as f32)?;
+        let tv = g.mul_scalar(tv, prior.lambda as f32);
         g.add(fit, tv)
     })
 }
