@@ -196,7 +196,7 @@ pub(super) fn cnn_figures(
         Section::figure(
             ctx.save_png("visualize-filters.png", &tiles(&filter_tiles, 8)?)?,
             "the 32 first-layer 5x5 filters of the trained MNIST CNN (grey 0, white positive, black negative)",
-            "oriented strokes and blobs: edge and bar detectors learned from digits, like the lecture's hand-made kernels.",
+            "after two epochs most look noisy to the eye; a few have a light and a dark half, the slope a stroke detector needs.",
         ),
         Section::figure(
             ctx.save_png("visualize-activations.png", &tiles(&rows, 8)?)?,
@@ -210,7 +210,7 @@ pub(super) fn cnn_figures(
         ),
         Section::figure(
             ctx.save_png("visualize-classes.png", &tiles(&classes, 10)?)?,
-            "images from grey maximising each class score 0 to 9 (Adam, 100 steps, TV penalty λ = 0.3)",
+            "images from a blank input maximising each class score 0 to 9 (Adam, 100 steps, TV penalty λ = 0.3)",
             "ghostly strokes in the shape of each digit: what the network looks for, not a natural digit.",
         ),
     ])

@@ -275,7 +275,12 @@ pub(super) fn inversion_grid(ctx: &TourContext) -> Result<Section> {
             cells += &format!("<td>{:.1}</td>", psnr(&run.image, &original));
             images.push(tensor_image(&run.image)?);
         }
-        rows += &format!("<tr><td>λ = {lambda:e}</td>{cells}</tr>");
+        let shown = if lambda == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{lambda:e}")
+        };
+        rows += &format!("<tr><td>λ = {shown}</td>{cells}</tr>");
     }
     let file = ctx.save_png(
         "visualize-inversion.png",
@@ -358,12 +363,12 @@ pub(super) fn texture_figures(ctx: &TourContext) -> Result<Vec<Section>> {
                 "the flower (left) and textures synthesised from noise by L-BFGS (middle) and Adam (right), {iterations} iterations each, random filters 32 x {{3, 5, 7, 11, 15, 23}}; Gram loss {:.2e} → {:.2e} and {:.2e}",
                 lbfgs.start_loss(), lbfgs.final_loss(), adam.final_loss()
             ),
-            "orange petals and green background in the right proportions, rearranged: the Gram matrices forget where things are.",
+            "L-BFGS: the flower's orange petals and dark green in about the right proportions, rearranged into blobs (the Gram matrices forget where things were); Adam after as many evaluations is still noise in the right colours.",
         ),
         Section::figure(
             ctx.save_svg("visualize-texture-loss.svg", &Figure::new("", 1, 520.0, 340.0).with(plot))?,
             "the Gram loss of both runs against wall-clock time",
-            "L-BFGS falls orders of magnitude further in the same time; Adam's fixed step stalls.",
+            "L-BFGS falls orders of magnitude further in the same time; Adam's fixed step crawls.",
         ),
         Section::figure(
             ctx.save_png("visualize-style.png", &plot::upscale(&tiles(&trio, 3)?, factor.min(2)))?,
