@@ -704,6 +704,7 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--content-weight", &["0", "18446744073709551615", "1e12"]),
         ("--style-weight", &["0", "18446744073709551615", "1e12"]),
         ("--tv-weight", &["0", "18446744073709551615", "1e12"]),
+        ("--kernel", &["0", "-1", "18446744073709551615", "1e12"]), // filter: a 1x1 kernel of your own
         ("--digit", &["0"]), // saliency: the first held-out digit
         ("--class", &["0"]),
     ];
@@ -1272,6 +1273,7 @@ fn chapter_15_commands_have_the_contracted_keys_and_files() {
     assert!(dir.join("visualize-saliency.png").exists());
     for (args, named) in [
         (&["filter", "--kernel", "edge4"][..], "--kernel edge4"),
+        (&["filter", "--kernel", "1,0,-1,1"], "--kernel 1,0,-1,1"),
         (&["filter", "--image", "missing.ppm"], "--image missing.ppm"),
         (&["invert", "--layer", "9"], "--layer 9"),
         (&["invert", "--lambda", "-1"], "--lambda -1"),

@@ -172,7 +172,8 @@ pub(super) fn cnn_figures(
         shown_tensor(&digit.map(|p| p - 0.5))?,
         heat(map.data(), 28, false, 4)?,
     ];
-    let x0 = Tensor::zeros(&[1, 1, 28, 28]);
+    // Faint noise, a different start for every seed.
+    let x0 = Tensor::uniform(&[1, 1, 28, 28], 0.0, 0.1, &mut Rng::seed_from_u64(seed));
     let mut classes = Vec::new();
     for c in 0..10 {
         let penalty = Penalty::Tv {
@@ -191,7 +192,6 @@ pub(super) fn cnn_figures(
         )?;
         classes.push(heat(run.image.data(), 28, true, 3)?);
     }
-    let _ = seed;
     Ok(vec![
         Section::figure(
             ctx.save_png("visualize-filters.png", &tiles(&filter_tiles, 8)?)?,
@@ -210,7 +210,7 @@ pub(super) fn cnn_figures(
         ),
         Section::figure(
             ctx.save_png("visualize-classes.png", &tiles(&classes, 10)?)?,
-            "images from a blank input maximising each class score 0 to 9 (Adam, 100 steps, TV penalty λ = 0.3)",
+            "images from faint noise maximising each class score 0 to 9 (Adam, 100 steps, TV penalty λ = 0.3)",
             "ghostly strokes in the shape of each digit: what the network looks for, not a natural digit.",
         ),
     ])

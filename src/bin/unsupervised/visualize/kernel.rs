@@ -12,7 +12,7 @@ pub const FILTER: Command = Command {
         Flag::value(
             "--kernel",
             "NAME",
-            "identity (default), edge1, edge2, edge3, sharpen or box",
+            "identity (default), edge1, edge2, edge3, sharpen or box; or your own k x k weights, row by row, comma-separated (k odd)",
         ),
         Flag::value(
             "--border",
@@ -35,10 +35,7 @@ pub const FILTER: Command = Command {
 /// and `filtered.png`; prints `{"min", "max", "mean", ...}`.
 fn filter_command(args: &Args) -> Result {
     let name = args.text("--kernel").unwrap_or("identity");
-    let kernel = Kernel::named(name).map_err(|_| {
-        let names: Vec<&str> = filter::TABLE.iter().map(|t| t.0).collect();
-        format!("--kernel {name}: expected one of {}", names.join(", "))
-    })?;
+    let kernel = kernel_named(name)?;
     let border = args.choice("--border", "reflect", Border::NAMES)?;
     let image = photo(args, "--image", "china", true)?;
     let out = filter::filter(&image, &kernel, border)?;
@@ -77,6 +74,32 @@ fn filter_command(args: &Args) -> Result {
         );
     }
     Ok(())
+}
+
+/// A kernel of the table by name, or one given as `k²` comma-separated weights.
+fn kernel_named(name: &str) -> Result<Kernel> {
+    if let Ok(kernel) = Kernel::named(name) {
+        return Ok(kernel);
+    }
+    let names: Vec<&str> = filter::TABLE.iter().map(|t| t.0).collect();
+    let expected = format!(
+        "expected one of {} or k x k comma-separated weights with k odd",
+        names.join(", ")
+    );
+    let weights: Vec<f64> = name
+        .split(',')
+        .map(|w| w.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| format!("--kernel {name}: {expected}"))?;
+    let side = (weights.len() as f64).sqrt().round() as usize;
+    if side * side != weights.len() {
+        return Err(format!(
+            "--kernel {name}: {} weights do not make a square; {expected}",
+            weights.len()
+        )
+        .into());
+    }
+    Kernel::new(side, weights).map_err(|e| format!("--kernel {name}: {e}").into())
 }
 
 /// A filtered image for the eye: clipped to 0..255, or for a kernel whose weights sum to
