@@ -81,20 +81,21 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         [
-            "[1/14] datasets",
-            "[2/14] linalg",
-            "[3/14] eigen",
-            "[4/14] pca",
-            "[5/14] kmeans",
-            "[6/14] hierarchical",
-            "[7/14] mixture",
-            "[8/14] spectral",
-            "[9/14] manifold",
-            "[10/14] tsne",
-            "[11/14] nn",
-            "[12/14] autoencoder",
-            "[13/14] vae",
-            "[14/14] gan"
+            "[1/15] datasets",
+            "[2/15] linalg",
+            "[3/15] eigen",
+            "[4/15] pca",
+            "[5/15] kmeans",
+            "[6/15] hierarchical",
+            "[7/15] mixture",
+            "[8/15] spectral",
+            "[9/15] manifold",
+            "[10/15] tsne",
+            "[11/15] nn",
+            "[12/15] autoencoder",
+            "[13/15] vae",
+            "[14/15] gan",
+            "[15/15] visualize"
         ]
         .iter()
         .all(|c| stderr.contains(c)),
@@ -105,7 +106,8 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
         stderr.contains("wrote mnist-grid.png")
             && stderr.contains("wrote vae-samples.png")
             && stderr.contains("wrote gan-saturation.svg")
-            && stderr.contains("not built yet: 15 · Seeing what a CNN sees"),
+            && stderr.contains("wrote visualize-texture.png")
+            && stderr.contains("not built yet: 16 · Deep image prior"),
         "{stderr}"
     );
     assert!(page.contains("Not built yet"));
