@@ -1,7 +1,8 @@
 //! The `unsupervised` command line. Book: `cli.md`.
 //!
-//! One file per chapter of the book holds that chapter's commands (their flags declared
-//! beside the handler that reads them) and its part of the tour; [`args`] parses any
+//! One file per chapter of the book (a directory when the chapter is too big for one
+//! file) holds that chapter's commands (their flags declared beside the handler that
+//! reads them) and its part of the tour; [`args`] parses any
 //! command's arguments against its declaration, [`json`] writes `--json` documents, and
 //! [`tour`] runs every chapter and writes `DIR/index.html`. This file only dispatches.
 //! Results go to stdout (`--json`: one JSON document and nothing else); progress, timing
@@ -46,7 +47,7 @@ use tour::Chapter;
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 // ANCHOR: chapters
-/// Every chapter on the command line, in book order. A new chapter is one file and one line.
+/// Every chapter on the command line, in book order. A new chapter is one file (or directory) and one line.
 pub const CHAPTERS: &[Chapter] = &[
     datasets::CHAPTER,
     linalg::CHAPTER,
