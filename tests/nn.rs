@@ -517,6 +517,49 @@ fn same_convolution_on_any_thread_count(xs: &[usize], ws: &[usize]) {
 }
 
 #[test]
+fn a_large_image_done_in_blocks_of_rows_matches_the_same_image_in_a_batch() {
+    // One 8 x 128 x 128 image with 7 x 7 filters has a 392 x 16,384 column matrix, built in
+    // blocks of output rows; in a batch of two the same image is done in one piece.
+    let mut rng = Rng::seed_from_u64(12);
+    let x = Tensor::<f64>::uniform(&[1, 8, 128, 128], -1.0, 1.0, &mut rng);
+    let w = Tensor::<f64>::uniform(&[4, 8, 7, 7], -0.2, 0.2, &mut rng);
+    let run = |x: Tensor<f64>| {
+        let mut g = Graph::new();
+        let (xv, wv) = (g.variable(x), g.variable(w.clone()));
+        let y = g
+            .conv2d(xv, wv, None, Conv2dSpec::default().padding(3))
+            .unwrap();
+        let l = g.square(y);
+        let l = g.sum(l);
+        let v = g.value(y).data().to_vec();
+        let d = g.backward(l).unwrap();
+        (
+            v,
+            d.wrt(xv).unwrap().data().to_vec(),
+            d.wrt(wv).unwrap().data().to_vec(),
+        )
+    };
+    let (y1, dx1, dw1) = run(x.clone());
+    let pair = Tensor::new(&[2, 8, 128, 128], [x.data(), x.data()].concat()).unwrap();
+    let (y2, dx2, dw2) = run(pair);
+    assert_eq!(y1[..], y2[..y1.len()], "the forward pass");
+    // The gradients add the blocks' contributions in another order: equal to rounding.
+    for (a, b) in dx1.iter().zip(&dx2) {
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+            "input gradient {a} vs {b}"
+        );
+    }
+    for (a, b) in dw1.iter().zip(&dw2) {
+        // The pair's weight gradient is twice the image's.
+        assert!(
+            (2.0 * a - b).abs() <= 1e-12 * b.abs().max(1.0),
+            "weight gradient {a} vs {b}"
+        );
+    }
+}
+
+#[test]
 fn an_mlp_learns_the_digits() {
     // 8 x 8 digits, 80/20 split, the MLP with Adam at 3e-3 for 25 epochs (about a second).
     let d = datasets::digits().unwrap();

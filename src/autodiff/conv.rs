@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::linalg::gemm::gemm_bands;
 use crate::linalg::threads::{par_chunks_mut, par_map};
 use crate::linalg::{Exec, Isa, MatRef, Scalar};
+use std::ops::Range;
 
 /// Stride, zero padding and dilation of a 2-d convolution (the same along both axes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +138,15 @@ impl Geometry {
     /// Threads over groups of images, and threads within a group's products and
     /// copies: a batch smaller than the thread count (one image being optimised, as in
     /// chapter 15) splits its work inside the group instead.
+    /// Output rows per block of a group of `count` images' column matrix: every row, but
+    /// for one image too large for [`BLOCK`].
+    fn rows_per_block(&self, count: usize) -> usize {
+        if count > 1 {
+            self.ho
+        } else {
+            (BLOCK / (self.patch() * self.wo).max(1)).clamp(1, self.ho.max(1))
+        }
+    }
     fn threads(&self, exec: Exec) -> (usize, usize) {
         if self.n * self.patch() * self.pixels() < PARALLEL_MIN {
             (1, 1)
@@ -147,24 +157,24 @@ impl Geometry {
 }
 
 // ANCHOR: im2col
-/// Writes one image `(c, h, w)`'s column matrix into columns `col0..col0 + ho·wo` of
-/// `cols`, a `(c·kh·kw) x ld` row-major matrix: row `(ch, i, j)` holds, for every output
-/// pixel, the input value under kernel tap `(i, j)` of channel `ch` (0 in the padding).
+/// Writes the output rows `rows` of one image `(c, h, w)`'s column matrix into columns
+/// `col0..col0 + rows.len()·wo` of `cols`, a `(c·kh·kw) x ld` row-major matrix: row
+/// `(ch, i, j)` holds, for every output pixel, the input value under kernel tap `(i, j)`
+/// of channel `ch` (0 in the padding).
 fn im2col<T: Scalar>(
     x: &[T],
     g: &Geometry,
-    cols: &mut [T],
-    ld: usize,
-    col0: usize,
+    (cols, ld, col0): (&mut [T], usize, usize),
+    rows: Range<usize>,
     threads: usize,
 ) {
     let stride = g.spec.stride;
-    let rows = cols.len() / ld.max(1);
-    let band = rows.div_ceil(threads.max(1));
+    let height = cols.len() / ld.max(1);
+    let band = height.div_ceil(threads.max(1));
     par_chunks_mut(cols, band * ld, threads, |t, lines| {
         for (r, line) in lines.chunks_exact_mut(ld).enumerate() {
             let row = t * band + r;
-            let out = &mut line[col0..col0 + g.pixels()];
+            let out = &mut line[col0..col0 + rows.len() * g.wo];
             out.fill(T::ZERO);
             let (ch, i, j) = (row / (g.kh * g.kw), row / g.kw % g.kh, row % g.kw);
             let plane = &x[ch * g.h * g.w..][..g.h * g.w];
@@ -173,10 +183,10 @@ fn im2col<T: Scalar>(
             let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
             let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
             let first = ((x_lo * stride) as isize + x_off) as usize;
-            for oy in y_lo..y_hi {
+            for oy in y_lo.max(rows.start)..y_hi.min(rows.end) {
                 let y = ((oy * stride) as isize + y_off) as usize;
                 let src = &plane[y * g.w..][..g.w];
-                let dst = &mut out[oy * g.wo..][x_lo..x_hi];
+                let dst = &mut out[(oy - rows.start) * g.wo..][x_lo..x_hi];
                 if stride == 1 {
                     dst.copy_from_slice(&src[first..first + dst.len()]);
                 } else {
@@ -189,13 +199,12 @@ fn im2col<T: Scalar>(
     });
 }
 
-/// The adjoint of [`im2col`]: adds every entry of columns `col0..col0 + ho·wo` of `cols`
-/// back onto the input pixel it was copied from, into `x` `(c, h, w)` (overwritten).
+/// The adjoint of [`im2col`]: adds every entry of columns `col0..col0 + rows.len()·wo`
+/// of `cols` back onto the input pixel it was copied from, into `x` `(c, h, w)`.
 fn col2im<T: Scalar>(
-    cols: &[T],
+    (cols, ld, col0): (&[T], usize, usize),
     g: &Geometry,
-    ld: usize,
-    col0: usize,
+    rows: Range<usize>,
     x: &mut [T],
     threads: usize,
 ) {
@@ -205,22 +214,22 @@ fn col2im<T: Scalar>(
     // same order as on one thread.
     let per = g.c.div_ceil(threads.max(1));
     par_chunks_mut(x, per * plane_len, threads, |t, planes| {
-        planes.fill(T::ZERO);
         for (k, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
             let ch = t * per + k;
             for (tap, line) in cols[ch * taps * ld..][..taps * ld]
                 .chunks_exact(ld)
                 .enumerate()
             {
-                let src = &line[col0..col0 + g.pixels()];
+                let src = &line[col0..col0 + rows.len() * g.wo];
                 let (i, j) = (tap / g.kw, tap % g.kw);
                 let (y_lo, y_hi, y_off) = g.valid(i, g.h, g.ho);
                 let (x_lo, x_hi, x_off) = g.valid(j, g.w, g.wo);
                 let first = ((x_lo * stride) as isize + x_off) as usize;
-                for oy in y_lo..y_hi {
+                for oy in y_lo.max(rows.start)..y_hi.min(rows.end) {
                     let y = ((oy * stride) as isize + y_off) as usize;
                     let dst = &mut plane[y * g.w..][..g.w];
-                    for (o, &v) in src[oy * g.wo..][x_lo..x_hi].iter().enumerate() {
+                    let from = &src[(oy - rows.start) * g.wo..][x_lo..x_hi];
+                    for (o, &v) in from.iter().enumerate() {
                         dst[first + o * stride] += v;
                     }
                 }
@@ -229,6 +238,12 @@ fn col2im<T: Scalar>(
     });
 }
 // ANCHOR_END: im2col
+
+/// The most entries of a column matrix built at once. A larger single image (chapters 15
+/// and 16 optimise one photo) is done in blocks of output rows, so the columns stay in
+/// cache and one buffer serves every block; the blocks depend on the sizes alone, so the
+/// result is the same for any thread count.
+const BLOCK: usize = 1 << 21;
 
 /// Images per product. A group's column matrices sit side by side, so the weights are
 /// packed once per group rather than once per image (packing cost as much as the
@@ -351,28 +366,43 @@ impl<T: Scalar> Graph<T> {
         let mut y = vec![T::ZERO; g.n * image_out];
         par_chunks_mut(&mut y, GROUP * image_out, threads, |t, ys| {
             let count = ys.len() / image_out;
-            let ld = count * p;
-            let mut cols = vec![T::ZERO; g.patch() * ld]; // (c·kh·kw, images·ho·wo)
-            for k in 0..count {
-                im2col(
-                    &xv[(t * GROUP + k) * image_in..][..image_in],
-                    &g,
-                    &mut cols,
-                    ld,
-                    k * p,
+            let per = g.rows_per_block(count);
+            let mut cols = vec![T::ZERO; g.patch() * count * per * g.wo]; // (c·kh·kw, images·rows·wo)
+            let mut yb = vec![T::ZERO; o * count * per * g.wo]; // (o, images·rows·wo)
+            for top in (0..g.ho).step_by(per) {
+                let rows = top..(top + per).min(g.ho);
+                let span = rows.len() * g.wo;
+                let ld = count * span;
+                for k in 0..count {
+                    let x_k = &xv[(t * GROUP + k) * image_in..][..image_in];
+                    im2col(
+                        x_k,
+                        &g,
+                        (&mut cols[..g.patch() * ld], ld, k * span),
+                        rows.clone(),
+                        inner,
+                    );
+                }
+                let yb = &mut yb[..o * ld];
+                gemm_into(
+                    weights,
+                    MatRef::row_major(&cols[..g.patch() * ld], g.patch(), ld),
+                    T::ZERO,
+                    yb,
+                    isa,
                     inner,
                 );
+                // (o, images·span) back to image-major rows, with the bias.
+                for (k, image) in ys.chunks_exact_mut(image_out).enumerate() {
+                    for (ch, plane) in image.chunks_exact_mut(p).enumerate() {
+                        let b = bv.map_or(T::ZERO, |b| b[ch]);
+                        let from = &yb[(ch * count + k) * span..][..span];
+                        for (v, &f) in plane[top * g.wo..][..span].iter_mut().zip(from) {
+                            *v = f + b;
+                        }
+                    }
+                }
             }
-            let mut yg = vec![T::ZERO; o * ld]; // (o, images·ho·wo)
-            gemm_into(
-                weights,
-                MatRef::row_major(&cols, g.patch(), ld),
-                T::ZERO,
-                &mut yg,
-                isa,
-                inner,
-            );
-            one_by_one(&yg, o, p, bv, ys);
         });
         let value = Tensor::new(&[g.n, o, g.ho, g.wo], y)?;
         let inputs: Vec<Var> = [x, w].into_iter().chain(bias).collect();
@@ -383,45 +413,48 @@ impl<T: Scalar> Graph<T> {
                 let images = t * GROUP..(g.n).min((t + 1) * GROUP);
                 let (count, ld) = (images.len(), images.len() * p);
                 let dyg = side_by_side(&dy[images.start * image_out..images.end * image_out], o, p); // (o, images·ho·wo)
-                let mut dx = Vec::new();
+                let mut dx = vec![T::ZERO; if ctx.needs(0) { count * image_in } else { 0 }];
                 let mut dw = vec![T::ZERO; if ctx.needs(1) { o * g.patch() } else { 0 }];
                 let mut db = vec![T::ZERO; if needs_b { o } else { 0 }];
-                let mut cols = vec![T::ZERO; g.patch() * ld];
-                if ctx.needs(1) {
-                    // dW = dY colsᵀ: each output pixel adds its receptive field, weighted by
-                    // its gradient.
-                    for k in 0..count {
-                        im2col(
-                            &xv[(images.start + k) * image_in..][..image_in],
-                            &g,
-                            &mut cols,
-                            ld,
-                            k * p,
+                let per = g.rows_per_block(count);
+                let mut cols = vec![T::ZERO; g.patch() * count * per * g.wo];
+                for top in (0..g.ho).step_by(per) {
+                    let rows = top..(top + per).min(g.ho);
+                    let span = rows.len() * g.wo;
+                    let block = count * span;
+                    let cols = &mut cols[..g.patch() * block];
+                    // dY's columns for these rows: the whole group, or a run of one image's.
+                    let dyb = MatRef::row_major(&dyg, o, ld).block(0, top * g.wo, o, block);
+                    if ctx.needs(1) {
+                        // dW += dY colsᵀ: each output pixel adds its receptive field,
+                        // weighted by its gradient.
+                        for k in 0..count {
+                            let x_k = &xv[(images.start + k) * image_in..][..image_in];
+                            im2col(x_k, &g, (&mut *cols, block, k * span), rows.clone(), inner);
+                        }
+                        let beta = if top == 0 { T::ZERO } else { T::ONE };
+                        gemm_into(
+                            dyb,
+                            MatRef::row_major(cols, g.patch(), block).t(),
+                            beta,
+                            &mut dw,
+                            isa,
                             inner,
                         );
                     }
-                    gemm_into(
-                        MatRef::row_major(&dyg, o, ld),
-                        MatRef::row_major(&cols, g.patch(), ld).t(),
-                        T::ZERO,
-                        &mut dw,
-                        isa,
-                        inner,
-                    );
-                }
-                if ctx.needs(0) {
-                    // dcols = Wᵀ dY, then each column goes back onto its pixels.
-                    gemm_into(
-                        MatRef::row_major(wv, o, g.patch()).t(),
-                        MatRef::row_major(&dyg, o, ld),
-                        T::ZERO,
-                        &mut cols,
-                        isa,
-                        inner,
-                    );
-                    dx = vec![T::ZERO; count * image_in];
-                    for (k, dx_img) in dx.chunks_exact_mut(image_in).enumerate() {
-                        col2im(&cols, &g, ld, k * p, dx_img, inner);
+                    if ctx.needs(0) {
+                        // dcols = Wᵀ dY, then each column goes back onto its pixels.
+                        gemm_into(
+                            MatRef::row_major(wv, o, g.patch()).t(),
+                            dyb,
+                            T::ZERO,
+                            cols,
+                            isa,
+                            inner,
+                        );
+                        for (k, dx_img) in dx.chunks_exact_mut(image_in).enumerate() {
+                            col2im((cols, block, k * span), &g, rows.clone(), dx_img, inner);
+                        }
                     }
                 }
                 if needs_b {
@@ -506,7 +539,7 @@ impl<T: Scalar> Graph<T> {
                 inner,
             );
             for (k, y_img) in ys.chunks_exact_mut(image_out).enumerate() {
-                col2im(&cols, &g, ld, k * pin, y_img, inner);
+                col2im((&cols, ld, k * pin), &g, 0..g.ho, y_img, inner);
                 if let Some(b) = bv {
                     for (row, &bb) in y_img.chunks_exact_mut(ho * wo).zip(b) {
                         row.iter_mut().for_each(|v| *v += bb);
@@ -527,9 +560,8 @@ impl<T: Scalar> Graph<T> {
                     im2col(
                         &dy[(images.start + k) * image_out..][..image_out],
                         &g,
-                        &mut gcols,
-                        ld,
-                        k * pin,
+                        (&mut gcols, ld, k * pin),
+                        0..g.ho,
                         inner,
                     );
                 }
