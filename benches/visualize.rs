@@ -7,8 +7,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::time::Duration;
 use unsupervised::autodiff::{Graph, Tensor};
 use unsupervised::datasets;
+use unsupervised::visualize::network::gram_targets;
 use unsupervised::visualize::{
-    filter, gram_loss, grams, image_tensor, Border, Features, Kernel, Lbfgs, Multiscale,
+    filter, gram_loss, image_tensor, Border, Features, Kernel, Lbfgs, Multiscale,
 };
 use unsupervised::Rng;
 
@@ -24,13 +25,7 @@ fn chapter(c: &mut Criterion) {
     });
     let flower = image_tensor(&datasets::flower_rgb().unwrap().downscale(2).unwrap()).unwrap();
     let mut net = Multiscale::new(3, 32, &[3, 5, 7, 11, 15, 23], 0).unwrap();
-    let targets: Vec<Tensor<f32>> = {
-        let mut g = Graph::new();
-        let x = g.constant(flower.clone());
-        let f = net.features(&mut g, x).unwrap();
-        let gm = grams(&mut g, &f).unwrap();
-        gm.iter().map(|&v| g.value(v).clone()).collect()
-    };
+    let targets = gram_targets(&mut net, &flower).unwrap();
     let noise = Tensor::uniform(flower.shape(), -0.5, 0.5, &mut Rng::seed_from_u64(1));
     group.bench_function("texture_loss_and_gradient/64x64", |b| {
         b.iter(|| {

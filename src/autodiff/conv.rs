@@ -277,22 +277,23 @@ fn side_by_side<T: Scalar>(images: &[T], channels: usize, pixels: usize) -> Vec<
     out
 }
 
-/// The inverse of [`side_by_side`], adding `bias[ch]` to channel `ch` when given.
+/// The inverse of [`side_by_side`] for the pixels `first..first + span` of every channel
+/// (all of them when `first` is 0 and `span` the image's pixels), adding `bias[ch]` to
+/// channel `ch` when given: a group's product written back one image at a time.
 fn one_by_one<T: Scalar>(
     group: &[T],
     channels: usize,
-    pixels: usize,
+    (first, span): (usize, usize),
     bias: Option<&[T]>,
     images: &mut [T],
 ) {
-    let count = images.len() / (channels * pixels).max(1);
+    let count = group.len() / (channels * span).max(1);
+    let pixels = images.len() / (count * channels).max(1);
     for (k, img) in images.chunks_exact_mut(channels * pixels).enumerate() {
-        for (ch, row) in img.chunks_exact_mut(pixels).enumerate() {
+        for (ch, plane) in img.chunks_exact_mut(pixels).enumerate() {
             let b = bias.map_or(T::ZERO, |b| b[ch]);
-            for (o, &v) in row
-                .iter_mut()
-                .zip(&group[(ch * count + k) * pixels..][..pixels])
-            {
+            let from = &group[(ch * count + k) * span..][..span];
+            for (o, &v) in plane[first..first + span].iter_mut().zip(from) {
                 *o = v + b;
             }
         }
@@ -392,16 +393,7 @@ impl<T: Scalar> Graph<T> {
                     isa,
                     inner,
                 );
-                // (o, images·span) back to image-major rows, with the bias.
-                for (k, image) in ys.chunks_exact_mut(image_out).enumerate() {
-                    for (ch, plane) in image.chunks_exact_mut(p).enumerate() {
-                        let b = bv.map_or(T::ZERO, |b| b[ch]);
-                        let from = &yb[(ch * count + k) * span..][..span];
-                        for (v, &f) in plane[top * g.wo..][..span].iter_mut().zip(from) {
-                            *v = f + b;
-                        }
-                    }
-                }
+                one_by_one(yb, o, (top * g.wo, span), bv, ys);
             }
         });
         let value = Tensor::new(&[g.n, o, g.ho, g.wo], y)?;
@@ -578,7 +570,7 @@ impl<T: Scalar> Graph<T> {
                         inner,
                     );
                     dx = vec![T::ZERO; count * image_in];
-                    one_by_one(&dxg, cin, pin, None, &mut dx);
+                    one_by_one(&dxg, cin, (0, pin), None, &mut dx);
                 }
                 let mut dw = vec![T::ZERO; if ctx.needs(1) { cin * g.patch() } else { 0 }];
                 if ctx.needs(1) {

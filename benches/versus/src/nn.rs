@@ -363,7 +363,13 @@ struct CandleGan {
     d2: candle_nn::Linear,
 }
 
-impl CandleGan {
+/// A candle GAN's two players, so one training loop serves the MLP GAN and the DCGAN.
+trait CandlePlayers {
+    fn generate(&self, z: &CTensor) -> candle_core::Result<CTensor>;
+    fn score(&self, x: &CTensor) -> candle_core::Result<CTensor>;
+}
+
+impl CandlePlayers for CandleGan {
     fn generate(&self, z: &CTensor) -> candle_core::Result<CTensor> {
         let h = candle_batch_norm(&self.g1.forward(z)?, &self.gamma, &self.beta)?.relu()?;
         self.g2.forward(&h)
@@ -380,9 +386,10 @@ fn mean_softplus(s: &CTensor) -> candle_core::Result<CTensor> {
     (s.relu()? + s.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?)?.mean_all()
 }
 
-/// 100 steps of the MLP GAN in candle; returns the mean discriminator loss.
+/// A candle GAN's steps, one per pick of real images, each a discriminator and a
+/// generator step with the non-saturating loss; returns the mean discriminator loss.
 fn candle_gan_steps(
-    model: &CandleGan,
+    model: &impl CandlePlayers,
     d_opt: &mut AdamW,
     g_opt: &mut AdamW,
     images: &CTensor,
@@ -471,10 +478,18 @@ const DCGAN_STEPS: usize = 20;
 
 /// Batch normalisation of `(n, c, h, w)` over batch and positions, per channel, with
 /// candle's ops; `gamma` and `beta` are `(1, c, 1, 1)`.
-fn candle_batch_norm2d(x: &CTensor, gamma: &CTensor, beta: &CTensor) -> candle_core::Result<CTensor> {
+fn candle_batch_norm2d(
+    x: &CTensor,
+    gamma: &CTensor,
+    beta: &CTensor,
+) -> candle_core::Result<CTensor> {
     let mean = x.mean_keepdim(0)?.mean_keepdim(2)?.mean_keepdim(3)?;
     let centred = x.broadcast_sub(&mean)?;
-    let var = centred.sqr()?.mean_keepdim(0)?.mean_keepdim(2)?.mean_keepdim(3)?;
+    let var = centred
+        .sqr()?
+        .mean_keepdim(0)?
+        .mean_keepdim(2)?
+        .mean_keepdim(3)?;
     let normed = centred.broadcast_div(&var.affine(1.0, 1e-5)?.sqrt()?)?;
     normed.broadcast_mul(gamma)?.broadcast_add(beta)
 }
@@ -498,8 +513,10 @@ impl CandleDcgan {
     fn new(w: usize, gb: &VarBuilder, db: &VarBuilder) -> CandleDcgan {
         let bn = |vb: VarBuilder, c: usize| {
             (
-                vb.get_with_hints((1, c, 1, 1), "gamma", candle_nn::Init::Const(1.0)).unwrap(),
-                vb.get_with_hints((1, c, 1, 1), "beta", candle_nn::Init::Const(0.0)).unwrap(),
+                vb.get_with_hints((1, c, 1, 1), "gamma", candle_nn::Init::Const(1.0))
+                    .unwrap(),
+                vb.get_with_hints((1, c, 1, 1), "beta", candle_nn::Init::Const(0.0))
+                    .unwrap(),
             )
         };
         let up = candle_nn::ConvTranspose2dConfig {
@@ -524,6 +541,9 @@ impl CandleDcgan {
             d3: candle_nn::linear(2 * w * 49, 1, db.pp("d3")).unwrap(),
         }
     }
+}
+
+impl CandlePlayers for CandleDcgan {
     fn generate(&self, z: &CTensor) -> candle_core::Result<CTensor> {
         let n = z.dim(0)?;
         let h = self.g0.forward(z)?.reshape((n, 2 * self.w, 7, 7))?;
@@ -574,7 +594,11 @@ fn dcgan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
     let mut rng = Rng::seed_from_u64(2);
     let n = pixels.len() / 784;
     let picks: Vec<Vec<u32>> = (0..DCGAN_STEPS)
-        .map(|_| (0..GAN_BATCH).map(|_| rng.index(n).unwrap() as u32).collect())
+        .map(|_| {
+            (0..GAN_BATCH)
+                .map(|_| rng.index(n).unwrap() as u32)
+                .collect()
+        })
         .collect();
     let (mut t_ours, mut t_theirs, mut l_ours, mut l_theirs) = (Vec::new(), Vec::new(), 0.0, 0.0);
     for round in 0..rounds {
@@ -584,22 +608,7 @@ fn dcgan_row(threads: usize, rounds: usize, pixels: &[f32], images: &CTensor) {
             l_ours = r.critic_loss[0];
         }));
         t_theirs.push(time(|| {
-            let mut total = 0.0;
-            for pick in &picks {
-                let idx = CTensor::new(pick.as_slice(), &Device::Cpu).unwrap();
-                let real = images.index_select(&idx, 0).unwrap();
-                let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
-                let fake = theirs.generate(&z).unwrap().detach();
-                let d_loss = (mean_softplus(&theirs.score(&real).unwrap().neg().unwrap()).unwrap()
-                    + mean_softplus(&theirs.score(&fake).unwrap()).unwrap())
-                .unwrap();
-                total += f64::from(d_loss.to_vec0::<f32>().unwrap());
-                d_opt.backward_step(&d_loss).unwrap();
-                let z = CTensor::randn(0f32, 1.0, (GAN_BATCH, 100), &Device::Cpu).unwrap();
-                let s = theirs.score(&theirs.generate(&z).unwrap()).unwrap();
-                g_opt.backward_step(&mean_softplus(&s.neg().unwrap()).unwrap()).unwrap();
-            }
-            l_theirs = total / picks.len() as f64;
+            l_theirs = candle_gan_steps(&theirs, &mut d_opt, &mut g_opt, &images, &picks);
         }));
     }
     let (a, b) = (median(t_ours), median(t_theirs));
