@@ -19,6 +19,7 @@ pub mod files;
 pub mod gan;
 pub mod hierarchical;
 pub mod image;
+pub mod image_prior;
 pub mod kmeans;
 pub mod linalg;
 pub mod manifold;

@@ -27,6 +27,7 @@ mod datasets;
 mod eigen;
 mod gan;
 mod hierarchical;
+mod image_prior;
 mod kmeans;
 mod linalg;
 mod manifold;
@@ -64,6 +65,7 @@ pub const CHAPTERS: &[Chapter] = &[
     vae::CHAPTER,
     gan::CHAPTER,
     visualize::CHAPTER,
+    image_prior::CHAPTER,
 ];
 // ANCHOR_END: chapters
 

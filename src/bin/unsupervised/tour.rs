@@ -46,7 +46,7 @@ pub struct Chapter {
 
 /// Chapters of the book whose code is not written yet: the tour names them. A chapter
 /// leaves this list when its line joins [`CHAPTERS`](crate::CHAPTERS).
-const NOT_BUILT: &[(&str, &str)] = &[("image_prior", "16 · Deep image prior")];
+const NOT_BUILT: &[(&str, &str)] = &[];
 
 /// Options every chapter's tour section gets, and where its files go.
 pub struct TourContext {

@@ -19,7 +19,7 @@ pub(super) const IMAGE_DATA: [(&str, &[&str]); 3] = [
 /// (categories, continuous) for infogan and infogan-cr, which also gets H; three
 /// channels on stacked MNIST, packing 2 for pacdcgan; four inputs in all on the polar
 /// blobs.
-pub(super) fn image_spec(
+pub(crate) fn image_spec(
     kind_name: &str,
     data: &str,
     width: Option<usize>,

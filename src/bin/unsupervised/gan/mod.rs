@@ -5,11 +5,12 @@
 //! the chapter's tour section.
 
 mod images;
+pub(crate) use images::image_spec;
 mod mixture;
 mod tour;
 
 use images::{
-    image_command, image_spec, judge, nearest_grid, polar_command, stacked_command, stacked_grid,
+    image_command, judge, nearest_grid, polar_command, stacked_command, stacked_grid,
     POLAR_TRAINING, STACKED_JUDGED, STACKED_TRAINING,
 };
 use mixture::{curves_figure, mixture_command, samples_plot};

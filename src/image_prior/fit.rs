@@ -1,0 +1,273 @@
+//! Fitting `G_w(z)` to the corrupted image alone, and knowing when to stop.
+//!
+//! The network fits the image's structure long before its noise, so the restoration is
+//! best part-way through and degrades after. The clean image would tell when, but a user
+//! does not have it. Wang, Li, Zhuang, Chen, Liang and Sun ("Early Stopping for Deep Image
+//! Prior", TMLR 2023; code at github.com/sun-umn/Early_Stopping_for_DIP) watch instead the
+//! variance of the last `W` outputs (ES-WMV): while the network is still learning the
+//! image the outputs change fast, as it settles they change less, and once it starts
+//! absorbing noise they drift apart again. The output where that windowed variance was
+//! lowest, once it has not fallen for `P` more iterations, is the restoration.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::degrade::Degradation;
+use super::network::SkipNet;
+use crate::autodiff::{Graph, Tensor};
+use crate::error::{Error, Result};
+use crate::nn::{Adam, Layer, Mode, Optimizer};
+use crate::rand::Rng;
+
+/// The most iterations a fit may ask for.
+pub const MAX_ITERATIONS: usize = 1_000_000;
+
+/// How the weights are fitted and when the rule stops.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    pub iterations: usize,
+    /// Adam's step (the paper's 0.01).
+    pub learning_rate: f64,
+    /// The standard deviation of fresh noise added to the code at every step (the paper's
+    /// 1/30), a regulariser that slows the fitting of noise.
+    pub code_noise: f64,
+    /// ES-WMV's window `W`: outputs whose variance is watched.
+    pub window: usize,
+    /// ES-WMV's patience `P`: iterations without a new lowest variance before it stops.
+    pub patience: usize,
+    /// Keep fitting after the rule has stopped, to `iterations` (to see the whole curve).
+    pub run_on: bool,
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule {
+            iterations: 3000,
+            learning_rate: 0.01,
+            code_noise: 1.0 / 30.0,
+            window: 100,
+            patience: 300,
+            run_on: false,
+        }
+    }
+}
+
+impl Schedule {
+    pub fn check(&self) -> Result<()> {
+        if !(1..=MAX_ITERATIONS).contains(&self.iterations) {
+            return Err(Error::invalid(
+                "iterations",
+                self.iterations,
+                format!("must be between 1 and {MAX_ITERATIONS}"),
+            ));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(Error::invalid(
+                "learning_rate",
+                self.learning_rate,
+                "must be positive and finite",
+            ));
+        }
+        if !(self.code_noise >= 0.0 && self.code_noise.is_finite()) {
+            return Err(Error::invalid(
+                "code_noise",
+                self.code_noise,
+                "must be at least 0",
+            ));
+        }
+        if self.window < 2 || self.patience == 0 {
+            return Err(Error::invalid(
+                "window",
+                format!("{} (patience {})", self.window, self.patience),
+                "the window needs at least 2 outputs and the patience at least 1 iteration",
+            ));
+        }
+        Ok(())
+    }
+}
+
+// ANCHOR: wmv
+/// ES-WMV: the mean squared distance of the last `W` outputs from their mean, per value,
+/// and the iteration where it was lowest.
+pub struct WindowedVariance {
+    window: usize,
+    outputs: VecDeque<Vec<f32>>,
+    /// (iteration, variance) of the lowest variance so far.
+    pub lowest: Option<(usize, f64)>,
+}
+
+impl WindowedVariance {
+    pub fn new(window: usize) -> WindowedVariance {
+        WindowedVariance {
+            window,
+            outputs: VecDeque::with_capacity(window + 1),
+            lowest: None,
+        }
+    }
+
+    /// Adds the output of `iteration`; returns the window's variance once it is full, and
+    /// whether it is the lowest yet.
+    pub fn push(&mut self, iteration: usize, output: &[f32]) -> Option<(f64, bool)> {
+        if self.outputs.len() == self.window {
+            self.outputs.pop_front();
+        }
+        self.outputs.push_back(output.to_vec());
+        if self.outputs.len() < self.window {
+            return None;
+        }
+        let n = output.len();
+        let mut mean = vec![0.0f64; n];
+        for x in &self.outputs {
+            for (m, &v) in mean.iter_mut().zip(x) {
+                *m += f64::from(v);
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= self.window as f64);
+        let spread: f64 = self
+            .outputs
+            .iter()
+            .map(|x| {
+                x.iter()
+                    .zip(&mean)
+                    .map(|(&v, m)| (f64::from(v) - m).powi(2))
+                    .sum::<f64>()
+            })
+            .sum();
+        let variance = spread / (self.window * n) as f64;
+        let lowest = self.lowest.is_none_or(|(_, v)| variance < v);
+        if lowest {
+            self.lowest = Some((iteration, variance));
+        }
+        Some((variance, lowest))
+    }
+
+    /// The rule: stop once `patience` iterations have passed without a new lowest.
+    pub fn should_stop(&self, iteration: usize, patience: usize) -> bool {
+        self.lowest
+            .is_some_and(|(at, _)| iteration >= at + patience)
+    }
+}
+// ANCHOR_END: wmv
+
+/// One iteration of a fit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    /// `mean (A(G_w(z)) − y)²` before this iteration's update.
+    pub loss: f64,
+    /// PSNR of this output against the clean image, in dB (when the clean image is known).
+    pub psnr: Option<f64>,
+    /// ES-WMV's windowed variance (once the window is full).
+    pub variance: Option<f64>,
+    pub seconds: f64,
+}
+
+/// A fit's outcome. Iterations count from 1: output `t` is `G_w(z)` after `t − 1`
+/// updates.
+pub struct Restoration {
+    /// The output where ES-WMV's variance was lowest (the last output if it never had a
+    /// full window).
+    pub image: Tensor<f32>,
+    pub stop_iteration: usize,
+    /// The iteration at which the rule fired, if it did.
+    pub fired_at: Option<usize>,
+    /// The best output against the clean image and its iteration (the oracle's choice).
+    pub best: Option<(usize, f64, Tensor<f32>)>,
+    /// The last output.
+    pub last: Tensor<f32>,
+    pub trace: Vec<Step>,
+}
+
+impl Restoration {
+    /// The PSNR of the early-stopped output, if the clean image was given.
+    pub fn psnr_at_stop(&self) -> Option<f64> {
+        self.trace[self.stop_iteration - 1].psnr
+    }
+}
+
+// ANCHOR: restore
+/// The deep image prior: fits `net`'s weights so that `A(G_w(z))` matches `observed`
+/// (an image tensor in −0.5..0.5) by Adam, code `z` fixed (plus fresh noise of
+/// `schedule.code_noise` each step, drawn from `seed`), and stops by ES-WMV. With `clean`,
+/// every output's PSNR is recorded too — for the curve, never for the stopping.
+pub fn restore(
+    net: &mut SkipNet<f32>,
+    z: &Tensor<f32>,
+    observed: &Tensor<f32>,
+    degradation: &Degradation,
+    schedule: &Schedule,
+    clean: Option<&Tensor<f32>>,
+    seed: u64,
+) -> Result<Restoration> {
+    schedule.check()?;
+    degradation.check()?;
+    let target = degradation.target(observed)?;
+    let mut adam = Adam::new(schedule.learning_rate)?;
+    let mut rng = Rng::seed_from_u64(seed);
+    let mut wmv = WindowedVariance::new(schedule.window);
+    let (started, mut trace) = (Instant::now(), Vec::with_capacity(schedule.iterations));
+    let (mut image, mut best, mut fired_at) = (None, None::<(usize, f64, Tensor<f32>)>, None);
+    let mut last = Tensor::zeros(&[0]);
+    for t in 1..=schedule.iterations {
+        let mut g = Graph::new();
+        let zt = g.constant(perturbed(z, schedule.code_noise, &mut rng));
+        let x = net.forward(&mut g, zt, Mode::Train)?;
+        let loss = degradation.loss(&mut g, x, &target)?;
+        let value = f64::from(g.value(loss).item()?);
+        if !value.is_finite() {
+            return Err(Error::Diverged {
+                what: "deep image prior".into(),
+                iteration: t,
+                value,
+            });
+        }
+        last = g.value(x).clone();
+        let psnr = clean.map(|c| crate::autoencoder::psnr(c.data(), last.data()));
+        if let Some(p) = psnr {
+            if best.as_ref().is_none_or(|b| p > b.1) {
+                best = Some((t, p, last.clone()));
+            }
+        }
+        let variance = wmv.push(t, last.data()).map(|(v, lowest)| {
+            if lowest {
+                image = Some(last.clone());
+            }
+            v
+        });
+        trace.push(Step {
+            loss: value,
+            psnr,
+            variance,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        if fired_at.is_none() && wmv.should_stop(t, schedule.patience) {
+            fired_at = Some(t);
+            if !schedule.run_on {
+                break;
+            }
+        }
+        let grads = g.backward(loss)?;
+        adam.step(net.params_mut(), &grads);
+    }
+    let stop_iteration = wmv.lowest.map_or(trace.len(), |(at, _)| at);
+    Ok(Restoration {
+        image: image.unwrap_or_else(|| last.clone()),
+        stop_iteration,
+        fired_at,
+        best,
+        last,
+        trace,
+    })
+}
+// ANCHOR_END: restore
+
+/// The code with fresh Gaussian noise of standard deviation `sd` (the code itself if 0).
+fn perturbed(z: &Tensor<f32>, sd: f64, rng: &mut Rng) -> Tensor<f32> {
+    if sd == 0.0 {
+        return z.clone();
+    }
+    let mut noisy = z.clone();
+    for v in noisy.data_mut() {
+        *v += (sd * rng.normal()) as f32;
+    }
+    noisy
+}
