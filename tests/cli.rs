@@ -709,6 +709,8 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--kernel", &["0", "-1", "18446744073709551615", "1e12"]), // filter: a 1x1 kernel of your own
         ("--digit", &["0"]), // saliency: the first held-out digit
         ("--class", &["0"]),
+        ("--smoothing", &["0"]),  // prior: no running average
+        ("--code-noise", &["0"]), // prior: a fixed code
     ];
     let skip = ["--out", "--save"]; // paths to write: almost any text names one
     let scratch = std::env::temp_dir().join(format!("unsupervised-flags-{}", std::process::id()));

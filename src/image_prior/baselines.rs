@@ -34,7 +34,7 @@ pub fn baselines(
     degradation: &Degradation,
     clean: &Tensor<f32>,
 ) -> Result<Vec<Baseline>> {
-    let candidates: Vec<(&'static str, Vec<(String, Tensor<f32>)>)> = match degradation {
+    let candidates: Vec<(&'static str, Tries)> = match degradation {
         Degradation::Noise { .. } => vec![
             (
                 "box blur",
@@ -95,10 +95,10 @@ pub fn baselines(
 }
 // ANCHOR_END: baselines
 
-fn each<P>(
-    params: &[P],
-    f: impl Fn(&P) -> Result<(String, Tensor<f32>)>,
-) -> Result<Vec<(String, Tensor<f32>)>> {
+/// Every setting tried for one baseline and its output.
+type Tries = Vec<(String, Tensor<f32>)>;
+
+fn each<P>(params: &[P], f: impl Fn(&P) -> Result<(String, Tensor<f32>)>) -> Result<Tries> {
     params.iter().map(f).collect()
 }
 

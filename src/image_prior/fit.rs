@@ -31,6 +31,10 @@ pub struct Schedule {
     /// The standard deviation of fresh noise added to the code at every step (the paper's
     /// 1/30), a regulariser that slows the fitting of noise.
     pub code_noise: f64,
+    /// The weight of the past in the running average of the outputs that is the
+    /// restoration, `x̄_t = s x̄_{t−1} + (1 − s) x_t` (the paper's code uses 0.99; 0 takes
+    /// each output as it is). Fresh code noise makes single outputs jitter.
+    pub smoothing: f64,
     /// ES-WMV's window `W`: outputs whose variance is watched.
     pub window: usize,
     /// ES-WMV's patience `P`: iterations without a new lowest variance before it stops.
@@ -45,6 +49,7 @@ impl Default for Schedule {
             iterations: 3000,
             learning_rate: 0.01,
             code_noise: 1.0 / 30.0,
+            smoothing: 0.99,
             window: 100,
             patience: 300,
             run_on: false,
@@ -75,7 +80,16 @@ impl Schedule {
                 "must be at least 0",
             ));
         }
-        if self.window < 2 || self.patience == 0 {
+        if !(0.0..1.0).contains(&self.smoothing) {
+            return Err(Error::invalid(
+                "smoothing",
+                self.smoothing,
+                "must be in [0, 1)",
+            ));
+        }
+        if !(2..=MAX_ITERATIONS).contains(&self.window)
+            || !(1..=MAX_ITERATIONS).contains(&self.patience)
+        {
             return Err(Error::invalid(
                 "window",
                 format!("{} (patience {})", self.window, self.patience),
@@ -154,7 +168,8 @@ impl WindowedVariance {
 pub struct Step {
     /// `mean (A(G_w(z)) − y)²` before this iteration's update.
     pub loss: f64,
-    /// PSNR of this output against the clean image, in dB (when the clean image is known).
+    /// PSNR of this (running-average) output against the clean image, in dB, when the
+    /// clean image is known.
     pub psnr: Option<f64>,
     /// ES-WMV's windowed variance (once the window is full).
     pub variance: Option<f64>,
@@ -164,15 +179,15 @@ pub struct Step {
 /// A fit's outcome. Iterations count from 1: output `t` is `G_w(z)` after `t − 1`
 /// updates.
 pub struct Restoration {
-    /// The output where ES-WMV's variance was lowest (the last output if it never had a
-    /// full window).
+    /// The (running-average) output where ES-WMV's variance was lowest (the last one if the
+    /// window never filled).
     pub image: Tensor<f32>,
     pub stop_iteration: usize,
     /// The iteration at which the rule fired, if it did.
     pub fired_at: Option<usize>,
     /// The best output against the clean image and its iteration (the oracle's choice).
     pub best: Option<(usize, f64, Tensor<f32>)>,
-    /// The last output.
+    /// The last single output, unaveraged.
     pub last: Tensor<f32>,
     pub trace: Vec<Step>,
 }
@@ -206,7 +221,7 @@ pub fn restore(
     let mut wmv = WindowedVariance::new(schedule.window);
     let (started, mut trace) = (Instant::now(), Vec::with_capacity(schedule.iterations));
     let (mut image, mut best, mut fired_at) = (None, None::<(usize, f64, Tensor<f32>)>, None);
-    let mut last = Tensor::zeros(&[0]);
+    let (mut last, mut average) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
     for t in 1..=schedule.iterations {
         let mut g = Graph::new();
         let zt = g.constant(perturbed(z, schedule.code_noise, &mut rng));
@@ -221,15 +236,16 @@ pub fn restore(
             });
         }
         last = g.value(x).clone();
-        let psnr = clean.map(|c| crate::autoencoder::psnr(c.data(), last.data()));
+        average = smooth(average, &last, schedule.smoothing);
+        let psnr = clean.map(|c| crate::autoencoder::psnr(c.data(), average.data()));
         if let Some(p) = psnr {
             if best.as_ref().is_none_or(|b| p > b.1) {
-                best = Some((t, p, last.clone()));
+                best = Some((t, p, average.clone()));
             }
         }
-        let variance = wmv.push(t, last.data()).map(|(v, lowest)| {
+        let variance = wmv.push(t, average.data()).map(|(v, lowest)| {
             if lowest {
-                image = Some(last.clone());
+                image = Some(average.clone());
             }
             v
         });
@@ -250,7 +266,7 @@ pub fn restore(
     }
     let stop_iteration = wmv.lowest.map_or(trace.len(), |(at, _)| at);
     Ok(Restoration {
-        image: image.unwrap_or_else(|| last.clone()),
+        image: image.unwrap_or(average),
         stop_iteration,
         fired_at,
         best,
@@ -259,6 +275,19 @@ pub fn restore(
     })
 }
 // ANCHOR_END: restore
+
+/// The running average `s · average + (1 − s) · x`, or `x` itself at the start.
+fn smooth(average: Tensor<f32>, x: &Tensor<f32>, s: f64) -> Tensor<f32> {
+    if average.len() != x.len() || s == 0.0 {
+        return x.clone();
+    }
+    let mut out = average;
+    let s = s as f32;
+    for (a, &v) in out.data_mut().iter_mut().zip(x.data()) {
+        *a = s * *a + (1.0 - s) * v;
+    }
+    out
+}
 
 /// The code with fresh Gaussian noise of standard deviation `sd` (the code itself if 0).
 fn perturbed(z: &Tensor<f32>, sd: f64, rng: &mut Rng) -> Tensor<f32> {

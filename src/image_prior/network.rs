@@ -49,6 +49,22 @@ impl SkipSpec {
             skip: vec![4; scales],
         }
     }
+    /// Multiply-adds ×2 of every convolution in one forward pass on an `h x w` code (the
+    /// backward pass costs about twice as much).
+    pub fn flops(&self, h: usize, w: usize) -> f64 {
+        let mut total = 0.0;
+        let mut inputs = self.code;
+        for i in 0..self.down.len() {
+            let px = ((h >> i) * (w >> i)) as f64;
+            let (d, s, u) = (self.down[i] as f64, self.skip[i] as f64, self.up[i] as f64);
+            let below = self.up.get(i + 1).map_or(d, |&b| b as f64);
+            let c = inputs as f64;
+            total +=
+                2.0 * px * (c * s + 9.0 * (c * d + d * d) / 4.0 + 9.0 * (s + below) * u + u * u);
+            inputs = self.down[i];
+        }
+        total + 2.0 * (h * w) as f64 * (self.up[0] * self.image) as f64
+    }
     /// Refuses empty or mismatched scales, zero or huge widths, and a side the scales
     /// cannot halve evenly (`h` and `w` must be multiples of 2^scales).
     pub fn check(&self, h: usize, w: usize) -> Result<()> {
@@ -73,7 +89,7 @@ impl SkipSpec {
             ));
         }
         let unit = 1usize << n;
-        if h == 0 || w == 0 || h % unit != 0 || w % unit != 0 {
+        if h == 0 || w == 0 || !h.is_multiple_of(unit) || !w.is_multiple_of(unit) {
             return Err(Error::invalid(
                 "size",
                 format!("{h} x {w}"),

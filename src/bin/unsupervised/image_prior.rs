@@ -38,13 +38,15 @@ pub const PRIOR: Command = Command {
         Flag::value("--image", "NAME", "china-gray (default; 256 x 256), china, flower (colour, 128 x 128) or a .pgm/.ppm file"),
         Flag::value("--size", "PX", "work on the central PX x PX after shrinking by a whole factor: 128 (default) or 256 (china-gray and files only)"),
         Flag::value("--sigma", "S", "denoise: noise standard deviation on the 0–255 scale (default 25)"),
-        Flag::value("--mask", "NAME", "inpaint, gan-inpaint: random (default), text, or a .pgm file of the image's size (black = hidden)"),
+        Flag::value("--mask", "NAME", "inpaint, gan-inpaint: random (default), text, half (the lower half hidden), or a .pgm file of the image's size (black = hidden)"),
         Flag::value("--drop", "F", "--mask random: fraction of pixels hidden (default 0.5)"),
         Flag::value("--factor", "K", "superres: the photo is seen K times smaller (default 4)"),
         Flag::value("--iterations", "N", "most Adam steps on the weights (default 3000; the stopping rule usually ends sooner)"),
         Flag::value("--learning-rate", "R", "Adam's step (default 0.01, the paper's)"),
         Flag::value("--width", "C", "channels at every scale (default 32; the paper's is 128) or, for gan-inpaint, the DCGAN's base width (default 32)"),
         Flag::value("--scales", "N", "times the network halves the side (default 5)"),
+        Flag::value("--smoothing", "S", "weight of the past in the running average of outputs (default 0.99, the paper's; 0 for none)"),
+        Flag::value("--code-noise", "SD", "noise added to the code at every step (default 1/30, the paper's)"),
         Flag::value("--window", "W", "ES-WMV: outputs whose variance is watched (default 100)"),
         Flag::value("--patience", "P", "ES-WMV: iterations without a new lowest variance before stopping (default 300)"),
         Flag::switch("--run-on", "keep fitting after the rule stops, to --iterations (to see the PSNR fall)"),
@@ -70,6 +72,32 @@ fn prior_command(args: &Args) -> Result {
             ("gan-inpaint", 3),
         ],
     )?;
+    const TASKS: [&str; 4] = ["denoise", "inpaint", "superres", "gan-inpaint"];
+    // Which tasks read each task-specific flag: any other task refuses it.
+    let readers: [(&str, &[usize]); 10] = [
+        ("--image", &[0, 1, 2]),
+        ("--size", &[0, 1, 2]),
+        ("--sigma", &[0]),
+        ("--mask", &[1, 3]),
+        ("--drop", &[1, 3]),
+        ("--factor", &[2]),
+        ("--scales", &[0, 1, 2]),
+        ("--load", &[3]),
+        ("--digit", &[3]),
+        ("--restarts", &[3]),
+    ];
+    for (flag, tasks) in readers {
+        if !tasks.contains(&task) {
+            let users: Vec<&str> = tasks.iter().map(|&t| TASKS[t]).collect();
+            args.refuse(
+                flag,
+                &format!("only --task {} reads it", users.join(" or ")),
+            )?;
+        }
+    }
+    if args.text("--mask").is_some_and(|m| m != "random") {
+        args.refuse("--drop", "only --mask random hides a fraction")?;
+    }
     if task == 3 {
         return gan_inpaint_command(args);
     }
@@ -98,6 +126,7 @@ fn prior_command(args: &Args) -> Result {
         }
         ctx.save_png("last.png", &tensor_image(&out.fit.last)?)?;
         ctx.save_svg("psnr.svg", &curve_figure(&out, "")?)?;
+        ctx.save("trace.csv", trace_csv(&out.fit).as_bytes())?;
     }
     let fit = &out.fit;
     let best = fit
@@ -268,6 +297,16 @@ fn curve_figure(run: &PriorRun, title: &str) -> Result<Figure> {
     Ok(Figure::new("", 1, 560.0, 300.0).with(top).with(bottom))
 }
 
+/// One line per iteration: `iteration,loss,psnr,variance` (empty where not known).
+fn trace_csv(fit: &Restoration) -> String {
+    let mut csv = String::from("iteration,loss,psnr,variance\n");
+    for (i, s) in fit.trace.iter().enumerate() {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+        csv += &format!("{},{},{},{}\n", i + 1, s.loss, opt(s.psnr), opt(s.variance));
+    }
+    csv
+}
+
 /// `--image`: an embedded photo or a PNM file.
 fn photo(args: &Args) -> Result<Image> {
     let name = args.text("--image").unwrap_or("china-gray");
@@ -312,9 +351,9 @@ fn degradation(args: &Args, task: usize, h: usize, w: usize, seed: u64) -> Resul
     let d = match task {
         0 => {
             let sigma: f64 = args.get("--sigma", "a number")?.unwrap_or(25.0);
-            if !(0.0..=degrade::MAX_SIGMA).contains(&sigma) {
+            if !(sigma > 0.0 && sigma <= degrade::MAX_SIGMA) {
                 return Err(format!(
-                    "--sigma {sigma}: must be between 0 and {}",
+                    "--sigma {sigma}: must be above 0 (or there is no noise to remove) and at most {}",
                     degrade::MAX_SIGMA
                 )
                 .into());
@@ -326,7 +365,7 @@ fn degradation(args: &Args, task: usize, h: usize, w: usize, seed: u64) -> Resul
         },
         _ => {
             let factor: usize = args.get("--factor", "a whole number")?.unwrap_or(4);
-            if !(2..=degrade::MAX_FACTOR).contains(&factor) || h % factor != 0 {
+            if !(2..=degrade::MAX_FACTOR).contains(&factor) || !h.is_multiple_of(factor) {
                 return Err(format!(
                     "--factor {factor}: must be between 2 and {} and divide the size {h}",
                     degrade::MAX_FACTOR
@@ -355,9 +394,11 @@ fn mask(args: &Args, h: usize, w: usize, seed: u64) -> Result<Vec<bool>> {
             )?)
         }
         "text" => Ok(text_mask(h, w, degrade::TEXT, (w / 128).max(1))?),
+        "half" => Ok((0..h * w).map(|i| i < h / 2 * w).collect()),
         path => {
             let bytes = std::fs::read(path).map_err(|e| format!("--mask {path}: {e}"))?;
-            let m = datasets::pnm::parse_pnm(&bytes, path)?;
+            let m = datasets::pnm::parse_pnm(&bytes, path)
+                .map_err(|e| format!("--mask {path}: {e}"))?;
             if (m.width, m.height) != (w, h) {
                 return Err(format!(
                     "--mask {path}: the mask is {} x {}, the image {w} x {h}",
@@ -388,8 +429,25 @@ fn schedule(args: &Args) -> Result<Schedule> {
             .get("--patience", "a whole number")?
             .unwrap_or(d.patience),
         run_on: args.has("--run-on"),
-        ..d
+        smoothing: args.get("--smoothing", "a number")?.unwrap_or(d.smoothing),
+        code_noise: args
+            .get("--code-noise", "a number")?
+            .unwrap_or(d.code_noise),
     };
+    if !(0.0..1.0).contains(&s.smoothing) {
+        return Err(format!(
+            "--smoothing {}: must be at least 0 and below 1",
+            s.smoothing
+        )
+        .into());
+    }
+    if !(0.0..=1.0).contains(&s.code_noise) {
+        return Err(format!(
+            "--code-noise {}: must be between 0 and 1 (the code itself lies in [0, 0.1))",
+            s.code_noise
+        )
+        .into());
+    }
     if !(1..=image_prior::fit::MAX_ITERATIONS).contains(&s.iterations) {
         return Err(format!(
             "--iterations {}: must be between 1 and {}",
@@ -401,11 +459,12 @@ fn schedule(args: &Args) -> Result<Schedule> {
     if !(s.learning_rate > 0.0 && s.learning_rate.is_finite()) {
         return Err(format!("--learning-rate {}: must be positive", s.learning_rate).into());
     }
-    if s.window < 2 {
-        return Err(format!("--window {}: must be at least 2", s.window).into());
+    let most = image_prior::fit::MAX_ITERATIONS;
+    if !(2..=most).contains(&s.window) {
+        return Err(format!("--window {}: must be between 2 and {most}", s.window).into());
     }
-    if s.patience == 0 {
-        return Err("--patience 0: must be at least 1".into());
+    if !(1..=most).contains(&s.patience) {
+        return Err(format!("--patience {}: must be between 1 and {most}", s.patience).into());
     }
     Ok(s)
 }
