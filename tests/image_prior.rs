@@ -7,7 +7,7 @@ use unsupervised::gan::{Gan, Spec};
 use unsupervised::image::Image;
 use unsupervised::image_prior::{
     baselines, code, degrade, inpaint_latent, random_mask, restore, text_mask, Degradation,
-    LatentSettings, Schedule, SkipNet, SkipSpec, WindowedVariance,
+    LatentSettings, Schedule, SkipNet, SkipSpec, Stop, WindowedVariance,
 };
 use unsupervised::nn::{Layer, Mode};
 use unsupervised::visualize::image_tensor;
@@ -253,8 +253,11 @@ fn the_untrained_network_denoises_a_smooth_image() {
     let (x, y) = (image_tensor(&clean).unwrap(), image_tensor(&noisy).unwrap());
     let schedule = Schedule {
         iterations: 300,
-        window: 20,
-        patience: 1000,
+        smoothing: 0.9,
+        stop: Stop::Variance {
+            window: 20,
+            patience: 1000,
+        },
         learning_rate: 0.02,
         ..Schedule::default()
     };
@@ -330,4 +333,45 @@ fn latent_search_recovers_a_sample_of_the_generator_from_half_its_values() {
     );
     assert!(inpaint_latent(&mut gan, &truth[..10], &keep, &settings, 3).is_err());
     let _ = degrade::TEXT;
+}
+
+#[test]
+fn the_discrepancy_rule_stops_where_the_averaged_loss_reaches_the_noise_level() {
+    let clean = smooth();
+    let d = Degradation::Noise { sigma: 25.0 };
+    let noisy = d.corrupt(&clean, &mut Rng::seed_from_u64(7)).unwrap();
+    let y = image_tensor(&noisy).unwrap();
+    let spec = SkipSpec {
+        code: 8,
+        image: 1,
+        down: vec![16, 16],
+        up: vec![16, 16],
+        skip: vec![4, 4],
+    };
+    let mut net = SkipNet::new(&spec, 5).unwrap();
+    let schedule = Schedule {
+        iterations: 400,
+        stop: Stop::noise(25.0),
+        learning_rate: 0.02,
+        smoothing: 0.9,
+        ..Schedule::default()
+    };
+    let run = restore(&mut net, &code(8, 16, 16, 1), &y, &d, &schedule, None, 2).unwrap();
+    // Recompute the running mean of the losses from the trace: the rule must stop at the
+    // first iteration where it is at most σ² = (25/255)², and not run on past it.
+    let level = (25.0f64 / 255.0).powi(2);
+    let mut avg = run.trace[0].loss;
+    let mut first = None;
+    for (i, s) in run.trace.iter().enumerate() {
+        if i > 0 {
+            avg = 0.9 * avg + 0.1 * s.loss;
+        }
+        assert!((s.signal.unwrap() - avg).abs() <= 1e-12 * avg);
+        if first.is_none() && avg <= level {
+            first = Some(i + 1);
+        }
+    }
+    assert_eq!(first, Some(run.stop_iteration));
+    assert_eq!((run.fired_at, run.trace.len()), (first, run.stop_iteration));
+    assert!(run.stop_iteration > 20, "stopped at {}", run.stop_iteration);
 }

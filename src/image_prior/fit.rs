@@ -22,7 +22,29 @@ use crate::rand::Rng;
 /// The most iterations a fit may ask for.
 pub const MAX_ITERATIONS: usize = 1_000_000;
 
-/// How the weights are fitted and when the rule stops.
+/// When to stop, without looking at the clean image.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    /// Morozov's discrepancy principle, for a known noise level: stop at the first
+    /// iteration where the (running average of the) loss `mean (A(x) − y)²` has fallen to
+    /// `level`, the noise's own mean square `σ²`. Below it the network is fitting noise.
+    Discrepancy { level: f64 },
+    /// ES-WMV: the lowest windowed variance of the outputs, `window` wide, once it has not
+    /// fallen for `patience` iterations.
+    Variance { window: usize, patience: usize },
+}
+
+impl Stop {
+    /// The discrepancy principle for noise of standard deviation `sigma` on the 0–255
+    /// scale, in the units of the loss on image tensors.
+    pub fn noise(sigma: f64) -> Stop {
+        Stop::Discrepancy {
+            level: (sigma / 255.0).powi(2),
+        }
+    }
+}
+
+/// How the weights are fitted and when to stop.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Schedule {
     pub iterations: usize,
@@ -35,10 +57,7 @@ pub struct Schedule {
     /// restoration, `x̄_t = s x̄_{t−1} + (1 − s) x_t` (the paper's code uses 0.99; 0 takes
     /// each output as it is). Fresh code noise makes single outputs jitter.
     pub smoothing: f64,
-    /// ES-WMV's window `W`: outputs whose variance is watched.
-    pub window: usize,
-    /// ES-WMV's patience `P`: iterations without a new lowest variance before it stops.
-    pub patience: usize,
+    pub stop: Stop,
     /// Keep fitting after the rule has stopped, to `iterations` (to see the whole curve).
     pub run_on: bool,
 }
@@ -50,8 +69,10 @@ impl Default for Schedule {
             learning_rate: 0.01,
             code_noise: 1.0 / 30.0,
             smoothing: 0.99,
-            window: 100,
-            patience: 300,
+            stop: Stop::Variance {
+                window: 100,
+                patience: 300,
+            },
             run_on: false,
         }
     }
@@ -73,11 +94,11 @@ impl Schedule {
                 "must be positive and finite",
             ));
         }
-        if !(self.code_noise >= 0.0 && self.code_noise.is_finite()) {
+        if !(0.0..=1.0).contains(&self.code_noise) {
             return Err(Error::invalid(
                 "code_noise",
                 self.code_noise,
-                "must be at least 0",
+                "must be between 0 and 1",
             ));
         }
         if !(0.0..1.0).contains(&self.smoothing) {
@@ -87,16 +108,22 @@ impl Schedule {
                 "must be in [0, 1)",
             ));
         }
-        if !(2..=MAX_ITERATIONS).contains(&self.window)
-            || !(1..=MAX_ITERATIONS).contains(&self.patience)
-        {
-            return Err(Error::invalid(
-                "window",
-                format!("{} (patience {})", self.window, self.patience),
-                "the window needs at least 2 outputs and the patience at least 1 iteration",
-            ));
+        match self.stop {
+            Stop::Variance { window, patience }
+                if !(2..=MAX_ITERATIONS).contains(&window)
+                    || !(1..=MAX_ITERATIONS).contains(&patience) =>
+            {
+                Err(Error::invalid(
+                    "window",
+                    format!("{window} (patience {patience})"),
+                    "the window needs 2 or more outputs and the patience 1 or more iterations",
+                ))
+            }
+            Stop::Discrepancy { level } if !(level > 0.0 && level.is_finite()) => Err(
+                Error::invalid("level", level, "the noise's mean square must be positive"),
+            ),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -171,16 +198,16 @@ pub struct Step {
     /// PSNR of this (running-average) output against the clean image, in dB, when the
     /// clean image is known.
     pub psnr: Option<f64>,
-    /// ES-WMV's windowed variance (once the window is full).
-    pub variance: Option<f64>,
+    /// What the stopping rule watches: the running average of the loss (discrepancy) or
+    /// the windowed variance (ES-WMV, once the window is full).
+    pub signal: Option<f64>,
     pub seconds: f64,
 }
 
 /// A fit's outcome. Iterations count from 1: output `t` is `G_w(z)` after `t − 1`
 /// updates.
 pub struct Restoration {
-    /// The (running-average) output where ES-WMV's variance was lowest (the last one if the
-    /// window never filled).
+    /// The (running-average) output the rule chose (the last one if it chose none).
     pub image: Tensor<f32>,
     pub stop_iteration: usize,
     /// The iteration at which the rule fired, if it did.
@@ -202,7 +229,7 @@ impl Restoration {
 // ANCHOR: restore
 /// The deep image prior: fits `net`'s weights so that `A(G_w(z))` matches `observed`
 /// (an image tensor in −0.5..0.5) by Adam, code `z` fixed (plus fresh noise of
-/// `schedule.code_noise` each step, drawn from `seed`), and stops by ES-WMV. With `clean`,
+/// `schedule.code_noise` each step, drawn from `seed`), and stops by `schedule.stop`. With `clean`,
 /// every output's PSNR is recorded too — for the curve, never for the stopping.
 pub fn restore(
     net: &mut SkipNet<f32>,
@@ -218,9 +245,9 @@ pub fn restore(
     let target = degradation.target(observed)?;
     let mut adam = Adam::new(schedule.learning_rate)?;
     let mut rng = Rng::seed_from_u64(seed);
-    let mut wmv = WindowedVariance::new(schedule.window);
+    let mut rule = Rule::new(schedule.stop, schedule.smoothing);
     let (started, mut trace) = (Instant::now(), Vec::with_capacity(schedule.iterations));
-    let (mut image, mut best, mut fired_at) = (None, None::<(usize, f64, Tensor<f32>)>, None);
+    let (mut image, mut best) = (None, None::<(usize, f64, Tensor<f32>)>);
     let (mut last, mut average) = (Tensor::zeros(&[0]), Tensor::zeros(&[0]));
     for t in 1..=schedule.iterations {
         let mut g = Graph::new();
@@ -243,38 +270,92 @@ pub fn restore(
                 best = Some((t, p, average.clone()));
             }
         }
-        let variance = wmv.push(t, average.data()).map(|(v, lowest)| {
-            if lowest {
-                image = Some(average.clone());
-            }
-            v
-        });
+        let (signal, chosen) = rule.observe(t, value, &average);
+        if chosen {
+            image = Some(average.clone());
+        }
         trace.push(Step {
             loss: value,
             psnr,
-            variance,
+            signal,
             seconds: started.elapsed().as_secs_f64(),
         });
-        if fired_at.is_none() && wmv.should_stop(t, schedule.patience) {
-            fired_at = Some(t);
-            if !schedule.run_on {
-                break;
-            }
+        if rule.fired_at == Some(t) && !schedule.run_on {
+            break;
         }
         let grads = g.backward(loss)?;
         adam.step(net.params_mut(), &grads);
     }
-    let stop_iteration = wmv.lowest.map_or(trace.len(), |(at, _)| at);
     Ok(Restoration {
         image: image.unwrap_or(average),
-        stop_iteration,
-        fired_at,
+        stop_iteration: rule.chosen.unwrap_or(trace.len()),
+        fired_at: rule.fired_at,
         best,
         last,
         trace,
     })
 }
 // ANCHOR_END: restore
+
+// ANCHOR: rule
+/// A stopping rule as it runs: which iteration it chose and when it fired.
+struct Rule {
+    stop: Stop,
+    smoothing: f64,
+    wmv: WindowedVariance,
+    /// The running average of the loss.
+    loss: Option<f64>,
+    chosen: Option<usize>,
+    fired_at: Option<usize>,
+}
+
+impl Rule {
+    fn new(stop: Stop, smoothing: f64) -> Rule {
+        let window = match stop {
+            Stop::Variance { window, .. } => window,
+            Stop::Discrepancy { .. } => 1,
+        };
+        Rule {
+            stop,
+            smoothing,
+            wmv: WindowedVariance::new(window),
+            loss: None,
+            chosen: None,
+            fired_at: None,
+        }
+    }
+
+    /// Sees iteration `t`'s loss and averaged output; returns what the rule watches and
+    /// whether this output is (for now) its choice.
+    fn observe(&mut self, t: usize, loss: f64, output: &Tensor<f32>) -> (Option<f64>, bool) {
+        match self.stop {
+            Stop::Discrepancy { level } => {
+                let s = self.smoothing;
+                let avg = self.loss.map_or(loss, |a| s * a + (1.0 - s) * loss);
+                self.loss = Some(avg);
+                let reached = self.fired_at.is_none() && avg <= level;
+                if reached {
+                    (self.chosen, self.fired_at) = (Some(t), Some(t));
+                }
+                (Some(avg), reached)
+            }
+            Stop::Variance { patience, .. } => {
+                let (variance, lowest) = match self.wmv.push(t, output.data()) {
+                    Some((v, lowest)) => (Some(v), lowest && self.fired_at.is_none()),
+                    None => (None, false),
+                };
+                if lowest {
+                    self.chosen = Some(t);
+                }
+                if self.fired_at.is_none() && self.wmv.should_stop(t, patience) {
+                    self.fired_at = Some(t);
+                }
+                (variance, lowest)
+            }
+        }
+    }
+}
+// ANCHOR_END: rule
 
 /// The running average `s · average + (1 − s) · x`, or `x` itself at the start.
 fn smooth(average: Tensor<f32>, x: &Tensor<f32>, s: f64) -> Tensor<f32> {

@@ -6,7 +6,8 @@
 //! an *untrained* convolutional network to `y` alone, `min_w E(G_w(z))` ([`fit`]; Ulyanov,
 //! Vedaldi and Lempitsky, CVPR 2018). The second works because the network's structure
 //! fits natural images long before it fits noise; it needs a rule for when to stop
-//! ([`fit::WindowedVariance`]). [`degrade`] holds the corruptions, [`network`] the
+//! ([`fit::Stop`]: the discrepancy principle when the noise level is known, ES-WMV
+//! otherwise). [`degrade`] holds the corruptions, [`network`] the
 //! encoder–decoder, [`baselines`] the classical filters it is measured against · book
 //! `16-image_prior.md` · tests `tests/image_prior.rs` · bench `benches/image_prior.rs`
 //!
@@ -22,6 +23,6 @@ pub mod network;
 
 pub use baselines::{baselines, Baseline};
 pub use degrade::{random_mask, text_mask, Degradation};
-pub use fit::{restore, Restoration, Schedule, Step, WindowedVariance};
+pub use fit::{restore, Restoration, Schedule, Step, Stop, WindowedVariance};
 pub use latent::{inpaint_latent, LatentFit, LatentSettings};
 pub use network::{code, SkipNet, SkipSpec};

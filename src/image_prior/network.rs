@@ -123,7 +123,6 @@ struct Scale<T> {
     merge: Sequential<T>,
 }
 
-// ANCHOR: skipnet
 /// The encoder–decoder `G_w`; its output is an image tensor in −0.5..0.5 (the sigmoid
 /// shifted to the range of [`image_tensor`](crate::visualize::image_tensor)).
 pub struct SkipNet<T> {
@@ -133,6 +132,7 @@ pub struct SkipNet<T> {
 }
 
 impl<T: crate::linalg::Scalar> SkipNet<T> {
+    // ANCHOR: skipnet_new
     /// Weights drawn from `seed` (He scaling; batch normalisation follows every layer).
     pub fn new(spec: &SkipSpec, seed: u64) -> Result<SkipNet<T>> {
         spec.check(1 << spec.down.len(), 1 << spec.down.len())?;
@@ -188,6 +188,7 @@ impl<T: crate::linalg::Scalar> SkipNet<T> {
         }
         Ok(net)
     }
+    // ANCHOR_END: skipnet_new
 
     /// Weights and biases (not batch normalisation's running statistics).
     pub fn n_params(&self) -> usize {
@@ -200,6 +201,7 @@ impl<T: crate::linalg::Scalar> SkipNet<T> {
 }
 
 impl<T: crate::linalg::Scalar> Layer<T> for SkipNet<T> {
+    // ANCHOR: skip_forward
     /// Down through the scales keeping each skip branch, then back up: upsample, put the
     /// skip channels beside the upsampled ones, merge.
     fn forward(&mut self, g: &mut Graph<T>, z: Var, mode: Mode) -> Result<Var> {
@@ -231,6 +233,7 @@ impl<T: crate::linalg::Scalar> Layer<T> for SkipNet<T> {
         let y = g.sigmoid(logits);
         Ok(g.add_scalar(y, T::from_f64(-0.5)))
     }
+    // ANCHOR_END: skip_forward
     fn params(&self) -> Vec<&Parameter<T>> {
         let mut ps = Vec::new();
         for s in &self.scales {
@@ -256,7 +259,6 @@ impl<T: crate::linalg::Scalar> Layer<T> for SkipNet<T> {
         ps
     }
 }
-// ANCHOR_END: skipnet
 
 /// The fixed code `z`: `(1, channels, h, w)` uniform on [0, 0.1), as the paper's code draws
 /// it.

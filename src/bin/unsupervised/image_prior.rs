@@ -16,7 +16,7 @@ use unsupervised::gan::Gan;
 use unsupervised::image::Image;
 use unsupervised::image_prior::{
     self, baselines, code, degrade, inpaint_latent, random_mask, restore, text_mask, Baseline,
-    Degradation, LatentSettings, Restoration, Schedule, SkipNet, SkipSpec,
+    Degradation, LatentSettings, Restoration, Schedule, SkipNet, SkipSpec, Stop,
 };
 use unsupervised::plot::{self, Figure, Plot};
 use unsupervised::visualize::{image_tensor, tensor_image};
@@ -47,6 +47,7 @@ pub const PRIOR: Command = Command {
         Flag::value("--scales", "N", "times the network halves the side (default 5)"),
         Flag::value("--smoothing", "S", "weight of the past in the running average of outputs (default 0.99, the paper's; 0 for none)"),
         Flag::value("--code-noise", "SD", "noise added to the code at every step (default 1/30, the paper's)"),
+        Flag::value("--stop", "RULE", "discrepancy (default for denoise: the averaged loss reaches σ²) or variance (ES-WMV; the default otherwise)"),
         Flag::value("--window", "W", "ES-WMV: outputs whose variance is watched (default 100)"),
         Flag::value("--patience", "P", "ES-WMV: iterations without a new lowest variance before stopping (default 300)"),
         Flag::switch("--run-on", "keep fitting after the rule stops, to --iterations (to see the PSNR fall)"),
@@ -104,7 +105,11 @@ fn prior_command(args: &Args) -> Result {
     let seed = args.seed()?;
     let clean = sized(args, photo(args)?)?;
     let degradation = degradation(args, task, clean.height, clean.width, seed)?;
-    let schedule = schedule(args)?;
+    let sigma = match degradation {
+        Degradation::Noise { sigma } => Some(sigma),
+        _ => None,
+    };
+    let schedule = schedule(args, sigma)?;
     let spec = spec(args, clean.channels, 32)?;
     spec.check(clean.height, clean.width).map_err(|_| {
         format!(
@@ -180,8 +185,7 @@ fn prior_command(args: &Args) -> Result {
             i + 1,
             s.loss,
             s.psnr.unwrap_or(f64::NAN),
-            s.variance
-                .map_or("(filling)".into(), |v| format!("{v:.3e}"))
+            s.signal.map_or("(filling)".into(), |v| format!("{v:.3e}"))
         );
     }
     say!(
@@ -211,6 +215,8 @@ struct PriorRun {
     fit: Restoration,
     baselines: Vec<Baseline>,
     params: usize,
+    /// The rule that chose the stop.
+    fit_stop: Stop,
 }
 
 // ANCHOR: run_prior
@@ -242,6 +248,7 @@ fn run_prior(
         fit,
         baselines,
         params: net.n_params(),
+        fit_stop: schedule.stop,
     })
 }
 // ANCHOR_END: run_prior
@@ -283,17 +290,29 @@ fn curve_figure(run: &PriorRun, title: &str) -> Result<Figure> {
     let stop = run.fit.stop_iteration as f64;
     top = top
         .dashed_line(&[stop, stop], &[lo, hi], plot::class_color(1))?
-        .text(stop, hi - 0.5, "ES-WMV stop", plot::class_color(1));
+        .text(stop, hi - 0.5, "stop", plot::class_color(1));
     let (vi, vs): (Vec<f64>, Vec<f64>) = trace
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.variance.map(|v| ((i + 1) as f64, v.log10())))
+        .filter_map(|(i, s)| s.signal.map(|v| ((i + 1) as f64, v.log10())))
         .unzip();
-    let bottom = Plot::new("ES-WMV: log10 variance of the last W outputs")
-        .x_label("iteration")
-        .y_label("log10 variance")
-        .x_range(1.0, n.max(2.0))
-        .line(&vi, &vs, plot::class_color(1), "")?;
+    let bottom = match run.fit_stop {
+        Stop::Discrepancy { level } => {
+            Plot::new("discrepancy: log10 running mean of the loss, and σ² (dashed)")
+                .y_label("log10 loss")
+                .dashed_line(&[1.0, n.max(2.0)], &[level.log10(); 2], "#888")?
+        }
+        Stop::Variance { window, .. } => Plot::new(format!(
+            "ES-WMV: log10 variance of the last {window} outputs"
+        ))
+        .y_label("log10 variance"),
+    };
+    let bottom = bottom.x_label("iteration").x_range(1.0, n.max(2.0)).line(
+        &vi,
+        &vs,
+        plot::class_color(1),
+        "",
+    )?;
     Ok(Figure::new("", 1, 560.0, 300.0).with(top).with(bottom))
 }
 
@@ -302,7 +321,7 @@ fn trace_csv(fit: &Restoration) -> String {
     let mut csv = String::from("iteration,loss,psnr,variance\n");
     for (i, s) in fit.trace.iter().enumerate() {
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
-        csv += &format!("{},{},{},{}\n", i + 1, s.loss, opt(s.psnr), opt(s.variance));
+        csv += &format!("{},{},{},{}\n", i + 1, s.loss, opt(s.psnr), opt(s.signal));
     }
     csv
 }
@@ -414,59 +433,76 @@ fn mask(args: &Args, h: usize, w: usize, seed: u64) -> Result<Vec<bool>> {
     }
 }
 
-/// `--iterations`, `--learning-rate`, `--window`, `--patience`, `--run-on`.
-fn schedule(args: &Args) -> Result<Schedule> {
+/// `--iterations`, `--learning-rate`, `--smoothing`, `--code-noise`, `--run-on` and the
+/// stopping rule: `--stop discrepancy` (the default for noise of level `sigma`) or
+/// `variance` with `--window` and `--patience`.
+fn schedule(args: &Args, sigma: Option<f64>) -> Result<Schedule> {
     let d = Schedule::default();
-    let s = Schedule {
-        iterations: args
-            .get("--iterations", "a whole number")?
-            .unwrap_or(d.iterations),
-        learning_rate: args
-            .get("--learning-rate", "a number")?
-            .unwrap_or(d.learning_rate),
-        window: args.get("--window", "a whole number")?.unwrap_or(d.window),
-        patience: args
-            .get("--patience", "a whole number")?
-            .unwrap_or(d.patience),
-        run_on: args.has("--run-on"),
-        smoothing: args.get("--smoothing", "a number")?.unwrap_or(d.smoothing),
-        code_noise: args
-            .get("--code-noise", "a number")?
-            .unwrap_or(d.code_noise),
-    };
-    if !(0.0..1.0).contains(&s.smoothing) {
-        return Err(format!(
-            "--smoothing {}: must be at least 0 and below 1",
-            s.smoothing
-        )
-        .into());
-    }
-    if !(0.0..=1.0).contains(&s.code_noise) {
-        return Err(format!(
-            "--code-noise {}: must be between 0 and 1 (the code itself lies in [0, 0.1))",
-            s.code_noise
-        )
-        .into());
-    }
-    if !(1..=image_prior::fit::MAX_ITERATIONS).contains(&s.iterations) {
-        return Err(format!(
-            "--iterations {}: must be between 1 and {}",
-            s.iterations,
-            image_prior::fit::MAX_ITERATIONS
-        )
-        .into());
-    }
-    if !(s.learning_rate > 0.0 && s.learning_rate.is_finite()) {
-        return Err(format!("--learning-rate {}: must be positive", s.learning_rate).into());
-    }
     let most = image_prior::fit::MAX_ITERATIONS;
-    if !(2..=most).contains(&s.window) {
-        return Err(format!("--window {}: must be between 2 and {most}", s.window).into());
+    let iterations = args
+        .get("--iterations", "a whole number")?
+        .unwrap_or(d.iterations);
+    if !(1..=most).contains(&iterations) {
+        return Err(format!("--iterations {iterations}: must be between 1 and {most}").into());
     }
-    if !(1..=most).contains(&s.patience) {
-        return Err(format!("--patience {}: must be between 1 and {most}", s.patience).into());
+    let learning_rate = args
+        .get("--learning-rate", "a number")?
+        .unwrap_or(d.learning_rate);
+    if !(learning_rate > 0.0 && f64::is_finite(learning_rate)) {
+        return Err(format!("--learning-rate {learning_rate}: must be positive").into());
     }
-    Ok(s)
+    let smoothing = args.get("--smoothing", "a number")?.unwrap_or(d.smoothing);
+    if !(0.0..1.0).contains(&smoothing) {
+        return Err(format!("--smoothing {smoothing}: must be at least 0 and below 1").into());
+    }
+    let code_noise = args
+        .get("--code-noise", "a number")?
+        .unwrap_or(d.code_noise);
+    if !(0.0..=1.0).contains(&code_noise) {
+        return Err(format!(
+            "--code-noise {code_noise}: must be between 0 and 1 (the code itself lies in [0, 0.1))"
+        )
+        .into());
+    }
+    let variance = args.choice(
+        "--stop",
+        if sigma.is_some() {
+            "discrepancy"
+        } else {
+            "variance"
+        },
+        &[("discrepancy", false), ("variance", true)],
+    )?;
+    let stop = match (variance, sigma) {
+        (false, Some(sigma)) => {
+            for flag in ["--window", "--patience"] {
+                args.refuse(flag, "only --stop variance watches a window")?;
+            }
+            Stop::noise(sigma)
+        }
+        (false, None) => {
+            return Err("--stop discrepancy: needs a known noise level (--task denoise)".into())
+        }
+        (true, _) => {
+            let window = args.get("--window", "a whole number")?.unwrap_or(100);
+            if !(2..=most).contains(&window) {
+                return Err(format!("--window {window}: must be between 2 and {most}").into());
+            }
+            let patience = args.get("--patience", "a whole number")?.unwrap_or(300);
+            if !(1..=most).contains(&patience) {
+                return Err(format!("--patience {patience}: must be between 1 and {most}").into());
+            }
+            Stop::Variance { window, patience }
+        }
+    };
+    Ok(Schedule {
+        iterations,
+        learning_rate,
+        code_noise,
+        smoothing,
+        stop,
+        run_on: args.has("--run-on"),
+    })
 }
 
 /// `--width` and `--scales` for an image of `channels`.
@@ -541,7 +577,7 @@ fn gan_inpaint_command(args: &Args) -> Result {
     };
     let schedule = Schedule {
         iterations: args.get("--iterations", "a whole number")?.unwrap_or(1000),
-        ..schedule(args)?
+        ..schedule(args, None)?
     };
     let keep = mask(args, 28, 28, seed)?;
     let started = Instant::now();
@@ -653,12 +689,6 @@ pub fn tour_image_prior(ctx: &TourContext) -> Result<Vec<Section>> {
     } else {
         (128, 32, 2000)
     };
-    let schedule = Schedule {
-        iterations,
-        run_on: true,
-        patience: if ctx.quick { 100 } else { 300 },
-        ..Schedule::default()
-    };
     let mut sections = Vec::new();
     for (name, photo, degradation) in [
         (
@@ -680,6 +710,16 @@ pub fn tour_image_prior(ctx: &TourContext) -> Result<Vec<Section>> {
             5.min(size.trailing_zeros() as usize - 2),
             width,
         );
+        let stop = match degradation {
+            Degradation::Noise { sigma } => Stop::noise(sigma),
+            _ => Schedule::default().stop,
+        };
+        let schedule = Schedule {
+            iterations,
+            stop,
+            run_on: true,
+            ..Schedule::default()
+        };
         let run = run_prior(&clean, &degradation, &spec, &schedule, ctx.seed)?;
         let mut images = vec![
             clean.clone(),
