@@ -126,7 +126,7 @@ fn blur(x: &Tensor<f32>, kernel: &Kernel) -> Result<Tensor<f32>> {
 }
 
 /// The median of each pixel's `k x k` neighbourhood (mirrored borders), channel by channel.
-fn median(x: &Tensor<f32>, k: usize) -> Result<Tensor<f32>> {
+pub fn median(x: &Tensor<f32>, k: usize) -> Result<Tensor<f32>> {
     let (h, w, r) = (x.shape()[2], x.shape()[3], (k / 2) as isize);
     let mut out = Vec::with_capacity(x.len());
     let mut window = Vec::with_capacity(k * k);
