@@ -44,10 +44,6 @@ pub struct Chapter {
     pub tour: fn(&TourContext) -> Result<Vec<Section>>,
 }
 
-/// Chapters of the book whose code is not written yet: the tour names them. A chapter
-/// leaves this list when its line joins [`CHAPTERS`](crate::CHAPTERS).
-const NOT_BUILT: &[(&str, &str)] = &[];
-
 /// Options every chapter's tour section gets, and where its files go.
 pub struct TourContext {
     pub out: PathBuf,
@@ -143,15 +139,6 @@ pub fn tour(args: &Args) -> Result {
             (chapter.tour)(&ctx).map_err(|e| format!("chapter {}: {e}", chapter.name))?;
         eprintln!("{count} done in {:.2} s", t.elapsed().as_secs_f64());
         write_chapter(&mut body, chapter, &sections);
-    }
-    if chapter.is_none() {
-        let names: Vec<String> = NOT_BUILT.iter().map(|(_, t)| t.to_string()).collect();
-        eprintln!("not built yet: {}", names.join("; "));
-        let _ = writeln!(
-            body,
-            "<h2 id=\"not-built\">Not built yet</h2>\n<p>{}</p>",
-            names.join("<br>")
-        );
     }
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
