@@ -1299,8 +1299,24 @@ fn chapter_15_commands_have_the_contracted_keys_and_files() {
 fn chapter_16_prior_has_the_contracted_keys_files_and_errors() {
     let dir = std::env::temp_dir().join(format!("unsupervised-prior-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let small = ["--size", "32", "--scales", "3", "--width", "8", "--iterations", "20", "--seed", "0"];
-    let out = bin().args(["prior", "--json", "--out"]).arg(&dir).args(small).output().unwrap();
+    let small = [
+        "--size",
+        "32",
+        "--scales",
+        "3",
+        "--width",
+        "8",
+        "--iterations",
+        "20",
+        "--seed",
+        "0",
+    ];
+    let out = bin()
+        .args(["prior", "--json", "--out"])
+        .arg(&dir)
+        .args(small)
+        .output()
+        .unwrap();
     let text = stdout_of_success(&out);
     assert_has_keys(
         &text,
@@ -1316,28 +1332,71 @@ fn chapter_16_prior_has_the_contracted_keys_files_and_errors() {
             "\"seconds\":",
         ],
     );
-    for file in ["clean.png", "corrupted.png", "restored.png", "psnr.svg", "trace.csv"] {
+    for file in [
+        "clean.png",
+        "corrupted.png",
+        "restored.png",
+        "psnr.svg",
+        "trace.csv",
+    ] {
         assert!(dir.join(file).exists(), "{file} missing");
     }
     let trace = std::fs::read_to_string(dir.join("trace.csv")).unwrap();
-    assert_eq!(trace.lines().count(), 1 + text.split("\"iterations_run\":").nth(1).unwrap().split(',').next().unwrap().parse::<usize>().unwrap());
+    assert_eq!(
+        trace.lines().count(),
+        1 + text
+            .split("\"iterations_run\":")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    );
     for task in [["--task", "inpaint"], ["--task", "superres"]] {
-        let out = bin().args(["prior", "--json"]).args(task).args(small).output().unwrap();
-        assert_has_keys(&stdout_of_success(&out), &["\"psnr_at_stop\":", "\"baselines\":"]);
+        let out = bin()
+            .args(["prior", "--json"])
+            .args(task)
+            .args(small)
+            .output()
+            .unwrap();
+        assert_has_keys(
+            &stdout_of_success(&out),
+            &["\"psnr_at_stop\":", "\"baselines\":"],
+        );
     }
     // An untrained DCGAN of width 4, saved as `gan --kind dcgan --width 4 --save` would,
     // is enough to test the plumbing of the latent variant.
     let generator = dir.join("dcgan.bin");
-    let mut spec = unsupervised::gan::Spec::dcgan(unsupervised::gan::Planes { channels: 1, side: 28 });
+    let mut spec = unsupervised::gan::Spec::dcgan(unsupervised::gan::Planes {
+        channels: 1,
+        side: 28,
+    });
     (spec.generator_width, spec.critic_width) = (4, 4);
     let gan = unsupervised::gan::Gan::new(spec, &mut unsupervised::Rng::seed_from_u64(0)).unwrap();
     unsupervised::nn::io::save(&gan, &generator).unwrap();
     let out = bin()
-        .args(["prior", "--task", "gan-inpaint", "--width", "4", "--iterations", "10", "--restarts", "2", "--json", "--load"])
+        .args([
+            "prior",
+            "--task",
+            "gan-inpaint",
+            "--width",
+            "4",
+            "--iterations",
+            "10",
+            "--restarts",
+            "2",
+            "--json",
+            "--load",
+        ])
         .arg(&generator)
         .output()
         .unwrap();
-    assert_has_keys(&stdout_of_success(&out), &["\"psnr_noisy\":", "\"psnr_latent\":", "\"psnr_at_stop\":"]);
+    assert_has_keys(
+        &stdout_of_success(&out),
+        &["\"psnr_noisy\":", "\"psnr_latent\":", "\"psnr_at_stop\":"],
+    );
     // Bad input: a generator of another architecture, a mask of the wrong size, a noise
     // level below 0, no iterations, an image that cannot be read.
     let wide = bin()
@@ -1361,5 +1420,8 @@ fn chapter_16_prior_has_the_contracted_keys_files_and_errors() {
     }
     let stderr = String::from_utf8_lossy(&wide.stderr);
     assert_eq!(wide.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--load") && stderr.contains("dcgan.bin"), "{stderr}");
+    assert!(
+        stderr.contains("--load") && stderr.contains("dcgan.bin"),
+        "{stderr}"
+    );
 }

@@ -444,7 +444,7 @@ fn pacgan_table() {
             for seed in 0..seeds {
                 let data = mix.sample(100_000, seed).unwrap();
                 let mut gan = Gan::new(Spec::pacgan(m), &mut Rng::seed_from_u64(seed)).unwrap();
-                params = gan.critic.n_params();
+                params = gan.critic.n_trainable();
                 let mut recipe = Recipe::for_kind(Kind::NonSaturating);
                 (recipe.steps, recipe.seed, recipe.log_every) = (steps, seed, steps);
                 seconds += train(&mut gan, &data, &[], &recipe, |_, _| Ok(()))

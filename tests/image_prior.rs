@@ -59,7 +59,7 @@ fn the_network_keeps_the_size_and_stays_in_the_image_range() {
     assert_eq!(
         SkipNet::<f32>::new(&SkipSpec::paper(3), 0)
             .unwrap()
-            .n_params(),
+            .n_trainable(),
         2_217_831
     );
 }

@@ -254,15 +254,6 @@ impl<T: Scalar> Critic<T> {
         self.out.forward(g, h, Mode::Train)
     }
 
-    /// The number of trainable numbers (the "could PacGAN be cheating?" count).
-    pub fn n_params(&self) -> usize {
-        self.params()
-            .iter()
-            .filter(|p| !p.is_statistic())
-            .map(|p| p.value().len())
-            .sum()
-    }
-
     // ANCHOR: input_gradient
     /// `∇ₓ f(x)` for every row of `x`, recorded on `g` as a function of the weights, so a
     /// loss of it (the gradient penalty) can be differentiated by the ordinary backward

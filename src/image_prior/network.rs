@@ -189,15 +189,6 @@ impl<T: crate::linalg::Scalar> SkipNet<T> {
         Ok(net)
     }
     // ANCHOR_END: skipnet_new
-
-    /// Weights and biases (not batch normalisation's running statistics).
-    pub fn n_params(&self) -> usize {
-        self.params()
-            .iter()
-            .filter(|p| !p.is_statistic())
-            .map(|p| p.value().len())
-            .sum()
-    }
 }
 
 impl<T: crate::linalg::Scalar> Layer<T> for SkipNet<T> {

@@ -63,6 +63,14 @@ pub trait Layer<T: Scalar> {
     fn params_mut(&mut self) -> Vec<&mut Parameter<T>> {
         Vec::new()
     }
+    /// The number of trainable numbers (running statistics excluded).
+    fn n_trainable(&self) -> usize {
+        self.params()
+            .iter()
+            .filter(|p| !p.is_statistic())
+            .map(|p| p.value().len())
+            .sum()
+    }
     /// Freezes or unfreezes every parameter except running statistics, which stay frozen
     /// (a GAN's step moves one player and holds the other).
     fn set_frozen(&mut self, frozen: bool) {
@@ -165,14 +173,6 @@ impl<T: Scalar> Sequential<T> {
     }
     pub fn is_empty(&self) -> bool {
         self.layers.is_empty()
-    }
-    /// The number of trainable numbers (running statistics excluded).
-    pub fn n_trainable(&self) -> usize {
-        self.params()
-            .iter()
-            .filter(|p| !p.is_statistic())
-            .map(|p| p.value().len())
-            .sum()
     }
     /// Evaluates the network on a constant input in evaluation mode, on a graph of its own.
     pub fn predict(&mut self, x: Tensor<T>) -> Result<Tensor<T>> {

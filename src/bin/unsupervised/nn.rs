@@ -8,6 +8,7 @@ use crate::Result;
 use std::path::Path;
 use std::time::Instant;
 use unsupervised::datasets;
+use unsupervised::nn::Layer;
 use unsupervised::plot::{self, Figure, Plot};
 
 pub const CHAPTER: Chapter = Chapter {

@@ -186,7 +186,10 @@ pub(super) fn image_command(args: &Args, kind_name: &str) -> Result {
             ("seconds", Json::Num(report.seconds)),
             ("kind", Json::Str(kind_name.to_string())),
             ("data", Json::Str("mnist".to_string())),
-            ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+            (
+                "critic_parameters",
+                Json::Int(gan.critic.n_trainable() as i64),
+            ),
         ];
         entries.extend(extra);
         entries.extend(log_entries(&report));
@@ -268,7 +271,10 @@ pub(super) fn stacked_command(args: &Args, kind_name: &str) -> Result {
             ("kind", Json::Str(kind_name.to_string())),
             ("data", Json::Str("stacked-mnist".to_string())),
             ("packing", Json::Int(spec.packing as i64)),
-            ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+            (
+                "critic_parameters",
+                Json::Int(gan.critic.n_trainable() as i64),
+            ),
         ];
         entries.extend(log_entries(&report));
         say!("{}", Json::Obj(entries).render());

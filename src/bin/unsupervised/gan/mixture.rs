@@ -55,7 +55,10 @@ pub(super) fn mixture_command(args: &Args, kind_name: &str, data_name: &str) -> 
                 ("data", Json::Str(data_name.to_string())),
                 ("modes", Json::Int(mix.means.len() as i64)),
                 ("packing", Json::Int(spec.packing as i64)),
-                ("critic_parameters", Json::Int(gan.critic.n_params() as i64)),
+                (
+                    "critic_parameters",
+                    Json::Int(gan.critic.n_trainable() as i64),
+                ),
                 (
                     "mode_counts",
                     Json::nums(&score.counts.iter().map(|&c| c as f64).collect::<Vec<_>>()),

@@ -36,6 +36,7 @@ use unsupervised::gan::{
 use unsupervised::image::Image;
 use unsupervised::linalg::{Exec, Matrix};
 use unsupervised::nn::classify::Images;
+use unsupervised::nn::Layer;
 use unsupervised::plot::{self, Figure, Plot};
 use unsupervised::Rng;
 

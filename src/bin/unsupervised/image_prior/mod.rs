@@ -27,6 +27,7 @@ use unsupervised::image_prior::{
     self, baselines, code, degrade, inpaint_latent, random_mask, restore, text_mask, Baseline,
     Degradation, LatentSettings, Restoration, Schedule, SkipNet, SkipSpec, Stop,
 };
+use unsupervised::nn::Layer;
 use unsupervised::plot::{self, Figure, Plot};
 use unsupervised::visualize::{image_tensor, tensor_image};
 use unsupervised::Rng;

@@ -42,7 +42,7 @@ pub(super) fn run_prior(
         psnr_observed,
         fit,
         baselines,
-        params: net.n_params(),
+        params: net.n_trainable(),
         fit_stop: schedule.stop,
     })
 }
