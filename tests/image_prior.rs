@@ -23,6 +23,17 @@ fn tiny(channels: usize) -> SkipSpec {
     }
 }
 
+/// Two scales of 16 channels with skips of 4 and a code of 8: enough for 16 x 16.
+fn denoiser() -> SkipSpec {
+    SkipSpec {
+        code: 8,
+        image: 1,
+        down: vec![16, 16],
+        up: vec![16, 16],
+        skip: vec![4, 4],
+    }
+}
+
 /// A smooth 16 x 16 grey image: a ramp with a bright disc.
 fn smooth() -> Image {
     let pixels = (0..256)
@@ -287,13 +298,7 @@ fn the_untrained_network_denoises_a_smooth_image() {
         learning_rate: 0.02,
         ..Schedule::default()
     };
-    let spec = SkipSpec {
-        code: 8,
-        image: 1,
-        down: vec![16, 16],
-        up: vec![16, 16],
-        skip: vec![4, 4],
-    };
+    let spec = denoiser();
     let run = |seed| {
         let mut net = SkipNet::new(&spec, seed).unwrap();
         restore(
@@ -382,13 +387,7 @@ fn the_discrepancy_rule_stops_where_the_averaged_loss_reaches_the_noise_level() 
     let d = Degradation::Noise { sigma: 25.0 };
     let noisy = d.corrupt(&clean, &mut Rng::seed_from_u64(7)).unwrap();
     let y = image_tensor(&noisy).unwrap();
-    let spec = SkipSpec {
-        code: 8,
-        image: 1,
-        down: vec![16, 16],
-        up: vec![16, 16],
-        skip: vec![4, 4],
-    };
+    let spec = denoiser();
     let mut net = SkipNet::new(&spec, 5).unwrap();
     let schedule = Schedule {
         iterations: 400,
