@@ -91,7 +91,7 @@ impl Schedule {
             return Err(Error::invalid(
                 "learning_rate",
                 self.learning_rate,
-                "must be positive and finite",
+                "must be above 0 and finite",
             ));
         }
         if !(0.0..=1.0).contains(&self.code_noise) {
@@ -109,14 +109,18 @@ impl Schedule {
             ));
         }
         match self.stop {
-            Stop::Variance { window, patience }
-                if !(2..=MAX_ITERATIONS).contains(&window)
-                    || !(1..=MAX_ITERATIONS).contains(&patience) =>
-            {
+            Stop::Variance { window, .. } if !(2..=MAX_ITERATIONS).contains(&window) => {
                 Err(Error::invalid(
                     "window",
-                    format!("{window} (patience {patience})"),
-                    "the window needs 2 or more outputs and the patience 1 or more iterations",
+                    window,
+                    format!("must be between 2 and {MAX_ITERATIONS}"),
+                ))
+            }
+            Stop::Variance { patience, .. } if !(1..=MAX_ITERATIONS).contains(&patience) => {
+                Err(Error::invalid(
+                    "patience",
+                    patience,
+                    format!("must be between 1 and {MAX_ITERATIONS}"),
                 ))
             }
             Stop::Discrepancy { level } if !(level > 0.0 && level.is_finite()) => Err(

@@ -15,6 +15,7 @@ use crate::args::{Args, Command, Flag, JSON, OUT, SEED};
 use crate::json::Json;
 use crate::nn::{digit_grid, mnist_split};
 use crate::tour::{Chapter, Section, TourContext};
+use crate::visualize::photo;
 use crate::Result;
 use std::path::Path;
 use std::time::Instant;
@@ -113,7 +114,7 @@ fn prior_command(args: &Args) -> Result {
         return gan_inpaint_command(args);
     }
     let seed = args.seed()?;
-    let clean = sized(args, photo(args)?)?;
+    let clean = sized(args, photo(args, "--image", "china-gray", false)?)?;
     let degradation = degradation(args, task, clean.height, clean.width, seed)?;
     let sigma = match degradation {
         Degradation::Noise { sigma } => Some(sigma),
@@ -218,23 +219,6 @@ fn prior_command(args: &Args) -> Result {
     Ok(())
 }
 
-/// `--image`: an embedded photo or a PNM file.
-fn photo(args: &Args) -> Result<Image> {
-    let name = args.text("--image").unwrap_or("china-gray");
-    let image = match name {
-        "china-gray" => datasets::china_gray(),
-        "china" => datasets::china_rgb(),
-        "flower" => datasets::flower_rgb(),
-        path => std::fs::read(path)
-            .map_err(|e| unsupervised::Error::io(path, e))
-            .and_then(|bytes| datasets::pnm::parse_pnm(&bytes, path)),
-    };
-    image.map_err(|e| {
-        format!("--image {name}: {e} (expected china-gray, china, flower or a .pgm/.ppm file)")
-            .into()
-    })
-}
-
 /// The central `--size` square after shrinking by the largest whole factor that keeps it.
 fn sized(args: &Args, image: Image) -> Result<Image> {
     let size: usize = args.get("--size", "a whole number")?.unwrap_or(128);
@@ -330,39 +314,14 @@ fn mask(args: &Args, h: usize, w: usize, seed: u64) -> Result<Vec<bool>> {
 /// `variance` with `--window` and `--patience`.
 fn schedule(args: &Args, sigma: Option<f64>) -> Result<Schedule> {
     let d = Schedule::default();
-    let most = image_prior::fit::MAX_ITERATIONS;
-    let iterations = args
-        .get("--iterations", "a whole number")?
-        .unwrap_or(d.iterations);
-    if !(1..=most).contains(&iterations) {
-        return Err(format!("--iterations {iterations}: must be between 1 and {most}").into());
-    }
-    let learning_rate = args
-        .get("--learning-rate", "a number")?
-        .unwrap_or(d.learning_rate);
-    if !(learning_rate > 0.0 && f64::is_finite(learning_rate)) {
-        return Err(format!("--learning-rate {learning_rate}: must be positive").into());
-    }
-    let smoothing = args.get("--smoothing", "a number")?.unwrap_or(d.smoothing);
-    if !(0.0..1.0).contains(&smoothing) {
-        return Err(format!("--smoothing {smoothing}: must be at least 0 and below 1").into());
-    }
-    let code_noise = args
-        .get("--code-noise", "a number")?
-        .unwrap_or(d.code_noise);
-    if !(0.0..=1.0).contains(&code_noise) {
-        return Err(format!(
-            "--code-noise {code_noise}: must be between 0 and 1 (the code itself lies in [0, 0.1))"
-        )
-        .into());
-    }
+    let default_rule = if sigma.is_some() {
+        "discrepancy"
+    } else {
+        "variance"
+    };
     let variance = args.choice(
         "--stop",
-        if sigma.is_some() {
-            "discrepancy"
-        } else {
-            "variance"
-        },
+        default_rule,
         &[("discrepancy", false), ("variance", true)],
     )?;
     let stop = match (variance, sigma) {
@@ -375,26 +334,39 @@ fn schedule(args: &Args, sigma: Option<f64>) -> Result<Schedule> {
         (false, None) => {
             return Err("--stop discrepancy: needs a known noise level (--task denoise)".into())
         }
-        (true, _) => {
-            let window = args.get("--window", "a whole number")?.unwrap_or(100);
-            if !(2..=most).contains(&window) {
-                return Err(format!("--window {window}: must be between 2 and {most}").into());
-            }
-            let patience = args.get("--patience", "a whole number")?.unwrap_or(300);
-            if !(1..=most).contains(&patience) {
-                return Err(format!("--patience {patience}: must be between 1 and {most}").into());
-            }
-            Stop::Variance { window, patience }
-        }
+        (true, _) => Stop::Variance {
+            window: args.get("--window", "a whole number")?.unwrap_or(100),
+            patience: args.get("--patience", "a whole number")?.unwrap_or(300),
+        },
     };
-    Ok(Schedule {
-        iterations,
-        learning_rate,
-        code_noise,
-        smoothing,
+    let schedule = Schedule {
+        iterations: args
+            .get("--iterations", "a whole number")?
+            .unwrap_or(d.iterations),
+        learning_rate: args
+            .get("--learning-rate", "a number")?
+            .unwrap_or(d.learning_rate),
+        code_noise: args
+            .get("--code-noise", "a number")?
+            .unwrap_or(d.code_noise),
+        smoothing: args.get("--smoothing", "a number")?.unwrap_or(d.smoothing),
         stop,
         run_on: args.has("--run-on"),
-    })
+    };
+    // The library's check, its parameter named as the flag that set it.
+    schedule
+        .check()
+        .map_err(|e| -> Box<dyn std::error::Error> {
+            match e {
+                unsupervised::Error::InvalidParameter {
+                    name,
+                    value,
+                    reason,
+                } => format!("--{} {value}: {reason}", name.replace('_', "-")).into(),
+                other => other.into(),
+            }
+        })?;
+    Ok(schedule)
 }
 
 /// `--width` and `--scales` for an image of `channels`.

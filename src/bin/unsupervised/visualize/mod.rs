@@ -68,11 +68,13 @@ pub(super) const EPOCHS: Flag = Flag::value(
     "epochs of the MNIST CNN's training (default 2)",
 );
 
-/// The photo `flag` names: an embedded one or a PNM file (grey `china` for the filter).
-pub(super) fn photo(args: &Args, flag: &str, default: &str, grey_china: bool) -> Result<Image> {
+/// The photo `flag` names: an embedded one or a PNM file (`china` is grey when
+/// `grey_china`, as the filter wants; `china-gray` and `china-rgb` always say which).
+pub(crate) fn photo(args: &Args, flag: &str, default: &str, grey_china: bool) -> Result<Image> {
     let name = args.text(flag).unwrap_or(default);
     let image = match name {
         "china" if grey_china => datasets::china_gray(),
+        "china-gray" => datasets::china_gray(),
         "china" | "china-rgb" => datasets::china_rgb(),
         "flower" => datasets::flower_rgb(),
         path => std::fs::read(path)
@@ -80,7 +82,7 @@ pub(super) fn photo(args: &Args, flag: &str, default: &str, grey_china: bool) ->
             .and_then(|bytes| datasets::pnm::parse_pnm(&bytes, path)),
     };
     image.map_err(|e| {
-        format!("{flag} {name}: {e} (expected china, china-rgb, flower or a .pgm/.ppm file)").into()
+        format!("{flag} {name}: {e} (expected china, china-gray, china-rgb, flower or a .pgm/.ppm file)").into()
     })
 }
 
