@@ -83,6 +83,13 @@ pub enum Error {
     /// An allocation the input would need, refused before it is tried: what it is for and
     /// how many bytes (see [`check_memory`]).
     TooLarge { what: String, bytes: f64 },
+    /// A checking helper of [`crate::checks`] found code that breaks what it checks: the
+    /// check, what it expected and what it found.
+    CheckFailed {
+        check: &'static str,
+        expected: String,
+        found: String,
+    },
 }
 
 /// Where in a file a [`Error::Parse`] happened.
@@ -206,6 +213,11 @@ impl fmt::Display for Error {
                 human_bytes(*bytes),
                 human_bytes(MEMORY_LIMIT as f64)
             ),
+            Error::CheckFailed {
+                check,
+                expected,
+                found,
+            } => write!(f, "{check}: expected {expected}, found {found}"),
         }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod autodiff;
 pub mod autoencoder;
+pub mod checks;
 pub mod datasets;
 pub mod eigen;
 pub mod error;
