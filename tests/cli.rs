@@ -1425,3 +1425,119 @@ fn chapter_16_prior_has_the_contracted_keys_files_and_errors() {
         "{stderr}"
     );
 }
+
+/// `(chapter, name, command, passes)` of every object of `exercises --json`.
+fn exercise_list(out: &std::process::Output) -> Vec<(String, String, String, bool)> {
+    let text = stdout_of_success(out);
+    let text = text.trim();
+    assert!(text.starts_with("[{") && text.ends_with("}]"), "{text}");
+    let field = |object: &str, key: &str| -> String {
+        let start = object
+            .find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("no {key} in {object}"));
+        let rest = &object[start + key.len() + 3..];
+        let rest = rest.strip_prefix('"').unwrap_or(rest);
+        rest[..rest.find(['"', ',', '}']).unwrap_or(rest.len())].to_string()
+    };
+    text[2..text.len() - 2]
+        .split("},{")
+        .map(|o| {
+            let passes = field(o, "passes");
+            assert!(passes == "true" || passes == "false", "{o}");
+            (
+                field(o, "chapter"),
+                field(o, "name"),
+                field(o, "command"),
+                passes == "true",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn exercises_lists_the_track_and_every_exercise_is_solvable() {
+    // With the reference answers plugged in, every exercise of every chapter passes: none
+    // is impossible. This runs the track's checks through the command readers use.
+    let solved = exercise_list(
+        &bin()
+            .env("UNSUPERVISED_ANSWERS", "1")
+            .args(["exercises", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let chapters = [
+        "linalg",
+        "eigen",
+        "pca",
+        "kmeans",
+        "hierarchical",
+        "mixture",
+        "spectral",
+        "manifold",
+        "tsne",
+        "autodiff",
+        "nn",
+        "autoencoder",
+        "vae",
+        "gan",
+        "visualize",
+        "image_prior",
+    ];
+    for chapter in chapters {
+        let n = solved.iter().filter(|e| e.0 == chapter).count();
+        assert!(
+            n >= 3,
+            "chapter {chapter} has {n} exercises, fewer than three"
+        );
+    }
+    assert_eq!(
+        solved.len(),
+        solved
+            .iter()
+            .filter(|e| chapters.contains(&e.0.as_str()))
+            .count()
+    );
+    for (chapter, name, command, passes) in &solved {
+        assert!(
+            passes,
+            "{chapter}::{name} fails with the reference answer plugged in"
+        );
+        assert_eq!(
+            command,
+            &format!("cargo test --test exercises {chapter}::{name} -- --ignored --exact")
+        );
+    }
+    // Without them, "passes" says what the exercise's own command says, whatever the
+    // reader has done so far.
+    let mine = exercise_list(
+        &bin()
+            .args(["exercises", "--chapter", "gan", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    for (chapter, name, command, passes) in mine {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let status = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap()
+            .status;
+        assert_eq!(
+            passes,
+            status.success(),
+            "{chapter}::{name}: `{command}` disagrees"
+        );
+    }
+    refuses(
+        "exercises",
+        &["--chapter", "kmean"],
+        "--chapter kmean: expected one of linalg",
+    );
+    refuses(
+        "exercises",
+        &["--crate", "/nonexistent"],
+        "--crate /nonexistent: no Cargo.toml",
+    );
+}

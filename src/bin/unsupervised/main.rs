@@ -19,6 +19,7 @@ macro_rules! say {
 }
 
 mod args;
+mod exercises;
 mod json;
 mod tour;
 
@@ -69,9 +70,11 @@ pub const CHAPTERS: &[Chapter] = &[
 ];
 // ANCHOR_END: chapters
 
-/// `tour`, then every chapter's commands.
+/// `tour`, `exercises`, then every chapter's commands.
 fn commands() -> impl Iterator<Item = &'static Command> {
-    std::iter::once(&tour::COMMAND).chain(CHAPTERS.iter().flat_map(|c| c.commands))
+    [&tour::COMMAND, &exercises::COMMAND]
+        .into_iter()
+        .chain(CHAPTERS.iter().flat_map(|c| c.commands))
 }
 
 fn main() -> ExitCode {
