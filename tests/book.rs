@@ -121,3 +121,135 @@ fn the_include_parser_finds_anchors_and_plain_paths() {
         ]
     );
 }
+
+/// The numbered items of a page's `## Exercises` section.
+fn exercises(text: &str) -> Vec<String> {
+    let Some(start) = text.find("\n## Exercises") else {
+        return Vec::new();
+    };
+    let section = &text[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut items: Vec<String> = Vec::new();
+    for line in section.lines() {
+        let numbered = line
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if numbered {
+            items.push(line.to_string());
+        } else if let Some(last) = items.last_mut() {
+            if line.starts_with("   ") {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+        }
+    }
+    items
+}
+
+/// The names of the tests in `tests/<target>.rs` (and the files it includes): functions
+/// after `#[test]`, and for the exercise track its `chapter::exercise` names.
+fn test_names(target: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let text = fs::read_to_string(dir.join(format!("{target}.rs"))).unwrap_or_default();
+    let mut names = Vec::new();
+    let mut after_test = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("#[test]") {
+            after_test = true;
+        } else if after_test {
+            if let Some(rest) = line
+                .strip_prefix("fn ")
+                .or_else(|| line.strip_prefix("async fn "))
+            {
+                names.push(rest[..rest.find('(').unwrap_or(rest.len())].to_string());
+                after_test = false;
+            }
+        }
+    }
+    if let Some(start) = text.find("\ntrack! {") {
+        let body = &text[start..];
+        for line in body[..body.find("\n}").unwrap_or(body.len())]
+            .lines()
+            .skip(1)
+        {
+            if let Some((chapter, list)) = line.trim().trim_end_matches(';').split_once(':') {
+                for name in list.split(',') {
+                    names.push(format!("{}::{}", chapter.trim(), name.trim()));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Every `cargo test --test TARGET [FILTER]` in a text, as (target, filter).
+fn test_commands(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("cargo test --test ") {
+        rest = &rest[i + "cargo test --test ".len()..];
+        let end = rest.find(['`', ')', ';']).unwrap_or(rest.len());
+        let mut words = rest[..end].split_whitespace();
+        let target = words.next().unwrap_or("").to_string();
+        let filter = words
+            .next()
+            .filter(|w| !w.starts_with('-'))
+            .map(str::to_string);
+        out.push((target, filter));
+    }
+    out
+}
+
+#[test]
+fn every_exercise_names_a_test_that_exists() {
+    let mut checked = 0;
+    for page in book_pages() {
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let text = fs::read_to_string(&page).unwrap();
+        for (k, item) in exercises(&text).iter().enumerate() {
+            let commands = test_commands(item);
+            assert!(
+                !commands.is_empty(),
+                "{name}, exercise {}: names no test (`cargo test --test TARGET FILTER`): {item}",
+                k + 1
+            );
+            for (target, filter) in commands {
+                let names = test_names(&target);
+                assert!(
+                    !names.is_empty(),
+                    "{name}, exercise {}: no tests/{target}.rs",
+                    k + 1
+                );
+                if let Some(filter) = filter {
+                    assert!(
+                        names.iter().any(|n| n.contains(&filter)),
+                        "{name}, exercise {}: no test of tests/{target}.rs matches `{filter}`",
+                        k + 1
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 16 * 4,
+        "only {checked} exercises found in the book"
+    );
+}
+
+#[test]
+fn the_exercise_parsers_find_items_commands_and_tests() {
+    let page = "x\n## Exercises\n\n1. Run `cargo test --test kmeans objective`.\n2. Prove it,\n   then `cargo test --test exercises kmeans -- --ignored`.\n\n## References\n3. no\n";
+    let items = exercises(page);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        test_commands(&items[0]),
+        vec![("kmeans".to_string(), Some("objective".to_string()))]
+    );
+    assert_eq!(
+        test_commands(&items[1]),
+        vec![("exercises".to_string(), Some("kmeans".to_string()))]
+    );
+    assert!(test_names("exercises").contains(&"kmeans::lloyd".to_string()));
+    assert!(test_names("kmeans").iter().any(|n| n.contains("objective")));
+}

@@ -16,7 +16,11 @@ pub const COMMAND: Command = Command {
     name: "exercises",
     about: "the exercise track: every exercise, the command that checks it, whether it passes",
     flags: &[
-        Flag::value("--chapter", "NAME", "only this chapter's exercises (kmeans, tsne, ...)"),
+        Flag::value(
+            "--chapter",
+            "NAME",
+            "only this chapter's exercises (kmeans, tsne, ...)",
+        ),
         Flag::value(
             "--crate",
             "DIR",
