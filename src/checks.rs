@@ -73,9 +73,9 @@ pub fn check_partition(
             return Err(Error::CheckFailed {
                 check: "check_partition",
                 expected: format!(
-                    "point {i} in its nearest centre's cell, centre {nearest} at squared distance {best:.6}"
+                    "point {i} in its nearest centre's cell, centre {nearest} at squared distance {best}"
                 ),
-                found: format!("label {label}, at squared distance {:.6}", row[label]),
+                found: format!("label {label}, at squared distance {}", row[label]),
             });
         }
     }
