@@ -4,7 +4,7 @@
 use crate::args::{Args, Command, Flag, SEED};
 use crate::{Result, CHAPTERS};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use unsupervised::datasets::npy;
 use unsupervised::files::write_atomically;
@@ -130,25 +130,39 @@ pub fn tour(args: &Args) -> Result {
         .iter()
         .filter(|c| chapter.is_none_or(|n| n == c.name))
         .collect();
+    let book = BookLinks::find(&ctx.out);
     let mut body = String::new();
+    let mut contents = String::from("<nav><h2>Contents</h2>\n<ol>\n");
     for (i, chapter) in selected.iter().enumerate() {
         let count = format!("[{}/{}] {:<12}", i + 1, selected.len(), chapter.name);
         eprintln!("{count} {}", chapter.title);
         let t = Instant::now();
         let sections =
             (chapter.tour)(&ctx).map_err(|e| format!("chapter {}: {e}", chapter.name))?;
-        eprintln!("{count} done in {:.2} s", t.elapsed().as_secs_f64());
-        write_chapter(&mut body, chapter, &sections);
+        let seconds = t.elapsed().as_secs_f64();
+        eprintln!("{count} done in {seconds:.2} s");
+        let _ = writeln!(
+            contents,
+            "<li><a href=\"#{}\">{}</a> <span class=\"note\">{} figures, {seconds:.1} s</span></li>",
+            chapter.name,
+            chapter.title,
+            sections.len()
+        );
+        write_chapter(&mut body, chapter, &sections, &book, &ctx);
     }
+    contents.push_str("</ol>\n</nav>\n");
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>unsupervised — tour</title>\n<style>{STYLE}</style></head>\n<body>\n\
-         <h1>unsupervised — the tour</h1>\n<p>Version {}; instruction set {:?}, {} threads; seed {}{}.</p>\n{body}</body></html>\n",
+         <h1>unsupervised — the tour</h1>\n<p>Version {}; instruction set {:?}, {} threads; seed {}{}. \
+         Every chapter's heading links to its chapter of the book and gives the command that \
+         redraws its figures; {}</p>\n{contents}{body}</body></html>\n",
         env!("CARGO_PKG_VERSION"),
         unsupervised::linalg::kernels::isa(),
         unsupervised::linalg::num_threads(),
         ctx.seed,
-        if ctx.quick { "; quick mode" } else { "" }
+        if ctx.quick { "; quick mode" } else { "" },
+        book.note()
     );
     let index = ctx.out.join("index.html");
     write_atomically(&index, page.as_bytes())?;
@@ -161,16 +175,83 @@ pub fn tour(args: &Args) -> Result {
     Ok(())
 }
 
-/// One chapter's heading, figures and captions on the page.
-fn write_chapter(body: &mut String, chapter: &Chapter, sections: &[Section]) {
-    // The book is built into book/book by `mdbook build book`; link to it in the checkout.
+/// Where the page's links to the book go: the built book (`book/book/`) when it exists,
+/// else the chapter's source in `book/src/`, both as paths relative to the page, so that
+/// the page works wherever the checkout is and on a fresh clone before the book is built.
+/// `None` when this binary's checkout is gone.
+struct BookLinks {
+    /// From the page's directory to the checkout, ending in `/`.
+    to_checkout: Option<String>,
+    built: bool,
+}
+
+impl BookLinks {
+    fn find(out: &Path) -> BookLinks {
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let to_checkout = match (out.canonicalize(), checkout.canonicalize()) {
+            (Ok(from), Ok(to)) => Some(relative_path(&from, &to)),
+            _ => None,
+        };
+        BookLinks {
+            to_checkout,
+            built: checkout.join("book/book/index.html").is_file(),
+        }
+    }
+    /// The link to a chapter's page (`04-kmeans.html`).
+    fn href(&self, page: &str) -> Option<String> {
+        let base = self.to_checkout.as_ref()?;
+        Some(if self.built {
+            format!("{base}book/book/{page}")
+        } else {
+            format!("{base}book/src/{}", page.replace(".html", ".md"))
+        })
+    }
+    fn note(&self) -> &'static str {
+        match (&self.to_checkout, self.built) {
+            (None, _) => {
+                "the checkout this binary was built from is gone, so there are no book links."
+            }
+            (Some(_), true) => "the links open the built book in book/book/.",
+            (Some(_), false) => {
+                "the book is not built yet, so the links open each chapter's source; \
+                 <code>.ci/book</code> builds it (then run the tour again)."
+            }
+        }
+    }
+}
+
+/// The relative path from the directory `from` to `to` (both absolute), ending in `/`.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut path = "../".repeat(a.len() - common);
+    for part in &b[common..] {
+        path.push_str(&part.as_os_str().to_string_lossy());
+        path.push('/');
+    }
+    path
+}
+
+/// One chapter's heading (with its book link and the command that redraws it), figures and
+/// captions on the page.
+fn write_chapter(
+    body: &mut String,
+    chapter: &Chapter,
+    sections: &[Section],
+    book: &BookLinks,
+    ctx: &TourContext,
+) {
+    let link = book.href(chapter.book_page).map_or(String::new(), |href| {
+        format!(" <a class=\"book\" href=\"{href}\">book chapter</a>")
+    });
     let _ = writeln!(
         body,
-        "<h2 id=\"{}\">{} <a class=\"book\" href=\"file://{}/book/book/{}\">book chapter</a></h2>",
+        "<h2 id=\"{}\">{}{link}</h2>\n<p class=\"note\">Redraw: <code>cargo run --release -- tour --chapter {}{} --seed {} --out DIR</code></p>",
         chapter.name,
         chapter.title,
-        env!("CARGO_MANIFEST_DIR"),
-        chapter.book_page
+        chapter.name,
+        if ctx.quick { " --quick" } else { "" },
+        ctx.seed
     );
     for s in sections {
         let content = match &s.file {
@@ -188,4 +269,5 @@ fn write_chapter(body: &mut String, chapter: &Chapter, sections: &[Section]) {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:right}\
 figure{margin:1.5rem 0}figcaption{margin-top:.4rem;color:#333;max-width:60rem}img{max-width:100%;border:1px solid #eee}\
-a.book{font-size:.7em;font-weight:normal;margin-left:.5em}";
+a.book{font-size:.7em;font-weight:normal;margin-left:.5em}.note{color:#555;font-size:.9em}\
+nav ol{columns:2}";
