@@ -113,6 +113,24 @@ fn quick_tour_writes_a_page_whose_figures_all_exist() {
     );
     // Every chapter is built: nothing is listed as still to come.
     assert!(!stderr.contains("not built") && !page.contains("Not built yet"));
+    // A table of contents with every chapter; book links relative to the page, never an
+    // absolute path of this machine; the command that redraws each chapter.
+    let contents = &page[page.find("<nav>").unwrap()..page.find("</nav>").unwrap()];
+    assert_eq!(
+        contents.matches("<li><a href=\"#").count(),
+        16,
+        "{contents}"
+    );
+    assert!(!page.contains("file://") && !page.contains("href=\"/") && !page.contains("src=\"/"));
+    for href in page.split("class=\"book\" href=\"").skip(1) {
+        let href = &href[..href.find('"').unwrap()];
+        assert!(
+            out.join(href).exists(),
+            "the book link {href} leads nowhere from {}",
+            out.display()
+        );
+    }
+    assert!(page.contains("tour --chapter kmeans --quick --seed 0 --out DIR"));
     assert!(
         run.stdout.is_empty(),
         "the tour prints progress on stderr only"
