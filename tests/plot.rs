@@ -4,7 +4,8 @@ use proptest::prelude::*;
 use unsupervised::image::Image;
 use unsupervised::plot::png::{adler32, crc32, encode};
 use unsupervised::plot::{
-    class_color, ellipse_points, image_grid, nice_ticks, ramp_color, to_bytes, Figure, Plot,
+    class_color, ellipse_points, fixed, image_grid, integer_ticks, nice_ticks, ramp_color,
+    to_bytes, Figure, Plot,
 };
 
 #[test]
@@ -254,4 +255,83 @@ fn class_map_needs_two_columns() {
     assert!(class_map("t", &one, &[0, 0, 0], &[]).is_err());
     let two = Matrix::from_fn(3, 2, |i, j| (i + j) as f64);
     assert!(class_map("t", &two, &[0, 1, 0], &[]).is_ok());
+}
+
+#[test]
+fn numbers_never_read_minus_zero_and_counting_axes_tick_whole_numbers() {
+    assert_eq!(fixed(-0.001, 2), "0.00");
+    assert_eq!(fixed(-0.006, 2), "-0.01");
+    assert_eq!(fixed(0.004, 2), "0.00");
+    assert_eq!(integer_ticks(0.8, 3.4, 5), vec![1.0, 2.0, 3.0]);
+    assert_eq!(integer_ticks(0.0, 40.0, 5), nice_ticks(0.0, 40.0, 5));
+    let epochs = Plot::new("loss")
+        .integer_x()
+        .line(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0], "#000", "loss")
+        .unwrap()
+        .to_svg(300.0, 200.0);
+    let x_label = |v: &str| format!(r#"text-anchor="middle">{v}<"#);
+    assert!(
+        !epochs.contains(&x_label("1.5")) && epochs.contains(&x_label("2")),
+        "{epochs}"
+    );
+}
+
+#[test]
+fn wide_equal_aspect_rows_leave_no_blank_band_and_legends_sit_above_the_data() {
+    // Data four times wider than tall: in 300 x 300 cells the panel needs far less height.
+    let wide = Plot::new("wide")
+        .equal_aspect()
+        .points(&[0.0, 4.0], &[0.0, 1.0], "#000")
+        .unwrap();
+    let svg = Figure::new("", 1, 300.0, 300.0)
+        .with(wide.clone())
+        .with(wide)
+        .to_svg();
+    let height: f64 = svg
+        .split("height=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        height < 2.0 * 180.0,
+        "two wide panels take {height} px of 600"
+    );
+    // The legend is drawn above the frame of the data, not over the points.
+    let svg = Plot::new("p")
+        .legend("class a", "#f00")
+        .points(&[0.0, 1.0], &[0.0, 1.0], "#000")
+        .unwrap()
+        .to_svg(300.0, 200.0);
+    let frame_top: f64 = svg
+        .split("<rect x=")
+        .nth(1)
+        .unwrap()
+        .split("y=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let label_y: f64 = svg
+        .split(">class a</text>")
+        .next()
+        .unwrap()
+        .rsplit("y=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        label_y < frame_top,
+        "legend at y = {label_y}, data from y = {frame_top}"
+    );
 }

@@ -84,9 +84,21 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
-/// A tick label with as many decimals as the step needs, and no "-0".
-fn tick_label(v: f64, step: f64) -> String {
-    let decimals = (-step.abs().log10().floor()).max(0.0) as usize;
+/// Ticks for an axis that counts (epochs, component indices): whole numbers only, at
+/// least one apart.
+pub fn integer_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let ticks = nice_ticks(lo, hi, target);
+    match ticks.get(1).map(|b| b - ticks[0]) {
+        Some(step) if step >= 1.0 => ticks,
+        _ => (lo.ceil() as i64..=hi.floor() as i64)
+            .map(|k| k as f64)
+            .collect(),
+    }
+}
+
+/// `v` with `decimals` decimals and never a "-0.00": a value that rounds to zero is
+/// written without its sign.
+pub fn fixed(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
     if s.trim_start_matches('-')
         .chars()
@@ -96,6 +108,11 @@ fn tick_label(v: f64, step: f64) -> String {
     } else {
         s
     }
+}
+
+/// A tick label with as many decimals as the step needs, and no "-0".
+fn tick_label(v: f64, step: f64) -> String {
+    fixed(v, (-step.abs().log10().floor()).max(0.0) as usize)
 }
 // ANCHOR_END: ticks
 
@@ -153,6 +170,17 @@ enum Layer {
     },
 }
 
+/// Where a panel's parts go in its cell: the data ranges, the data area's top-left offset
+/// and size, the height the panel uses (less than the cell's when an equal aspect shrinks
+/// it), and the width of the legend strip.
+struct Frame {
+    ranges: ((f64, f64), (f64, f64)),
+    origin: (f64, f64),
+    size: (f64, f64),
+    height: f64,
+    legend_width: f64,
+}
+
 /// One panel: a title, axis labels, a legend and layers drawn in data coordinates.
 #[derive(Clone, Debug, Default)]
 pub struct Plot {
@@ -165,6 +193,8 @@ pub struct Plot {
     y_range: Option<(f64, f64)>,
     equal_aspect: bool,
     axes: bool,
+    x_integer: bool,
+    y_integer: bool,
 }
 
 fn check_same_len(what: &'static str, a: usize, b: usize) -> Result<()> {
@@ -207,6 +237,16 @@ impl Plot {
     /// One data unit is as long on both axes (for embeddings and geometry).
     pub fn equal_aspect(mut self) -> Plot {
         self.equal_aspect = true;
+        self
+    }
+    /// Whole-number ticks on the x axis (it counts epochs, components, ...).
+    pub fn integer_x(mut self) -> Plot {
+        self.x_integer = true;
+        self
+    }
+    /// Whole-number ticks on the y axis.
+    pub fn integer_y(mut self) -> Plot {
+        self.y_integer = true;
         self
     }
     /// Hides the axes and ticks (for dendrogram-like or image-like panels).
@@ -416,9 +456,27 @@ impl Plot {
         )
     }
 
-    // ANCHOR: render
-    /// Draws the panel into the rectangle (x0, y0, w, h) of an SVG document.
-    fn render(&self, out: &mut String, x0: f64, y0: f64, w: f64, h: f64) {
+    /// The legend's entries as (x offset, row) from the top left of its strip, which
+    /// runs below the title and above the data, `width` pixels wide: legends never cover
+    /// points.
+    fn legend_layout(&self, width: f64) -> Vec<(f64, usize)> {
+        let (mut x, mut row) = (0.0, 0);
+        self.legend
+            .iter()
+            .map(|(label, _)| {
+                let entry = 16.0 + 6.0 * label.chars().count() as f64;
+                if x > 0.0 && x + entry > width {
+                    (x, row) = (0.0, row + 1);
+                }
+                let at = (x, row);
+                x += entry + 10.0;
+                at
+            })
+            .collect()
+    }
+
+    /// Where the panel's parts go in a `w x h` cell.
+    fn frame(&self, w: f64, h: f64) -> Frame {
         let (mut xr, mut yr) = self.data_extent();
         if let Some(r) = self.x_range {
             xr = r;
@@ -426,17 +484,37 @@ impl Plot {
         if let Some(r) = self.y_range {
             yr = r;
         }
-        let (left, right, top, bottom) = if self.axes {
+        let (left, right, mut top, bottom) = if self.axes {
             (52.0, 12.0, 26.0, 40.0)
         } else {
             (8.0, 8.0, 26.0, 8.0)
         };
+        let legend_width = w - left - right;
+        let legend_rows = self
+            .legend_layout(legend_width)
+            .last()
+            .map_or(0, |&(_, row)| row + 1);
+        top += 14.0 * legend_rows as f64;
         let (mut pw, mut ph) = (w - left - right, h - top - bottom);
         if self.equal_aspect {
             // Shrink one side so a data unit has the same length on both axes.
             let scale = (pw / (xr.1 - xr.0)).min(ph / (yr.1 - yr.0));
             (pw, ph) = (scale * (xr.1 - xr.0), scale * (yr.1 - yr.0));
         }
+        Frame {
+            ranges: (xr, yr),
+            origin: (left, top),
+            size: (pw, ph),
+            height: top + ph + bottom,
+            legend_width,
+        }
+    }
+
+    // ANCHOR: render
+    /// Draws the panel into the rectangle (x0, y0, w, h) of an SVG document.
+    fn render(&self, out: &mut String, x0: f64, y0: f64, w: f64, h: f64) {
+        let frame = self.frame(w, h);
+        let ((xr, yr), (left, top), (pw, ph)) = (frame.ranges, frame.origin, frame.size);
         let (px, py) = (x0 + left, y0 + top);
         let sx = |x: f64| px + (x - xr.0) / (xr.1 - xr.0) * pw;
         let sy = |y: f64| py + ph - (y - yr.0) / (yr.1 - yr.0) * ph;
@@ -452,7 +530,14 @@ impl Plot {
                 out,
                 r##"<rect x="{px:.1}" y="{py:.1}" width="{pw:.1}" height="{ph:.1}" fill="none" stroke="#888"/>"##
             );
-            let xt = nice_ticks(xr.0, xr.1, 5);
+            let ticks = |integer: bool, (lo, hi): (f64, f64)| {
+                if integer {
+                    integer_ticks(lo, hi, 5)
+                } else {
+                    nice_ticks(lo, hi, 5)
+                }
+            };
+            let xt = ticks(self.x_integer, xr);
             let xstep = xt.get(1).map_or(1.0, |b| b - xt[0]);
             for &t in &xt {
                 let _ = writeln!(
@@ -465,7 +550,7 @@ impl Plot {
                     tick_label(t, xstep)
                 );
             }
-            let yt = nice_ticks(yr.0, yr.1, 5);
+            let yt = ticks(self.y_integer, yr);
             let ystep = yt.get(1).map_or(1.0, |b| b - yt[0]);
             for &t in &yt {
                 let _ = writeln!(
@@ -497,14 +582,19 @@ impl Plot {
         for layer in &self.layers {
             self.render_layer(out, layer, &sx, &sy);
         }
-        for (i, (label, color)) in self.legend.iter().enumerate() {
-            let (lx, ly) = (px + pw - 8.0, py + 12.0 + 14.0 * i as f64);
+        let strip = y0 + 26.0;
+        for ((label, color), (dx, row)) in self
+            .legend
+            .iter()
+            .zip(self.legend_layout(frame.legend_width))
+        {
+            let (lx, ly) = (px + dx, strip + 10.0 + 14.0 * row as f64);
             let _ = writeln!(
                 out,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{color}"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"#,
-                lx,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{color}"/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"#,
+                lx + 4.0,
                 ly - 3.5,
-                lx - 7.0,
+                lx + 11.0,
                 ly,
                 esc(label)
             );
@@ -737,13 +827,25 @@ impl Figure {
         self.plots.push(plot);
     }
 
-    /// The SVG document.
+    /// The SVG document. A row is as tall as its tallest panel needs: panels with an
+    /// equal aspect that end up wide and low leave no blank band below them.
     pub fn to_svg(&self) -> String {
-        let rows = self.plots.len().div_ceil(self.cols).max(1);
+        let heights: Vec<f64> = if self.plots.is_empty() {
+            vec![self.cell_height]
+        } else {
+            self.plots
+                .chunks(self.cols)
+                .map(|row| {
+                    row.iter()
+                        .map(|p| p.frame(self.cell_width, self.cell_height).height)
+                        .fold(0.0, f64::max)
+                })
+                .collect()
+        };
         let top = if self.title.is_empty() { 0.0 } else { 28.0 };
         let (w, h) = (
             self.cols as f64 * self.cell_width,
-            rows as f64 * self.cell_height + top,
+            heights.iter().sum::<f64>() + top,
         );
         let mut out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -761,9 +863,9 @@ impl Figure {
             plot.render(
                 &mut out,
                 c as f64 * self.cell_width,
-                top + r as f64 * self.cell_height,
+                top + heights[..r].iter().sum::<f64>(),
                 self.cell_width,
-                self.cell_height,
+                heights[r],
             );
         }
         out.push_str("</svg>\n");
