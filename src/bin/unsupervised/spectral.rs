@@ -262,16 +262,37 @@ pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
         .segments(&segments, "#bbb")
         .scatter_values(&xs, &ys, &f.vector)?
         .equal_aspect();
-    let mut sorted = f.vector.clone();
-    sorted.sort_by(f64::total_cmp);
-    let idx: Vec<f64> = (0..sorted.len()).map(|i| i as f64).collect();
-    let fiedler_plot = Plot::new(format!("Fiedler vector, sorted (λ₂ = {:.2e})", f.value))
+    // Sorted Fiedler vectors: the moons (long paths, along which it drifts) and two
+    // compact blobs joined by a few edges (two plateaus).
+    let blobs = datasets::ring_of_gaussians(300, 2, 1.2, 0.45, ctx.seed + 2)?;
+    let blob_graph = similarity_graph(&blobs.x, Graph::knn(8), Exec::default())?;
+    let blob_fiedler = fiedler(&blob_graph)?;
+    let ranks: Vec<f64> = (0..f.vector.len()).map(|i| i as f64).collect();
+    let sorted = |v: &[f64]| {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        s
+    };
+    let fiedler_plot = Plot::new("Fiedler vectors, sorted")
         .x_label("rank")
         .y_label("entry")
-        .line(&idx, &sorted, plot::class_color(0), "")?;
+        .integer_x()
+        .line(
+            &ranks,
+            &sorted(&f.vector),
+            plot::class_color(0),
+            &format!("two moons, λ₂ = {:.1e}", f.value),
+        )?
+        .line(
+            &ranks,
+            &sorted(&blob_fiedler.vector),
+            plot::class_color(1),
+            &format!("two blobs, λ₂ = {:.1e}", blob_fiedler.value),
+        )?;
     let mut gaps = Plot::new("smallest eigenvalues of L_sym")
         .x_label("index")
-        .y_label("eigenvalue");
+        .y_label("eigenvalue")
+        .integer_x();
     for (c, (name, k)) in [("two moons", 2), ("four blobs", 4)]
         .into_iter()
         .enumerate()
@@ -279,7 +300,7 @@ pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
         let x = if k == 2 {
             moons.x.clone()
         } else {
-            datasets::blobs(300, 2, 4, 0.5, ctx.seed + 2)?.x
+            datasets::ring_of_gaussians(300, 4, 3.0, 0.5, ctx.seed + 2)?.x
         };
         let fit = SpectralClustering::new(k)
             .graph(Graph::Knn {
@@ -350,7 +371,7 @@ pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
     let parts = components(&w).count;
     Ok(vec![
         Section::figure(versus, "k-means against spectral clustering on two moons, circles and two spirals (10-NN graph, symmetric Laplacian)", &format!("k-means cuts each shape with a straight line; spectral clustering follows the shapes, except where two shapes touch: the spirals meet at their common centre, and the graph joins them there. ARI, k-means against spectral: {}.", scores.join("; "))),
-        Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; the Fiedler vector sorted; the smallest eigenvalues", "the Fiedler vector is nearly constant on each moon and changes sign between them (the sorted entries form two plateaus); the eigenvalues stay near zero up to the number of clusters, then jump (the eigengap)."),
+        Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; Fiedler vectors sorted; the smallest eigenvalues of two data sets", "the Fiedler vector changes sign between the moons (a jump in the sorted entries near rank 150), but along each moon it drifts: a moon is a long, thin path, and the slowest-varying vector of a path is a slow wave along it. On two compact blobs joined by a few edges (orange) the sorted entries form two flat plateaus. Right: four separated Gaussians have four eigenvalues near zero and then a jump (the eigengap at k = 4); the moons' eigenvalues rise more gradually after the second."),
         Section::figure(mincut, "Minimum cut against the balanced cuts, on two moons", &format!("cutting off the most weakly joined point costs less (cut) than separating the moons, so plain min cut prefers it; dividing by the part's size (RatioCut) or volume (Ncut) makes that tiny part expensive. Graph: Gaussian 8-NN, σ = {sigma}, {parts} component(s).")),
     ])
 }
