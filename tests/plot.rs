@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use unsupervised::image::Image;
 use unsupervised::plot::png::{adler32, crc32, encode};
 use unsupervised::plot::{
-    class_color, ellipse_points, fixed, image_grid, integer_ticks, nice_ticks, ramp_color,
-    to_bytes, Figure, Plot,
+    captioned, class_color, ellipse_points, fixed, glyph, image_grid, integer_ticks, nice_ticks,
+    ramp_color, to_bytes, Figure, Plot,
 };
 
 #[test]
@@ -334,4 +334,39 @@ fn wide_equal_aspect_rows_leave_no_blank_band_and_legends_sit_above_the_data() {
         label_y < frame_top,
         "legend at y = {label_y}, data from y = {frame_top}"
     );
+}
+
+#[test]
+fn captioned_tiles_write_their_label_in_the_strip_below() {
+    let image = vec![200u8; 10 * 20];
+    let tile = captioned(&image, 10, 20, 1, "K=4", 1);
+    assert_eq!(tile.len(), (10 + 9) * 20, "a 9-row strip at scale 1");
+    assert_eq!(&tile[..200], &image[..], "the image is untouched");
+    let dark = |t: &[u8]| t.iter().filter(|&&v| v == 0).count();
+    // Each glyph's lit pixels, no more and no less.
+    let lit: usize = "K=4"
+        .chars()
+        .map(|c| {
+            glyph(c)
+                .iter()
+                .map(|r| r.count_ones() as usize)
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(dark(&tile), lit);
+    assert_ne!(tile, captioned(&image, 10, 20, 1, "K=2", 1));
+    assert_eq!(dark(&captioned(&image, 10, 20, 1, "", 1)), 0);
+    // Scale 2 doubles the strip and quadruples every lit pixel; RGB blackens all channels.
+    let rgb = captioned(&vec![255u8; 10 * 40 * 3], 10, 40, 3, "7>1", 2);
+    assert_eq!(rgb.len(), (10 + 18) * 40 * 3);
+    let lit: usize = "7>1"
+        .chars()
+        .map(|c| {
+            glyph(c)
+                .iter()
+                .map(|r| r.count_ones() as usize)
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(dark(&rgb), 4 * 3 * lit);
 }

@@ -12,7 +12,7 @@ mod images;
 pub mod png;
 
 pub use charts::{class_map, dendrogram};
-pub use images::{image_grid, rows_as_images, to_bytes, upscale};
+pub use images::{captioned, glyph, image_grid, rows_as_images, to_bytes, upscale};
 
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
@@ -582,6 +582,7 @@ impl Plot {
         for layer in &self.layers {
             self.render_layer(out, layer, &sx, &sy);
         }
+        self.render_labels(out, &sx, &sy);
         let strip = y0 + 26.0;
         for ((label, color), (dx, row)) in self
             .legend
@@ -601,6 +602,43 @@ impl Plot {
         }
     }
     // ANCHOR_END: render
+
+    /// Text labels, placed so that none covers another: each takes the first free spot
+    /// of four around its point (right or left, above or below); one with no free spot is
+    /// left out. Later labels are placed first, so a plot's last-added labels (a biplot's
+    /// loadings) always show.
+    fn render_labels(&self, out: &mut String, sx: &dyn Fn(f64) -> f64, sy: &dyn Fn(f64) -> f64) {
+        // 9 px sans-serif: about 5.2 px per character, 9 px tall.
+        let mut placed: Vec<[f64; 4]> = Vec::new();
+        let overlaps = |a: &[f64; 4], b: &[f64; 4]| {
+            a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+        };
+        for layer in self.layers.iter().rev() {
+            let Layer::Text { x, y, text, color } = layer else {
+                continue;
+            };
+            let (px, py) = (sx(*x), sy(*y));
+            let width = 5.2 * text.chars().count() as f64;
+            let spots = [
+                (px + 2.0, py - 2.0),
+                (px + 2.0, py + 9.0),
+                (px - 2.0 - width, py - 2.0),
+                (px - 2.0 - width, py + 9.0),
+            ];
+            let free = spots.into_iter().find(|&(lx, ly)| {
+                let b = [lx, ly - 8.0, width, 9.0];
+                !placed.iter().any(|p| overlaps(p, &b))
+            });
+            if let Some((lx, ly)) = free {
+                placed.push([lx, ly - 8.0, width, 9.0]);
+                let _ = writeln!(
+                    out,
+                    r#"<text x="{lx:.1}" y="{ly:.1}" font-size="9" fill="{color}">{}</text>"#,
+                    esc(text)
+                );
+            }
+        }
+    }
 
     fn render_layer(
         &self,
@@ -653,15 +691,8 @@ impl Plot {
                     pts.join(" ")
                 );
             }
-            Layer::Text { x, y, text, color } => {
-                let _ = writeln!(
-                    out,
-                    r#"<text x="{:.1}" y="{:.1}" font-size="9" fill="{color}">{}</text>"#,
-                    sx(*x) + 2.0,
-                    sy(*y) - 2.0,
-                    esc(text)
-                );
-            }
+            // Labels are placed together, after everything else (`render_labels`).
+            Layer::Text { .. } => {}
             Layer::Arrow { from, to, color } => {
                 let (x1, y1, x2, y2) = (sx(from.0), sy(from.1), sx(to.0), sy(to.1));
                 let (dx, dy) = (x2 - x1, y2 - y1);

@@ -194,8 +194,12 @@ pub fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>> {
     }
     let steps = ctx.save_svg("kmeans-steps.svg", &fig)?;
 
+    // Each panel is labelled with its K inside the PNG (the 5 x 7 font, twice its size).
     let gray = datasets::china_gray()?;
-    let mut tiles = vec![gray.pixels.clone()];
+    let label = |pixels: &[u8], channels: usize, side: usize, text: &str| {
+        plot::captioned(pixels, side, side, channels, text, 2)
+    };
+    let mut tiles = vec![label(&gray.pixels, 1, 256, "ORIGINAL")];
     let mut caption = String::from("K = ");
     for k in if ctx.quick {
         vec![2, 4]
@@ -210,20 +214,22 @@ pub fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>> {
             q.raw_bits as f64 / q.bits as f64,
             q.psnr
         );
-        tiles.push(q.image.pixels);
+        tiles.push(label(&q.image.pixels, 1, 256, &format!("K={k}")));
     }
     let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
-    let grid = plot::image_grid(&refs, 256, 256, 1, refs.len(), 4)?;
+    let grid = plot::image_grid(&refs, 256 + 18, 256, 1, refs.len(), 4)?;
     let vq = ctx.save_png("kmeans-vq.png", &grid)?;
 
     let rgb = datasets::china_rgb()?;
-    let mut tiles = vec![rgb.pixels.clone()];
+    let big = |image: &unsupervised::image::Image| plot::upscale(image, 2).pixels;
+    let mut tiles = vec![label(&big(&rgb), 3, 256, "ORIGINAL")];
     for k in [4, 16] {
-        tiles.push(quantize_image(&rgb, k, ctx.seed)?.image.pixels);
+        let q = quantize_image(&rgb, k, ctx.seed)?;
+        tiles.push(label(&big(&q.image), 3, 256, &format!("K={k}")));
     }
     let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
-    let grid = plot::image_grid(&refs, 128, 128, 3, 3, 4)?;
-    let vq_rgb = ctx.save_png("kmeans-vq-rgb.png", &plot::upscale(&grid, 2))?;
+    let grid = plot::image_grid(&refs, 256 + 18, 256, 3, 3, 4)?;
+    let vq_rgb = ctx.save_png("kmeans-vq-rgb.png", &grid)?;
     // The gap statistic on Old Faithful (raw minutes) and on three blobs.
     let faithful = datasets::faithful()?;
     let blobs = datasets::blobs(300, 2, 3, 0.6, ctx.seed + 7)?;

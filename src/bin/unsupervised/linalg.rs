@@ -90,8 +90,8 @@ pub fn tour_linalg(ctx: &TourContext) -> Result<Vec<Section>> {
             })
     });
     Ok(vec![
-        Section::figure(file, "GEMM throughput by size and instruction set", "each wider instruction set should roughly double the rate, and the rate should climb with n until packing and call overheads are amortised."),
-        Section { caption: format!("GEMM, {n_big} x {n_big}, best of three"), look_for: "a second thread should nearly double the rate.".into(), file: None, html: table },
+        Section::figure(file, "GEMM throughput by size and instruction set", "each wider instruction set roughly doubles the rate on an idle machine, and the rate climbs with n until packing and call overheads are amortised. These are measured as the tour runs, best of three: on a busy or shared machine (a CI runner, a laptop on battery) they drop and wander, so compare the paths with each other, not with another run."),
+        Section { caption: format!("GEMM, {n_big} x {n_big}, best of three"), look_for: "on an idle machine a second thread nearly doubles the rate at the largest size; if the machine is busy, the second thread competes with other work and may gain little. The rates are this run's measurements, not a benchmark (the book's benchmarks page has those, with the machine and date).".into(), file: None, html: table },
         Section {
             caption: "Determinism".into(),
             look_for: "a 300x200 by 200x150 product on 1, 2 and 3 threads gives the same bits.".into(),

@@ -8,6 +8,7 @@ use crate::Result;
 use std::path::Path;
 use std::time::Instant;
 use unsupervised::datasets;
+use unsupervised::image::Image;
 use unsupervised::nn::Layer;
 use unsupervised::plot::{self, Figure, Plot};
 
@@ -179,41 +180,51 @@ pub fn classify_figures(
         fig.push(
             Plot::new(format!("{kind}: training loss (cross-entropy)"))
                 .x_label("epoch")
+                .integer_x()
                 .y_label("mean loss")
                 .line(&epochs, losses, plot::class_color(0), "")?,
         );
         fig.push(
             Plot::new(format!("{kind}: test accuracy"))
                 .x_label("epoch")
+                .integer_x()
                 .y_label("accuracy")
                 .line(&epochs, accuracy, plot::class_color(1), "")?,
         );
     }
     let curves = ctx.save_svg(&format!("classify-{kind}-curves.svg"), &fig)?;
     let side = test.side;
+    // Each digit over "true>predicted", enlarged to at least 48 pixels so the label fits.
+    let zoom = (48 / side).max(2);
     let wrong: Vec<Vec<u8>> = predicted
         .iter()
         .zip(test.labels)
         .enumerate()
         .filter(|(_, (p, l))| p != l)
         .take(40)
-        .map(|(i, _)| {
+        .map(|(i, (p, l))| {
             let px: Vec<f64> = test.pixels[i * side * side..(i + 1) * side * side]
                 .iter()
                 .map(|&v| f64::from(v))
                 .collect();
-            plot::to_bytes(&px, 0.0, 1.0, true)
+            let digit = Image::new(side, side, 1, plot::to_bytes(&px, 0.0, 1.0, true))?;
+            let big = plot::upscale(&digit, zoom);
+            Ok(plot::captioned(
+                &big.pixels,
+                zoom * side,
+                zoom * side,
+                1,
+                &format!("{l}>{p}"),
+                1,
+            ))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     if wrong.is_empty() {
         return Ok((curves, None));
     }
     let refs: Vec<&[u8]> = wrong.iter().map(|v| v.as_slice()).collect();
-    let grid = plot::image_grid(&refs, side, side, 1, 10, 2)?;
-    let grid = ctx.save_png(
-        &format!("classify-{kind}-misclassified.png"),
-        &plot::upscale(&grid, 2),
-    )?;
+    let grid = plot::image_grid(&refs, zoom * side + 9, zoom * side, 1, 10, 4)?;
+    let grid = ctx.save_png(&format!("classify-{kind}-misclassified.png"), &grid)?;
     Ok((curves, Some(grid)))
 }
 
@@ -326,7 +337,7 @@ pub fn tour_nn(ctx: &TourContext) -> Result<Vec<Section>> {
             sections.push(Section::figure(
                 wrong,
                 &format!("{kind}: the first test digits it gets wrong"),
-                "many are hard for people too: open loops, slanted or cut-off strokes.",
+                "under each digit, its true class and the network's answer (true>predicted): many are hard for people too (open loops, slanted or cut-off strokes), and most confusions are between digits that share strokes.",
             ));
         }
     }

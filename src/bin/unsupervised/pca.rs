@@ -137,6 +137,7 @@ pub fn tour_pca(ctx: &TourContext) -> Result<Vec<Section>> {
     let ks: Vec<f64> = (1..=4).map(f64::from).collect();
     let scree = Plot::new("Proportion of variance explained")
         .x_label("principal component")
+        .integer_x()
         .y_label("proportion")
         .y_range(0.0, 1.05)
         .line(
@@ -239,7 +240,7 @@ pub fn tour_pca(ctx: &TourContext) -> Result<Vec<Section>> {
     }
     let ica_fig = ctx.save_svg("pca-ica.svg", &fig)?;
     Ok(vec![
-        Section::figure(usa, "USArrests, standardised: biplot and scree plot (ISLR Figures 10.1 and 10.4)", "the first component weighs the three crime rates nearly equally and UrbanPop less; the second is mostly UrbanPop. The first two explain 62.0% + 24.7% of the variance. Signs differ from ISLR's figure: each loading vector is only defined up to sign."),
+        Section::figure(usa, "USArrests, standardised: biplot and scree plot (ISLR Figures 10.1 and 10.4)", "the first component weighs the three crime rates nearly equally and UrbanPop less; the second is mostly UrbanPop. The first two explain 62.0% + 24.7% of the variance. Signs differ from ISLR's figure: each loading vector is only defined up to sign. A state's name that would cover another label is left out."),
         Section::figure(mnist_fig, "MNIST projected on its first two components", "0s and 1s separate along the first component, the other digits overlap: two directions keep only about 17% of the variance of 784 pixels."),
         Section::figure(ica_fig, "Independent component analysis of the cocktail party", "FastICA gets back the sine, the square wave, the sawtooth and the noise from their mixtures, in some order, sign and scale (which ICA cannot know)."),
         Section::figure(recon, "Digits rebuilt from 1, 10 and 50 components (rows 2 to 4; row 1 the originals)", "one component gives a blur shared by all digits; ten already show the digit; fifty keep most strokes (83% of the variance)."),

@@ -158,7 +158,9 @@ pub fn spectral_command(args: &Args) -> Result {
         fit.components,
         started.elapsed().as_secs_f64(),
         scores.map_or(String::new(), |(ari, nmi)| format!(
-            "; ARI {ari:.4}, NMI {nmi:.4}"
+            "; ARI {}, NMI {}",
+            plot::fixed(ari, 4),
+            plot::fixed(nmi, 4)
         ))
     );
     if let Some(out) = TourContext::for_out(args)? {
@@ -230,10 +232,14 @@ pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
             adjusted_rand_index(&truth, &km.labels)?,
             adjusted_rand_index(&truth, &sp.labels)?,
         );
-        scores.push(format!("{name}: {a:.2} against {b:.2}"));
+        scores.push(format!(
+            "{name}: {} against {}",
+            plot::fixed(a, 2),
+            plot::fixed(b, 2)
+        ));
         for (method, labels, ari) in [("k-means", &km.labels, a), ("spectral", &sp.labels, b)] {
             fig.push(
-                Plot::new(format!("{name}, {method}: ARI {ari:.2}"))
+                Plot::new(format!("{name}, {method}: ARI {}", plot::fixed(ari, 2)))
                     .scatter_classes(&xs, &ys, labels, &[])?
                     .equal_aspect(),
             );
