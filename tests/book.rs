@@ -253,3 +253,38 @@ fn the_exercise_parsers_find_items_commands_and_tests() {
     assert!(test_names("exercises").contains(&"kmeans::lloyd".to_string()));
     assert!(test_names("kmeans").iter().any(|n| n.contains("objective")));
 }
+
+#[test]
+fn every_listing_of_a_chapter_is_captioned_and_numbered_in_order() {
+    for page in book_pages() {
+        let name = page.file_name().unwrap().to_string_lossy().to_string();
+        let Some(chapter) = name.get(..2).and_then(|n| n.parse::<usize>().ok()) else {
+            continue;
+        };
+        let text = fs::read_to_string(&page).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut expected = 1;
+        for (i, line) in lines.iter().enumerate() {
+            let block_with_include = line.starts_with("```rust")
+                && lines[i + 1..]
+                    .iter()
+                    .take_while(|l| !l.starts_with("```"))
+                    .any(|l| l.contains("{{#include"));
+            if !block_with_include {
+                continue;
+            }
+            let caption = lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&"");
+            let prefix = format!("**Listing {chapter}.{expected}**: ");
+            assert!(
+                caption.starts_with(&prefix) && caption.len() > prefix.len() + 3,
+                "{name}, line {}: the listing should be captioned `{prefix}…`, found `{caption}`",
+                i + 1
+            );
+            expected += 1;
+        }
+    }
+}

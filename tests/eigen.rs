@@ -755,7 +755,7 @@ fn shift_invert_finds_the_smallest_pairs_of_a_laplacian_in_pieces() {
     assert!(smallest_by_shift_invert(&l, &[vec![1.0; 3]], &Lanczos::new(2)).is_err());
 }
 
-/// The textbook method of Listing 2.1b is the oracle: on a small matrix (whole-matrix rounds)
+/// The textbook method of Listing 2.2 is the oracle: on a small matrix (whole-matrix rounds)
 /// and on one above the block size (blocked rounds), the fast paths find its eigenvalues to
 /// backward-stable accuracy, and the oracle's own pairs have backward-stable residuals.
 #[test]
