@@ -471,3 +471,20 @@ fn huge_but_finite_data_scale_the_tree_exactly_and_overflow_is_an_error() {
         .to_string();
     assert!(err.contains("rows 0 and 1"), "{err}");
 }
+
+/// The book's statement (chapter 5, "Inversions"): on standardised USArrests, centroid and
+/// median linkage each have 5 inversions, and the reducible linkages none.
+#[test]
+fn usarrests_has_the_books_count_of_inversions() {
+    let x = usarrests_standardized();
+    let d = Condensed::from_points(&x, Metric::Euclidean).unwrap();
+    for (method, count) in [
+        (Linkage::Centroid, 5),
+        (Linkage::Median, 5),
+        (Linkage::Complete, 0),
+        (Linkage::Ward, 0),
+    ] {
+        let found = linkage(&d, method).unwrap().inversions();
+        assert_eq!(found.len(), count, "{method:?}: inversions at fusions {found:?}");
+    }
+}

@@ -580,3 +580,15 @@ fn the_tolerance_is_relative_to_the_mean_feature_variance() {
     // The sweep must cross several stopping steps, or it pins nothing.
     assert!(stops.len() >= 4, "{stops:?}");
 }
+
+/// The book's statement (chapter 4, "How many clusters?"): on Old Faithful, the gap
+/// statistic's one-standard-error rule chooses K = 2, whatever the seed of its reference
+/// sets (B = 20, as the tour uses).
+#[test]
+fn the_gap_statistic_chooses_two_clusters_on_old_faithful() {
+    let x = datasets::faithful().unwrap().x;
+    for seed in 0..3 {
+        let g = unsupervised::kmeans::gap_statistic(&x, 6, 20, seed).unwrap();
+        assert_eq!(g.k, 2, "seed {seed}: gap {:?}, s {:?}", g.gap, g.s);
+    }
+}
