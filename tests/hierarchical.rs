@@ -485,6 +485,10 @@ fn usarrests_has_the_books_count_of_inversions() {
         (Linkage::Ward, 0),
     ] {
         let found = linkage(&d, method).unwrap().inversions();
-        assert_eq!(found.len(), count, "{method:?}: inversions at fusions {found:?}");
+        assert_eq!(
+            found.len(),
+            count,
+            "{method:?}: inversions at fusions {found:?}"
+        );
     }
 }

@@ -459,11 +459,17 @@ fn one_gaussian_on_old_faithful_has_the_books_log_likelihood() {
     let mean = |j: usize| (0..x.rows()).map(|i| x[(i, j)]).sum::<f64>() / n;
     let (m0, m1) = (mean(0), mean(1));
     let cov = |a: usize, b: usize, ma: f64, mb: f64| {
-        (0..x.rows()).map(|i| (x[(i, a)] - ma) * (x[(i, b)] - mb)).sum::<f64>() / n
+        (0..x.rows())
+            .map(|i| (x[(i, a)] - ma) * (x[(i, b)] - mb))
+            .sum::<f64>()
+            / n
     };
     let (s00, s01, s11) = (cov(0, 0, m0, m0), cov(0, 1, m0, m1), cov(1, 1, m1, m1));
     let det = s00 * s11 - s01 * s01;
     // With the ML covariance, Σ (x − μ)ᵀ Σ⁻¹ (x − μ) = n d exactly.
     let closed = -0.5 * n * (2.0 * (2.0 * std::f64::consts::PI).ln() + det.ln() + 2.0);
-    assert!((ll - closed).abs() < 1e-6 * closed.abs(), "{ll} against {closed}");
+    assert!(
+        (ll - closed).abs() < 1e-6 * closed.abs(),
+        "{ll} against {closed}"
+    );
 }
