@@ -1,6 +1,8 @@
 //! The book includes its listings from `src/` by anchor. These tests fail when a listing's
 //! file or anchor no longer exists, so a rename cannot silently empty a chapter.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -82,25 +84,7 @@ fn summary_lists_every_page_and_every_page_exists() {
             );
         }
     }
-    // The sixteen chapters of the crate, in reading order.
-    let chapters = [
-        "linalg",
-        "eigen",
-        "pca",
-        "kmeans",
-        "hierarchical",
-        "mixture",
-        "spectral",
-        "manifold",
-        "tsne",
-        "autodiff",
-        "nn",
-        "autoencoder",
-        "vae",
-        "gan",
-        "visualize",
-        "image_prior",
-    ];
+    let chapters = common::CHAPTERS;
     for (i, name) in chapters.iter().enumerate() {
         let page = format!("{:02}-{name}.md", i + 1);
         assert!(

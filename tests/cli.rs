@@ -1,6 +1,8 @@
 //! The command line, run as a user would: the quick tour writes a page whose every figure
 //! exists and is a valid SVG or PNG; bad flags fail with a message naming the flag.
 
+mod common;
+
 use std::process::Command;
 
 fn bin() -> Command {
@@ -1483,24 +1485,7 @@ fn exercises_lists_the_track_and_every_exercise_is_solvable() {
             .output()
             .unwrap(),
     );
-    let chapters = [
-        "linalg",
-        "eigen",
-        "pca",
-        "kmeans",
-        "hierarchical",
-        "mixture",
-        "spectral",
-        "manifold",
-        "tsne",
-        "autodiff",
-        "nn",
-        "autoencoder",
-        "vae",
-        "gan",
-        "visualize",
-        "image_prior",
-    ];
+    let chapters = common::CHAPTERS;
     for chapter in chapters {
         let n = solved.iter().filter(|e| e.0 == chapter).count();
         assert!(

@@ -344,29 +344,17 @@ fn captioned_tiles_write_their_label_in_the_strip_below() {
     assert_eq!(&tile[..200], &image[..], "the image is untouched");
     let dark = |t: &[u8]| t.iter().filter(|&&v| v == 0).count();
     // Each glyph's lit pixels, no more and no less.
-    let lit: usize = "K=4"
-        .chars()
-        .map(|c| {
-            glyph(c)
-                .iter()
-                .map(|r| r.count_ones() as usize)
-                .sum::<usize>()
-        })
-        .sum();
-    assert_eq!(dark(&tile), lit);
+    let lit = |text: &str| -> usize {
+        text.chars()
+            .flat_map(glyph)
+            .map(|row| row.count_ones() as usize)
+            .sum()
+    };
+    assert_eq!(dark(&tile), lit("K=4"));
     assert_ne!(tile, captioned(&image, 10, 20, 1, "K=2", 1));
     assert_eq!(dark(&captioned(&image, 10, 20, 1, "", 1)), 0);
     // Scale 2 doubles the strip and quadruples every lit pixel; RGB blackens all channels.
     let rgb = captioned(&vec![255u8; 10 * 40 * 3], 10, 40, 3, "7>1", 2);
     assert_eq!(rgb.len(), (10 + 18) * 40 * 3);
-    let lit: usize = "7>1"
-        .chars()
-        .map(|c| {
-            glyph(c)
-                .iter()
-                .map(|r| r.count_ones() as usize)
-                .sum::<usize>()
-        })
-        .sum();
-    assert_eq!(dark(&rgb), 4 * 3 * lit);
+    assert_eq!(dark(&rgb), 4 * 3 * lit("7>1"));
 }

@@ -8,11 +8,16 @@
 //! [`dendrogram`] are the charts several chapters draw.
 
 mod charts;
+mod figure;
 mod images;
 pub mod png;
+mod ticks;
 
 pub use charts::{class_map, dendrogram};
+pub use figure::Figure;
 pub use images::{captioned, glyph, image_grid, rows_as_images, to_bytes, upscale};
+use ticks::tick_label;
+pub use ticks::{fixed, integer_ticks, nice_ticks};
 
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
@@ -62,59 +67,6 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
-
-// ANCHOR: ticks
-/// About `target` round tick positions covering [lo, hi]: steps of 1, 2 or 5 times a power
-/// of ten (the "nice numbers" of Heckbert, *Graphics Gems*, 1990).
-pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
-        return vec![lo];
-    }
-    let raw = (hi - lo) / target.max(1) as f64;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = magnitude
-        * match raw / magnitude {
-            f if f < 1.5 => 1.0,
-            f if f < 3.0 => 2.0,
-            f if f < 7.0 => 5.0,
-            _ => 10.0,
-        };
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step + 1e-9).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
-}
-
-/// Ticks for an axis that counts (epochs, component indices): whole numbers only, at
-/// least one apart.
-pub fn integer_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    let ticks = nice_ticks(lo, hi, target);
-    match ticks.get(1).map(|b| b - ticks[0]) {
-        Some(step) if step >= 1.0 => ticks,
-        _ => (lo.ceil() as i64..=hi.floor() as i64)
-            .map(|k| k as f64)
-            .collect(),
-    }
-}
-
-/// `v` with `decimals` decimals and never a "-0.00": a value that rounds to zero is
-/// written without its sign.
-pub fn fixed(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    if s.trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        s.trim_start_matches('-').to_string()
-    } else {
-        s
-    }
-}
-
-/// A tick label with as many decimals as the step needs, and no "-0".
-fn tick_label(v: f64, step: f64) -> String {
-    fixed(v, (-step.abs().log10().floor()).max(0.0) as usize)
-}
-// ANCHOR_END: ticks
 
 /// How a layer of points is coloured.
 #[derive(Clone, Debug)]
@@ -173,11 +125,11 @@ enum Layer {
 /// Where a panel's parts go in its cell: the data ranges, the data area's top-left offset
 /// and size, the height the panel uses (less than the cell's when an equal aspect shrinks
 /// it), and the width of the legend strip.
-struct Frame {
+pub(super) struct Frame {
     ranges: ((f64, f64), (f64, f64)),
     origin: (f64, f64),
     size: (f64, f64),
-    height: f64,
+    pub(super) height: f64,
     legend_width: f64,
 }
 
@@ -476,7 +428,7 @@ impl Plot {
     }
 
     /// Where the panel's parts go in a `w x h` cell.
-    fn frame(&self, w: f64, h: f64) -> Frame {
+    pub(super) fn frame(&self, w: f64, h: f64) -> Frame {
         let (mut xr, mut yr) = self.data_extent();
         if let Some(r) = self.x_range {
             xr = r;
@@ -512,7 +464,7 @@ impl Plot {
 
     // ANCHOR: render
     /// Draws the panel into the rectangle (x0, y0, w, h) of an SVG document.
-    fn render(&self, out: &mut String, x0: f64, y0: f64, w: f64, h: f64) {
+    pub(super) fn render(&self, out: &mut String, x0: f64, y0: f64, w: f64, h: f64) {
         let frame = self.frame(w, h);
         let ((xr, yr), (left, top), (pw, ph)) = (frame.ranges, frame.origin, frame.size);
         let (px, py) = (x0 + left, y0 + top);
@@ -825,81 +777,5 @@ fn padded((lo, hi): (f64, f64)) -> (f64, f64) {
         (lo - pad, hi + pad)
     } else {
         (lo - 1.0, hi + 1.0)
-    }
-}
-
-/// Plots laid out in a grid, rendered as one SVG document.
-#[derive(Clone, Debug)]
-pub struct Figure {
-    title: String,
-    cols: usize,
-    cell_width: f64,
-    cell_height: f64,
-    plots: Vec<Plot>,
-}
-
-impl Figure {
-    /// A figure of `cols` columns of `cell_width x cell_height` panels, with a title.
-    pub fn new(title: impl Into<String>, cols: usize, cell_width: f64, cell_height: f64) -> Figure {
-        Figure {
-            title: title.into(),
-            cols: cols.max(1),
-            cell_width,
-            cell_height,
-            plots: Vec::new(),
-        }
-    }
-    /// Adds the next panel (row by row).
-    pub fn with(mut self, plot: Plot) -> Figure {
-        self.plots.push(plot);
-        self
-    }
-    pub fn push(&mut self, plot: Plot) {
-        self.plots.push(plot);
-    }
-
-    /// The SVG document. A row is as tall as its tallest panel needs: panels with an
-    /// equal aspect that end up wide and low leave no blank band below them.
-    pub fn to_svg(&self) -> String {
-        let heights: Vec<f64> = if self.plots.is_empty() {
-            vec![self.cell_height]
-        } else {
-            self.plots
-                .chunks(self.cols)
-                .map(|row| {
-                    row.iter()
-                        .map(|p| p.frame(self.cell_width, self.cell_height).height)
-                        .fold(0.0, f64::max)
-                })
-                .collect()
-        };
-        let top = if self.title.is_empty() { 0.0 } else { 28.0 };
-        let (w, h) = (
-            self.cols as f64 * self.cell_width,
-            heights.iter().sum::<f64>() + top,
-        );
-        let mut out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        );
-        if !self.title.is_empty() {
-            let _ = writeln!(
-                out,
-                r#"<text x="{:.1}" y="20" font-size="16" text-anchor="middle" font-weight="bold">{}</text>"#,
-                w / 2.0,
-                esc(&self.title)
-            );
-        }
-        for (i, plot) in self.plots.iter().enumerate() {
-            let (r, c) = (i / self.cols, i % self.cols);
-            plot.render(
-                &mut out,
-                c as f64 * self.cell_width,
-                top + heights[..r].iter().sum::<f64>(),
-                self.cell_width,
-                heights[r],
-            );
-        }
-        out.push_str("</svg>\n");
-        out
     }
 }

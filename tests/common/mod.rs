@@ -2,6 +2,26 @@
 #![allow(dead_code)]
 
 use unsupervised::linalg::{Matrix, Scalar};
+
+/// The sixteen chapters of the crate, in reading order (the book's `NN-name.md`).
+pub const CHAPTERS: [&str; 16] = [
+    "linalg",
+    "eigen",
+    "pca",
+    "kmeans",
+    "hierarchical",
+    "mixture",
+    "spectral",
+    "manifold",
+    "tsne",
+    "autodiff",
+    "nn",
+    "autoencoder",
+    "vae",
+    "gan",
+    "visualize",
+    "image_prior",
+];
 use unsupervised::Rng;
 
 /// Fails with the worst entry and its index when `|actual - expected| > atol + rtol·|expected|`

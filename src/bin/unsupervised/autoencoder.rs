@@ -347,6 +347,7 @@ fn curve_figure(
         "{name} autoencoder against PCA, held-out MSE per pixel"
     ))
     .x_label("epoch")
+    .integer_x()
     .y_label("MSE per pixel")
     .line(&epochs, per_epoch, plot::class_color(0), "autoencoder")?
     .dashed_line(

@@ -172,6 +172,7 @@ pub fn tour_eigen(ctx: &TourContext) -> Result<Vec<Section>> {
     let idx: Vec<f64> = (0..10).map(|i| i as f64).collect();
     let spectrum = Plot::new(format!("10 smallest eigenvalues, two moons (n = {m})"))
         .x_label("index")
+        .integer_x()
         .y_label("eigenvalue of the normalised Laplacian")
         .points(&idx, &dense.values[..10], plot::class_color(0))?
         .line(

@@ -243,6 +243,7 @@ pub fn tour_kmeans(ctx: &TourContext) -> Result<Vec<Section>> {
         let hi: Vec<f64> = g.gap.iter().zip(&g.s).map(|(v, s)| v + s).collect();
         let p = Plot::new(format!("gap statistic, {title}: K = {}", g.k))
             .x_label("K")
+            .integer_x()
             .y_label("Gap(K)")
             .line(&ks, &g.gap, plot::class_color(0), "")?
             .error_bars(&ks, &lo, &hi, plot::class_color(0))?;

@@ -203,6 +203,7 @@ pub fn tour_mixture(ctx: &TourContext) -> Result<Vec<Section>> {
         .fold(0, |b, (i, &v)| if v < bics[b] { i } else { b })];
     let bic_plot = Plot::new(format!("BIC against k (lowest at k = {best})"))
         .x_label("components k")
+        .integer_x()
         .y_label("BIC")
         .line(&ks, &bics, plot::class_color(1), "")?
         .points(&ks, &bics, plot::class_color(1))?;

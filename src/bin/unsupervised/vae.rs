@@ -271,6 +271,7 @@ pub fn tour_vae(ctx: &TourContext) -> Result<Vec<Section>> {
     let e: Vec<f64> = (1..=epochs).map(|i| i as f64).collect();
     let plot = Plot::new("784-400-20 VAE: ELBO per image (nats)")
         .x_label("epoch")
+        .integer_x()
         .y_label("ELBO")
         .line(&e, &report.train_elbo, plot::class_color(0), "training")?
         .line(&e, &report.test_elbo, plot::class_color(1), "held-out")?;
