@@ -1544,3 +1544,135 @@ fn exercises_lists_the_track_and_every_exercise_is_solvable() {
         "--crate /nonexistent: no Cargo.toml",
     );
 }
+
+/// A matrix written by a command's `--out`.
+fn read_npy(path: &std::path::Path) -> unsupervised::Matrix<f64> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    unsupervised::datasets::npy::parse_npy(&bytes, "out")
+        .unwrap()
+        .to_matrix()
+        .unwrap()
+}
+
+#[test]
+fn eigen_gmm_and_hclust_write_their_results_with_out() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // eigen: [[2, 1, 0], [1, 2, 1], [0, 1, 2]], eigenvalues 2 − √2, 2, 2 + √2.
+    std::fs::write(dir.join("a.csv"), "a,b,c\n2,1,0\n1,2,1\n0,1,2\n").unwrap();
+    let run = bin()
+        .current_dir(&dir)
+        .args(["eigen", "--data", "a.csv", "--out", "eigen"])
+        .output()
+        .unwrap();
+    stdout_of_success(&run);
+    let values = read_npy(&dir.join("eigen/eigenvalues.npy"));
+    assert!(
+        (values[(0, 0)] - (2.0 - 2f64.sqrt())).abs() < 1e-12,
+        "{values:?}"
+    );
+    let vectors = read_npy(&dir.join("eigen/eigenvectors.npy"));
+    assert_eq!(vectors.shape(), (3, 3));
+    // gmm: two components on Old Faithful; responsibilities sum to one per point.
+    let run = bin()
+        .current_dir(&dir)
+        .args(["gmm", "--data", "faithful", "--k", "2", "--out", "gmm"])
+        .output()
+        .unwrap();
+    stdout_of_success(&run);
+    assert_eq!(read_npy(&dir.join("gmm/means.npy")).shape(), (2, 2));
+    let weights = read_npy(&dir.join("gmm/weights.npy"));
+    assert!((weights[(0, 0)] + weights[(1, 0)] - 1.0).abs() < 1e-12);
+    let resp = read_npy(&dir.join("gmm/responsibilities.npy"));
+    assert_eq!(resp.shape(), (272, 2));
+    assert!(resp.iter_rows().all(|r| (r[0] + r[1] - 1.0).abs() < 1e-12));
+    assert_eq!(read_npy(&dir.join("gmm/labels.npy")).shape(), (272, 1));
+    // hclust: SciPy's linkage matrix, whose heights are the JSON's, a dendrogram and labels.
+    let run = bin()
+        .current_dir(&dir)
+        .args([
+            "hclust",
+            "--data",
+            "usarrests",
+            "--standardize",
+            "--k",
+            "4",
+            "--json",
+            "--out",
+            "hclust",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    let z = read_npy(&dir.join("hclust/linkage.npy"));
+    assert_eq!(z.shape(), (49, 4));
+    let heights: Vec<f64> = text
+        .split("\"heights\":[")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(heights.len(), 49);
+    for (r, h) in heights.iter().enumerate() {
+        assert!(
+            (z[(r, 2)] - h).abs() <= 1e-12 * h,
+            "fusion {r}: {} against {h}",
+            z[(r, 2)]
+        );
+    }
+    assert_eq!(z[(48, 3)], 50.0, "the last fusion holds every state");
+    let svg = std::fs::read_to_string(dir.join("hclust/dendrogram.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Alabama"));
+    let labels = read_npy(&dir.join("hclust/labels.npy"));
+    assert_eq!(labels.shape(), (50, 1));
+    assert_eq!(labels.as_slice().iter().fold(0.0f64, |m, &v| m.max(v)), 3.0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn kmeans_standardize_clusters_in_units_of_standard_deviation() {
+    let json = |extra: &[&str]| {
+        let run = bin()
+            .args(["kmeans", "--data", "usarrests", "--k", "4", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        stdout_of_success(&run)
+    };
+    let (raw, scaled) = (json(&[]), json(&["--standardize"]));
+    let labels = |text: &str| -> Vec<usize> {
+        let list = text
+            .split("\"labels\":[")
+            .nth(1)
+            .unwrap()
+            .split(']')
+            .next()
+            .unwrap();
+        list.split(',').map(|v| v.parse().unwrap()).collect()
+    };
+    let x = unsupervised::datasets::usarrests()
+        .unwrap()
+        .x
+        .standardize()
+        .unwrap()
+        .0;
+    let fit = unsupervised::kmeans::KMeans::new(4)
+        .seed(0)
+        .fit(&x)
+        .unwrap();
+    assert_eq!(
+        labels(&scaled),
+        fit.labels,
+        "the library's k-means on standardised data"
+    );
+    assert!((json_number(&scaled, "inertia") - fit.inertia).abs() < 1e-9 * fit.inertia);
+    assert_ne!(
+        labels(&raw),
+        labels(&scaled),
+        "Assault's large numbers drive the raw clusters"
+    );
+}

@@ -7,7 +7,7 @@ use crate::Result;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use unsupervised::datasets::{self, Dataset, LoadOptions};
-use unsupervised::Error;
+use unsupervised::{Error, Matrix};
 
 // ANCHOR: command
 /// A flag a command accepts: `--name VALUE` when `value` names the value, else a switch.
@@ -85,6 +85,11 @@ pub const SAVE: Flag = Flag::value("--save", "FILE", "save the trained parameter
 pub const N: Flag = Flag::value("--n", "N", "number of points for generated data");
 pub const NOISE: Flag = Flag::value("--noise", "X", "noise level for generated data");
 pub const LABEL: Flag = Flag::value("--label", "COLUMN", "a CSV file's label column");
+/// Chapters 4–6: cluster in units of each feature's standard deviation.
+pub const STANDARDIZE: Flag = Flag::switch(
+    "--standardize",
+    "divide each column by its standard deviation first",
+);
 // ANCHOR_END: command
 
 /// Parsed flags: values by flag name, and the switches that were given.
@@ -180,6 +185,14 @@ impl Args {
         }
     }
     /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
+    /// The data's features, divided by their standard deviations with `--standardize`.
+    pub fn features(&self, x: &Matrix<f64>) -> Result<Matrix<f64>> {
+        Ok(if self.has("--standardize") {
+            x.standardize()?.0
+        } else {
+            x.clone()
+        })
+    }
     pub fn data_options(&self) -> Result<LoadOptions> {
         Ok(LoadOptions {
             n: self.get("--n", "a whole number")?,

@@ -1,6 +1,6 @@
 //! Chapter 2 on the command line: `unsupervised eigen` and the tour's Jacobi and Lanczos figures.
 
-use crate::args::{Args, Command, Flag, DATA, JSON, SEED};
+use crate::args::{Args, Command, Flag, DATA, JSON, OUT, SEED};
 use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
@@ -39,6 +39,7 @@ pub const COMMAND: Command = Command {
             "smallest (default) or largest eigenvalues first",
         ),
         SEED,
+        OUT,
         JSON,
     ],
     run: eigen_command,
@@ -114,6 +115,13 @@ pub fn eigen_command(args: &Args) -> Result {
         values.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_npy(
+            "eigenvalues.npy",
+            &Matrix::new(values.len(), 1, values.clone())?,
+        )?;
+        out.save_npy("eigenvectors.npy", &vectors)?;
+    }
     if args.has("--json") {
         let vecs = (0..values.len())
             .map(|j| Json::nums(&vectors.column(j)))

@@ -1,6 +1,6 @@
 //! Chapter 5 on the command line: `unsupervised hclust` and the tour's dendrograms.
 
-use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, SEED};
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED, STANDARDIZE};
 use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
@@ -35,16 +35,14 @@ pub const COMMAND: Command = Command {
             "NAME",
             "euclidean (default), sqeuclidean, manhattan, cosine or correlation",
         ),
-        Flag::switch(
-            "--standardize",
-            "divide each column by its standard deviation first",
-        ),
+        STANDARDIZE,
         Flag::value(
             "--k",
             "K",
             "also cut the tree into K clusters (\"labels\" in the JSON)",
         ),
         SEED,
+        OUT,
         JSON,
     ],
     run: hclust_command,
@@ -61,11 +59,7 @@ pub fn hclust_command(args: &Args) -> Result {
     let method = Linkage::parse(args.text("--linkage").unwrap_or("complete"))?;
     let metric = Metric::parse(args.text("--metric").unwrap_or("euclidean"))?;
     let k: Option<usize> = args.get("--k", "a whole number")?;
-    let x = if args.has("--standardize") {
-        d.x.standardize()?.0
-    } else {
-        d.x.clone()
-    };
+    let x = args.features(&d.x)?;
     let started = Instant::now();
     let dist = Condensed::from_points(&x, metric)?;
     let tree = linkage(&dist, method)?;
@@ -80,6 +74,36 @@ pub fn hclust_command(args: &Args) -> Result {
         started.elapsed().as_secs_f64(),
         inversions.len()
     );
+    if let Some(out) = TourContext::for_out(args)? {
+        // SciPy's linkage matrix: one row (a, b, height, size) per fusion.
+        let rows: Vec<f64> = tree
+            .merges
+            .iter()
+            .flat_map(|m| [m.a as f64, m.b as f64, m.height, m.size as f64])
+            .collect();
+        out.save_npy("linkage.npy", &Matrix::new(tree.merges.len(), 4, rows)?)?;
+        let merges: Vec<(usize, usize, f64)> =
+            tree.merges.iter().map(|m| (m.a, m.b, m.height)).collect();
+        let cut = match &labels {
+            Some(l) => l.clone(),
+            None => vec![0; tree.n],
+        };
+        let names = d.row_names.clone().unwrap_or_default();
+        let plot = plot::dendrogram(
+            format!("{method:?} linkage, {}", d.name),
+            &merges,
+            &tree.leaf_order(),
+            &cut,
+            &names,
+        )?;
+        out.save_svg(
+            "dendrogram.svg",
+            &Figure::new("", 1, 520.0, 640.0).with(plot),
+        )?;
+        if let Some(l) = &labels {
+            out.save_labels("labels.npy", l)?;
+        }
+    }
     if args.has("--json") {
         let mut doc = vec![
             ("heights", Json::nums(&tree.heights())),

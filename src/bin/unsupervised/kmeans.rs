@@ -1,6 +1,6 @@
 //! Chapter 4 on the command line: `unsupervised kmeans` and the tour's k-means figures.
 
-use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED};
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED, STANDARDIZE};
 use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
@@ -45,6 +45,7 @@ pub const COMMAND: Command = Command {
             "T",
             "also stop when the centroids move less than T (relative; default 0)",
         ),
+        STANDARDIZE,
         SEED,
         OUT,
         JSON,
@@ -90,8 +91,9 @@ pub fn kmeans_command(args: &Args) -> Result {
             ("hamerly", Algorithm::Hamerly),
         ],
     )?);
+    let x = args.features(&d.x)?;
     let started = Instant::now();
-    let fit = km.fit(&d.x)?;
+    let fit = km.fit(&x)?;
     eprintln!(
         "kmeans: k = {k} on {} ({} x {}): J = {:.6e} after {} iterations in {:.3} s",
         d.name,

@@ -1,11 +1,12 @@
 //! Chapter 6 on the command line: `unsupervised gmm` and the tour's EM figures.
 
-use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, SEED};
+use crate::args::{Args, Command, Flag, DATA, JSON, LABEL, N, NOISE, OUT, SEED, STANDARDIZE};
 use crate::json::Json;
 use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::time::Instant;
 use unsupervised::datasets;
+use unsupervised::linalg::Matrix;
 use unsupervised::plot::{self, Figure, Plot};
 
 pub const CHAPTER: Chapter = Chapter {
@@ -45,11 +46,9 @@ pub const COMMAND: Command = Command {
             "T",
             "stop when the mean log-likelihood changes by at most T (default 1e-3)",
         ),
-        Flag::switch(
-            "--standardize",
-            "divide each column by its standard deviation first",
-        ),
+        STANDARDIZE,
         SEED,
+        OUT,
         JSON,
     ],
     run: gmm_command,
@@ -64,11 +63,7 @@ pub fn gmm_command(args: &Args) -> Result {
     use unsupervised::mixture::{Covariance, GaussianMixture, Start};
     let options = args.data_options()?;
     let d = args.data("faithful")?;
-    let x = if args.has("--standardize") {
-        d.x.standardize()?.0
-    } else {
-        d.x.clone()
-    };
+    let x = args.features(&d.x)?;
     let k = args.get("--k", "a whole number")?.unwrap_or(2);
     let covariance = Covariance::parse(args.text("--covariance").unwrap_or("full"))?;
     let start = args.choice(
@@ -104,6 +99,12 @@ pub fn gmm_command(args: &Args) -> Result {
     );
     if !fit.converged {
         eprintln!("warning: EM stopped at its iteration limit before the likelihood settled");
+    }
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_npy("means.npy", &fit.means)?;
+        out.save_npy("weights.npy", &Matrix::new(k, 1, fit.weights.clone())?)?;
+        out.save_npy("responsibilities.npy", &fit.predict_proba(&x)?)?;
+        out.save_labels("labels.npy", &fit.predict(&x)?)?;
     }
     if args.has("--json") {
         let doc = Json::Obj(vec![
