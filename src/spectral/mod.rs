@@ -310,13 +310,14 @@ pub fn fiedler(w: &Csr<f64>) -> Result<Fiedler> {
         return Err(Error::invalid("graph", n, "needs at least two vertices"));
     }
     let l = laplacian(w, Laplacian::Unnormalized)?;
-    let (value, vector): (f64, Vec<f64>) = if n <= DENSE_MAX {
+    let (value, first, second): (f64, Vec<f64>, Vec<f64>) = if n <= DENSE_MAX {
         let e = Eigh::new().solve(&l.to_dense())?;
-        (e.values[1], e.vector(1))
+        (e.values[1], e.vector(0), e.vector(1))
     } else {
         let r = Lanczos::new(2).solve(&l)?;
-        (r.values[1], r.vectors.column(1))
+        (r.values[1], r.vectors.column(0), r.vectors.column(1))
     };
+    let vector = orthogonal_to_one(&first, &second);
     let labels = vector.iter().map(|&v| usize::from(v > 0.0)).collect();
     Ok(Fiedler {
         value,
@@ -325,6 +326,31 @@ pub fn fiedler(w: &Csr<f64>) -> Result<Fiedler> {
     })
 }
 // ANCHOR_END: fiedler
+
+/// The unit vector of span{v₁, v₂} orthogonal to `1`, its largest entry positive. On a
+/// connected graph that is v₂ itself; on a disconnected one, 0 is a repeated eigenvalue,
+/// the solver may return any basis of its eigenspace, and the relaxation's constraint
+/// `xᵀ1 = 0` is what picks the split between the components.
+fn orthogonal_to_one(first: &[f64], second: &[f64]) -> Vec<f64> {
+    let (a, b) = (first.iter().sum::<f64>(), second.iter().sum::<f64>());
+    let mut v: Vec<f64> = first
+        .iter()
+        .zip(second)
+        .map(|(x, y)| b * x - a * y)
+        .collect();
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let largest = v
+        .iter()
+        .copied()
+        .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+    let scale = if largest < 0.0 {
+        -1.0 / norm
+    } else {
+        1.0 / norm
+    };
+    v.iter_mut().for_each(|x| *x *= scale);
+    v
+}
 
 /// The Laplacian's null space, n x (components): per component, the unit vector of `1` on
 /// it (`L`) or of `D^{1/2} 1` (`L_sym`; an isolated vertex has degree 0 and gets `1`).

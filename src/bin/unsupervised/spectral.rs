@@ -6,7 +6,7 @@ use crate::tour::{Chapter, Section, TourContext};
 use crate::Result;
 use std::time::Instant;
 use unsupervised::datasets;
-use unsupervised::linalg::Exec;
+use unsupervised::linalg::{Exec, Matrix};
 use unsupervised::plot::{self, Figure, Plot};
 
 pub const CHAPTER: Chapter = Chapter {
@@ -49,6 +49,10 @@ pub const COMMAND: Command = Command {
             "symmetric (default, Ng-Jordan-Weiss), random-walk (Shi-Malik) or unnormalized",
         ),
         Flag::value("--solver", "NAME", "auto (default), dense or lanczos"),
+        Flag::switch(
+            "--fiedler",
+            "also the Fiedler vector of L = D - W on the same graph, and its sign split",
+        ),
         SEED,
         OUT,
         JSON,
@@ -163,9 +167,28 @@ pub fn spectral_command(args: &Args) -> Result {
             plot::fixed(nmi, 4)
         ))
     );
+    // The lecture's two-way cut: the sign of the Fiedler vector of the unnormalised Laplacian.
+    let split = if args.has("--fiedler") {
+        let f = unsupervised::spectral::fiedler(&fit.graph)?;
+        eprintln!(
+            "fiedler: λ₂ = {:.6e}; the sign splits the points {} / {}",
+            f.value,
+            f.labels.iter().filter(|&&l| l == 0).count(),
+            f.labels.iter().filter(|&&l| l == 1).count()
+        );
+        Some(f)
+    } else {
+        None
+    };
     if let Some(out) = TourContext::for_out(args)? {
         out.save_labels("labels.npy", &fit.labels)?;
         out.save_npy("embedding.npy", &fit.embedding)?;
+        if let Some(f) = &split {
+            out.save_npy(
+                "fiedler.npy",
+                &Matrix::new(f.vector.len(), 1, f.vector.clone())?,
+            )?;
+        }
     }
     if args.has("--json") {
         let mut doc = vec![
@@ -184,6 +207,11 @@ pub fn spectral_command(args: &Args) -> Result {
         if let Some((ari, nmi)) = scores {
             doc.push(("ari", Json::Num(ari)));
             doc.push(("nmi", Json::Num(nmi)));
+        }
+        if let Some(f) = &split {
+            doc.push(("fiedler_value", Json::Num(f.value)));
+            doc.push(("fiedler_vector", Json::nums(&f.vector)));
+            doc.push(("fiedler_labels", Json::ints(f.labels.iter().copied())));
         }
         say!("{}", Json::Obj(doc).render());
     } else {
