@@ -1679,55 +1679,60 @@ fn kmeans_standardize_clusters_in_units_of_standard_deviation() {
 
 #[test]
 fn spectral_fiedler_gives_the_lectures_two_way_cut() {
-    let run = bin()
-        .args([
-            "spectral",
-            "--data",
-            "moons",
-            "--n",
-            "200",
-            "--noise",
-            "0.05",
-            "--fiedler",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let text = stdout_of_success(&run);
-    assert_has_keys(
-        &text,
-        &["fiedler_value", "fiedler_vector", "fiedler_labels"],
-    );
-    let value = json_number(&text, "fiedler_value");
-    assert!(
-        value > 0.0 && value < 0.1,
-        "a connected graph with a weak cut: λ₂ = {value}"
-    );
-    let list = |key: &str| -> Vec<f64> {
-        let body = text
-            .split(&format!("\"{key}\":["))
-            .nth(1)
-            .unwrap()
-            .split(']')
-            .next()
+    // (moons, 8-NN graph, whether it is connected, the least ARI of the sign split)
+    for (n, noise, connected, least) in [(300, "0.08", true, 0.5), (200, "0.05", false, 1.0)] {
+        let run = bin()
+            .args([
+                "spectral",
+                "--data",
+                "moons",
+                "--neighbors",
+                "8",
+                "--fiedler",
+                "--json",
+            ])
+            .args(["--n", &n.to_string(), "--noise", noise])
+            .output()
             .unwrap();
-        body.split(',').map(|v| v.parse().unwrap()).collect()
-    };
-    let (vector, labels) = (list("fiedler_vector"), list("fiedler_labels"));
-    assert_eq!(vector.len(), 200);
-    // The split is the sign of the vector, and the vector is a unit vector orthogonal to 1.
-    for (v, l) in vector.iter().zip(&labels) {
-        assert_eq!(*l, if *v > 0.0 { 1.0 } else { 0.0 });
+        let text = stdout_of_success(&run);
+        assert_has_keys(
+            &text,
+            &["fiedler_value", "fiedler_vector", "fiedler_labels"],
+        );
+        let value = json_number(&text, "fiedler_value");
+        if connected {
+            assert!(value > 1e-6 && value < 0.1, "a weak cut: λ₂ = {value}");
+        } else {
+            assert!(value.abs() < 1e-12, "two components: λ₂ = {value}");
+        }
+        let list = |key: &str| -> Vec<f64> {
+            let body = text
+                .split(&format!("\"{key}\":["))
+                .nth(1)
+                .unwrap()
+                .split(']')
+                .next()
+                .unwrap();
+            body.split(',').map(|v| v.parse().unwrap()).collect()
+        };
+        let (vector, labels) = (list("fiedler_vector"), list("fiedler_labels"));
+        assert_eq!(vector.len(), n);
+        // The split is the sign of a unit vector orthogonal to 1.
+        for (v, l) in vector.iter().zip(&labels) {
+            assert_eq!(*l, if *v > 0.0 { 1.0 } else { 0.0 });
+        }
+        assert!((vector.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(vector.iter().sum::<f64>().abs() < 1e-9);
+        let noise: f64 = noise.parse().unwrap();
+        let truth = unsupervised::datasets::two_moons(n, noise, 0)
+            .unwrap()
+            .labels
+            .unwrap();
+        let split: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        let ari = unsupervised::metrics::adjusted_rand_index(&truth, &split).unwrap();
+        assert!(
+            ari >= least,
+            "n = {n}: the Fiedler split against the moons: ARI {ari}"
+        );
     }
-    assert!((vector.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-9);
-    let truth = unsupervised::datasets::two_moons(200, 0.05, 0)
-        .unwrap()
-        .labels
-        .unwrap();
-    let split: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-    let ari = unsupervised::metrics::adjusted_rand_index(&truth, &split).unwrap();
-    assert!(
-        ari > 0.9,
-        "the Fiedler split separates the moons: ARI {ari}"
-    );
 }
