@@ -1736,3 +1736,58 @@ fn spectral_fiedler_gives_the_lectures_two_way_cut() {
         );
     }
 }
+
+#[test]
+fn gmm_with_a_fixed_small_variance_is_k_means() {
+    // Bishop §9.3.2: with every covariance εI and ε → 0, EM's responsibilities become hard
+    // and the means are k-means' centroids, so the labels agree with k-means from the
+    // same data (standardised Old Faithful, two well separated groups).
+    let run = bin()
+        .args(["gmm", "--data", "faithful", "--standardize", "--k", "2"])
+        .args(["--covariance", "fixed", "--variance", "0.001", "--json"])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    let means = text
+        .split("\"means\":[[")
+        .nth(1)
+        .unwrap()
+        .split("]]")
+        .next()
+        .unwrap();
+    let mut centres: Vec<Vec<f64>> = means
+        .split("],[")
+        .map(|r| r.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let x = unsupervised::datasets::faithful()
+        .unwrap()
+        .x
+        .standardize()
+        .unwrap()
+        .0;
+    let km = unsupervised::kmeans::KMeans::new(2)
+        .seed(0)
+        .fit(&x)
+        .unwrap();
+    let mut expected: Vec<Vec<f64>> = km.centroids.iter_rows().map(<[f64]>::to_vec).collect();
+    centres.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    expected.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    for (c, e) in centres.iter().zip(&expected) {
+        for (a, b) in c.iter().zip(e) {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "{centres:?} against k-means' {expected:?}"
+            );
+        }
+    }
+    refuses(
+        "gmm",
+        &["--variance", "2"],
+        "--variance 2: only --covariance fixed",
+    );
+    refuses(
+        "gmm",
+        &["--covariance", "fixed", "--variance", "-1"],
+        "--variance -1",
+    );
+}

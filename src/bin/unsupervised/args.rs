@@ -184,7 +184,6 @@ impl Args {
             None => Ok(()),
         }
     }
-    /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
     /// The data's features, divided by their standard deviations with `--standardize`.
     pub fn features(&self, x: &Matrix<f64>) -> Result<Matrix<f64>> {
         Ok(if self.has("--standardize") {
@@ -193,6 +192,7 @@ impl Args {
             x.clone()
         })
     }
+    /// What `--n`, `--noise`, `--seed` and `--label` say about loading `--data`.
     pub fn data_options(&self) -> Result<LoadOptions> {
         Ok(LoadOptions {
             n: self.get("--n", "a whole number")?,

@@ -29,7 +29,12 @@ pub const COMMAND: Command = Command {
         Flag::value(
             "--covariance",
             "SHAPE",
-            "full (default), diag, spherical or tied",
+            "full (default), diag, spherical, tied, or fixed (εI, not estimated: the k-means limit)",
+        ),
+        Flag::value(
+            "--variance",
+            "EPS",
+            "the fixed covariance's ε (with --covariance fixed; default 1)",
         ),
         Flag::value(
             "--n-init",
@@ -65,7 +70,18 @@ pub fn gmm_command(args: &Args) -> Result {
     let d = args.data("faithful")?;
     let x = args.features(&d.x)?;
     let k = args.get("--k", "a whole number")?.unwrap_or(2);
-    let covariance = Covariance::parse(args.text("--covariance").unwrap_or("full"))?;
+    let covariance = match args.text("--covariance").unwrap_or("full") {
+        "fixed" => Covariance::Fixed {
+            variance: args.get("--variance", "a number")?.unwrap_or(1.0),
+        },
+        other => {
+            args.refuse(
+                "--variance",
+                &format!("only --covariance fixed has a set variance; {other} estimates it"),
+            )?;
+            Covariance::parse(other)?
+        }
+    };
     let start = args.choice(
         "--init",
         "kmeans",
