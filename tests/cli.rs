@@ -1791,3 +1791,59 @@ fn gmm_with_a_fixed_small_variance_is_k_means() {
         "--variance -1",
     );
 }
+
+#[test]
+fn classify_with_knn_is_chapter_4s_classifier_on_the_same_split() {
+    let run = bin()
+        .args([
+            "classify",
+            "--data",
+            "digits",
+            "--model",
+            "knn",
+            "--neighbors",
+            "3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    let accuracy = json_number(&text, "test_accuracy");
+    // The library's kNN on the command's split: the first 80% of the digits train.
+    let d = unsupervised::datasets::digits().unwrap();
+    let labels = d.labels.unwrap();
+    let n_train = labels.len() * 4 / 5;
+    let rows = |r: std::ops::Range<usize>| {
+        let cols = d.x.cols();
+        unsupervised::Matrix::from_fn(r.len(), cols, |i, j| d.x[(r.start + i, j)] / 16.0)
+    };
+    let predicted = unsupervised::metrics::knn_classify(
+        &rows(0..n_train),
+        &labels[..n_train],
+        &rows(n_train..labels.len()),
+        3,
+        unsupervised::Exec::default(),
+    )
+    .unwrap();
+    let expected = predicted
+        .iter()
+        .zip(&labels[n_train..])
+        .filter(|(p, l)| p == l)
+        .count() as f64
+        / (labels.len() - n_train) as f64;
+    assert!(
+        (accuracy - expected).abs() < 1e-12,
+        "{accuracy} against {expected}"
+    );
+    assert!(accuracy > 0.95, "kNN reads 8 x 8 digits: {accuracy}");
+    refuses(
+        "classify",
+        &["--model", "knn", "--epochs", "2"],
+        "--epochs 2: --model knn trains nothing",
+    );
+    refuses(
+        "classify",
+        &["--neighbors", "3"],
+        "--neighbors 3: only --model knn",
+    );
+}

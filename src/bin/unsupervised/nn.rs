@@ -25,7 +25,16 @@ pub const COMMAND: Command = Command {
     about: "train an MLP or a CNN on handwritten digits (chapters 10 and 11)",
     flags: &[
         Flag::value("--data", "NAME", "mnist (default; first 8,000 images train, last 2,000 test) or digits (80/20)"),
-        Flag::value("--model", "NAME", "mlp (default) or cnn (28 x 28 images only)"),
+        Flag::value(
+            "--model",
+            "NAME",
+            "mlp (default), cnn (28 x 28 images only) or knn (no training: the majority of the nearest training digits)",
+        ),
+        Flag::value(
+            "--neighbors",
+            "K",
+            "with --model knn: how many nearest training digits vote (default 3)",
+        ),
         Flag::value("--recipe", "NAME", "plain (default: Adam 1e-3, batch 128, 10 epochs) or better (shifts, dropout, decay, 25 epochs)"),
         Flag::value("--epochs", "N", "epochs (default: the recipe's; 0 with --load only evaluates)"),
         BATCH_SIZE,
@@ -84,6 +93,10 @@ pub fn classify_command(args: &Args) -> Result {
         side,
     }
     .split_at(n_train);
+    if args.text("--model") == Some("knn") {
+        return knn_command(args, name, &train, &test);
+    }
+    args.refuse("--neighbors", "only --model knn has neighbours")?;
     let mut recipe =
         match args.choice("--recipe", "plain", &[("plain", false), ("better", true)])? {
             true => Recipe::better(),
@@ -96,7 +109,11 @@ pub fn classify_command(args: &Args) -> Result {
         &mut recipe.batch_size,
         &mut recipe.learning_rate,
     )?;
-    let kind = args.choice("--model", "mlp", &[("mlp", "mlp"), ("cnn", "cnn")])?;
+    let kind = args.choice(
+        "--model",
+        "mlp",
+        &[("mlp", "mlp"), ("cnn", "cnn"), ("knn", "knn")],
+    )?;
     let mut rng = unsupervised::Rng::seed_from_u64(seed);
     let mut model = match kind {
         "cnn" if side != 28 => {
@@ -159,6 +176,76 @@ pub fn classify_command(args: &Args) -> Result {
         for (i, (l, a)) in losses.iter().zip(&per_epoch).enumerate() {
             say!("epoch {}: loss {l:.4}, test accuracy {a:.4}", i + 1);
         }
+        say!("test accuracy {accuracy:.4}");
+    }
+    Ok(())
+}
+
+/// `classify --model knn`: chapter 4's k-nearest-neighbour classifier on the same split,
+/// the baseline without training that the networks must beat.
+fn knn_command(
+    args: &Args,
+    name: &str,
+    train: &unsupervised::nn::classify::Images<'_>,
+    test: &unsupervised::nn::classify::Images<'_>,
+) -> Result {
+    use unsupervised::linalg::{Exec, Matrix};
+    for flag in [
+        "--recipe",
+        "--epochs",
+        "--batch-size",
+        "--learning-rate",
+        "--load",
+        "--save",
+    ] {
+        args.refuse(flag, "--model knn trains nothing")?;
+    }
+    let k: usize = args.get("--neighbors", "a whole number")?.unwrap_or(3);
+    if k == 0 || k > train.len() {
+        return Err(format!(
+            "--neighbors {k}: must be between 1 and the {} training digits",
+            train.len()
+        )
+        .into());
+    }
+    let matrix = |images: &unsupervised::nn::classify::Images<'_>| {
+        let d = images.side * images.side;
+        Matrix::new(
+            images.len(),
+            d,
+            images.pixels.iter().map(|&v| f64::from(v)).collect(),
+        )
+    };
+    let started = Instant::now();
+    let predicted = unsupervised::metrics::knn_classify(
+        &matrix(train)?,
+        train.labels,
+        &matrix(test)?,
+        k,
+        Exec::default(),
+    )?;
+    let accuracy = predicted
+        .iter()
+        .zip(test.labels)
+        .filter(|(p, l)| p == l)
+        .count() as f64
+        / test.len() as f64;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "knn (k = {k}) on {name}: test accuracy {accuracy:.4} ({} test images), {seconds:.1} s",
+        test.len()
+    );
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("test_accuracy", Json::Num(accuracy)),
+            ("neighbors", Json::Int(k as i64)),
+            ("seconds", Json::Num(seconds)),
+            ("model", Json::Str("knn".into())),
+            ("train_size", Json::Int(train.len() as i64)),
+            ("test_size", Json::Int(test.len() as i64)),
+        ]);
+        say!("{}", doc.render());
+    } else {
         say!("test accuracy {accuracy:.4}");
     }
     Ok(())
