@@ -1847,3 +1847,50 @@ fn classify_with_knn_is_chapter_4s_classifier_on_the_same_split() {
         "--neighbors 3: only --model knn",
     );
 }
+
+#[test]
+fn kmeans_quantizes_photos_and_counts_clusters_with_the_gap_statistic() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-vq-{}", std::process::id()));
+    let run = bin()
+        .args([
+            "kmeans",
+            "--quantize",
+            "china-gray",
+            "--k",
+            "4",
+            "--json",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    // The lecture's factor of four: 2 bits per pixel instead of 8, plus a 4-entry codebook.
+    let photo = unsupervised::datasets::china_gray().unwrap();
+    let q = unsupervised::kmeans::quantize_image(&photo, 4, 0).unwrap();
+    assert_eq!(json_number(&text, "bits"), q.bits as f64);
+    assert_eq!(json_number(&text, "raw_bits"), (256 * 256 * 8) as f64);
+    assert!((json_number(&text, "ratio") - 4.0).abs() < 1e-2);
+    assert!((json_number(&text, "psnr") - q.psnr).abs() < 1e-9);
+    let png = std::fs::read(dir.join("quantized.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let run = bin()
+        .args([
+            "kmeans", "--data", "faithful", "--k", "2", "--gap", "6", "--json",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    assert_eq!(
+        json_number(&text, "gap_k"),
+        2.0,
+        "Old Faithful has two groups"
+    );
+    refuses(
+        "kmeans",
+        &["--quantize", "china", "--data", "faithful"],
+        "--data faithful: --quantize reads a photo",
+    );
+    refuses("kmeans", &["--gap", "0"], "--gap 0: must be between 1");
+}

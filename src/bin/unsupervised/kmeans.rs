@@ -46,6 +46,16 @@ pub const COMMAND: Command = Command {
             "also stop when the centroids move less than T (relative; default 0)",
         ),
         STANDARDIZE,
+        Flag::value(
+            "--gap",
+            "KMAX",
+            "also the gap statistic for K = 1..KMAX (20 reference sets): gap, gap_sd, gap_k",
+        ),
+        Flag::value(
+            "--quantize",
+            "IMAGE",
+            "instead of --data: vector-quantize china, china-gray, flower or a .pgm/.ppm to K colours",
+        ),
         SEED,
         OUT,
         JSON,
@@ -58,7 +68,10 @@ pub const COMMAND: Command = Command {
 /// `unsupervised kmeans --data digits --k 10 --n-init 10 --seed 0 --json`: `{"inertia": J,
 /// "labels": [...], "centroids": [[...]], "iterations": n, "converged": bool}`.
 pub fn kmeans_command(args: &Args) -> Result {
-    use unsupervised::kmeans::{Algorithm, Init, KMeans};
+    use unsupervised::kmeans::{gap_statistic, Algorithm, Init, KMeans};
+    if args.has("--quantize") {
+        return quantize_command(args);
+    }
     let options = args.data_options()?;
     let d = args.data("blobs")?;
     let init = args.choice(
@@ -110,14 +123,35 @@ pub fn kmeans_command(args: &Args) -> Result {
         out.save_npy("centroids.npy", &fit.centroids)?;
         out.save_labels("labels.npy", &fit.labels)?;
     }
+    let gap = match args.get::<usize>("--gap", "a whole number")? {
+        Some(k_max) if k_max == 0 || k_max >= x.rows() => {
+            return Err(format!(
+                "--gap {k_max}: must be between 1 and the number of rows - 1 ({})",
+                x.rows() - 1
+            )
+            .into())
+        }
+        Some(k_max) => {
+            let g = gap_statistic(&x, k_max, 20, options.seed)?;
+            eprintln!("gap statistic: K = {} of 1..{k_max}", g.k);
+            Some(g)
+        }
+        None => None,
+    };
     if args.has("--json") {
-        let doc = Json::Obj(vec![
+        let mut doc = vec![
             ("inertia", Json::Num(fit.inertia)),
             ("labels", Json::ints(fit.labels.iter().copied())),
             ("centroids", Json::rows(&fit.centroids)),
             ("iterations", Json::Int(fit.n_iter as i64)),
             ("converged", Json::Bool(fit.converged)),
-        ]);
+        ];
+        if let Some(g) = gap {
+            doc.push(("gap", Json::nums(&g.gap)));
+            doc.push(("gap_sd", Json::nums(&g.s)));
+            doc.push(("gap_k", Json::Int(g.k as i64)));
+        }
+        let doc = Json::Obj(doc);
         say!("{}", doc.render());
     } else {
         say!("J = {:.6e}, {} iterations", fit.inertia, fit.n_iter);
@@ -127,6 +161,51 @@ pub fn kmeans_command(args: &Args) -> Result {
                 fit.labels.iter().filter(|&&l| l == c).count()
             );
         }
+    }
+    Ok(())
+}
+
+/// `kmeans --quantize china --k 16 --out DIR --json`: the photo's pixels as points, K
+/// codewords, and what storing the codes saves: `{"k", "bits", "raw_bits", "ratio",
+/// "psnr"}`; `--out` writes `quantized.png`.
+fn quantize_command(args: &Args) -> Result {
+    for flag in [
+        "--data",
+        "--n",
+        "--noise",
+        "--label",
+        "--gap",
+        "--standardize",
+    ] {
+        args.refuse(flag, "--quantize reads a photo, not a data set")?;
+    }
+    let image = crate::visualize::photo(args, "--quantize", "china", false)?;
+    let k = args.get("--k", "a whole number")?.unwrap_or(16);
+    let q = unsupervised::kmeans::quantize_image(&image, k, args.seed()?)?;
+    let ratio = q.raw_bits as f64 / q.bits as f64;
+    eprintln!(
+        "quantize: {} x {} x {} to K = {k}: {} bits ({ratio:.2}x smaller), PSNR {:.2} dB",
+        image.width, image.height, image.channels, q.bits, q.psnr
+    );
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_png("quantized.png", &q.image)?;
+    }
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("k", Json::Int(k as i64)),
+            ("bits", Json::Int(q.bits as i64)),
+            ("raw_bits", Json::Int(q.raw_bits as i64)),
+            ("ratio", Json::Num(ratio)),
+            ("psnr", Json::Num(q.psnr)),
+        ]);
+        say!("{}", doc.render());
+    } else {
+        say!(
+            "{} bits against {} raw ({ratio:.2}x), PSNR {:.2} dB",
+            q.bits,
+            q.raw_bits,
+            q.psnr
+        );
     }
     Ok(())
 }
