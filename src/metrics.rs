@@ -442,9 +442,9 @@ pub fn average_ranks(v: &[f64]) -> Vec<f64> {
 }
 
 // ANCHOR: spearman
-/// Spearman's rank correlation: Pearson's correlation of the average ranks. 1 when one
-/// sequence is an increasing function of the other, -1 for decreasing.
-pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
+/// Pearson's correlation `Σ (aᵢ − ā)(bᵢ − b̄) / √(Σ (aᵢ − ā)² Σ (bᵢ − b̄)²)` of two equally
+/// long, finite, non-constant sequences.
+pub fn pearson(a: &[f64], b: &[f64]) -> Result<f64> {
     if a.len() != b.len() {
         return Err(Error::BadLength {
             what: "the second sequence (as long as the first)",
@@ -461,26 +461,39 @@ pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
     }
     if let Some(i) = a.iter().chain(b).position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
-            input: "spearman values",
+            input: "correlation values",
             row: i % a.len(),
             column: i / a.len(),
         });
     }
-    let (ra, rb) = (average_ranks(a), average_ranks(b));
-    let mean = (a.len() as f64 + 1.0) / 2.0;
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in ra.iter().zip(&rb) {
-        sab += (x - mean) * (y - mean);
-        saa += (x - mean) * (x - mean);
-        sbb += (y - mean) * (y - mean);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
     }
     if saa == 0.0 || sbb == 0.0 {
         return Err(Error::invalid(
             "values",
             "constant",
-            "a constant sequence has no rank correlation",
+            "a constant sequence has no correlation",
         ));
     }
     Ok(sab / (saa * sbb).sqrt())
+}
+
+/// Spearman's rank correlation: Pearson's correlation of the average ranks. 1 when one
+/// sequence is an increasing function of the other, -1 for decreasing.
+pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
+    if let Some(i) = a.iter().chain(b).position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            input: "spearman values",
+            row: i % a.len().max(1),
+            column: i / a.len().max(1),
+        });
+    }
+    pearson(&average_ranks(a), &average_ranks(b))
 }
 // ANCHOR_END: spearman

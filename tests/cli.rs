@@ -1894,3 +1894,50 @@ fn kmeans_quantizes_photos_and_counts_clusters_with_the_gap_statistic() {
     );
     refuses("kmeans", &["--gap", "0"], "--gap 0: must be between 1");
 }
+
+#[test]
+fn pca_method_ica_unmixes_the_cocktail_party() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-ica-{}", std::process::id()));
+    let run = bin()
+        .args(["pca", "--method", "ica", "--json", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    assert_has_keys(
+        &text,
+        &[
+            "unmixing",
+            "mixing",
+            "iterations",
+            "converged",
+            "source_correlations",
+        ],
+    );
+    let list = text
+        .split("\"source_correlations\":[")
+        .nth(1)
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap();
+    let found: Vec<f64> = list.split(',').map(|v| v.parse().unwrap()).collect();
+    assert_eq!(found.len(), 4);
+    assert!(
+        found.iter().all(|&c| c > 0.99),
+        "every source back: {found:?}"
+    );
+    let sources = read_npy(&dir.join("sources.npy"));
+    assert_eq!(sources.shape(), (2000, 4));
+    std::fs::remove_dir_all(&dir).unwrap();
+    refuses(
+        "pca",
+        &["--method", "ica", "--whiten"],
+        "--whiten: FastICA whitens the data itself",
+    );
+    refuses(
+        "pca",
+        &["--method", "ica", "--noise", "0.1"],
+        "--noise 0.1: the cocktail party",
+    );
+}

@@ -240,14 +240,8 @@ fn bad_input_gets_a_clear_error() {
 
 use unsupervised::pca::{FastIca, IcaAlgorithm, Nonlinearity};
 
-/// Pearson correlation of two equally long series.
 fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
+    unsupervised::metrics::pearson(a, b).unwrap()
 }
 
 #[test]
