@@ -868,6 +868,19 @@ fn json_number(text: &str, key: &str) -> f64 {
         .unwrap()
 }
 
+/// The numbers of the flat JSON array `key`.
+fn json_list(text: &str, key: &str) -> Vec<f64> {
+    text.split(&format!("\"{key}\":["))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        .split(']')
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect()
+}
+
 #[test]
 fn autoencoder_json_has_the_contracted_keys_and_a_saved_model_reloads() {
     let dir = std::env::temp_dir().join(format!("unsupervised-ae-cli-{}", std::process::id()));
@@ -1606,16 +1619,7 @@ fn eigen_gmm_and_hclust_write_their_results_with_out() {
     let text = stdout_of_success(&run);
     let z = read_npy(&dir.join("hclust/linkage.npy"));
     assert_eq!(z.shape(), (49, 4));
-    let heights: Vec<f64> = text
-        .split("\"heights\":[")
-        .nth(1)
-        .unwrap()
-        .split(']')
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let heights = json_list(&text, "heights");
     assert_eq!(heights.len(), 49);
     for (r, h) in heights.iter().enumerate() {
         assert!(
@@ -1645,14 +1649,10 @@ fn kmeans_standardize_clusters_in_units_of_standard_deviation() {
     };
     let (raw, scaled) = (json(&[]), json(&["--standardize"]));
     let labels = |text: &str| -> Vec<usize> {
-        let list = text
-            .split("\"labels\":[")
-            .nth(1)
-            .unwrap()
-            .split(']')
-            .next()
-            .unwrap();
-        list.split(',').map(|v| v.parse().unwrap()).collect()
+        json_list(text, "labels")
+            .iter()
+            .map(|&l| l as usize)
+            .collect()
     };
     let x = unsupervised::datasets::usarrests()
         .unwrap()
@@ -1705,17 +1705,10 @@ fn spectral_fiedler_gives_the_lectures_two_way_cut() {
         } else {
             assert!(value.abs() < 1e-12, "two components: λ₂ = {value}");
         }
-        let list = |key: &str| -> Vec<f64> {
-            let body = text
-                .split(&format!("\"{key}\":["))
-                .nth(1)
-                .unwrap()
-                .split(']')
-                .next()
-                .unwrap();
-            body.split(',').map(|v| v.parse().unwrap()).collect()
-        };
-        let (vector, labels) = (list("fiedler_vector"), list("fiedler_labels"));
+        let (vector, labels) = (
+            json_list(&text, "fiedler_vector"),
+            json_list(&text, "fiedler_labels"),
+        );
         assert_eq!(vector.len(), n);
         // The split is the sign of a unit vector orthogonal to 1.
         for (v, l) in vector.iter().zip(&labels) {
@@ -1914,14 +1907,7 @@ fn pca_method_ica_unmixes_the_cocktail_party() {
             "source_correlations",
         ],
     );
-    let list = text
-        .split("\"source_correlations\":[")
-        .nth(1)
-        .unwrap()
-        .split(']')
-        .next()
-        .unwrap();
-    let found: Vec<f64> = list.split(',').map(|v| v.parse().unwrap()).collect();
+    let found = json_list(&text, "source_correlations");
     assert_eq!(found.len(), 4);
     assert!(
         found.iter().all(|&c| c > 0.99),

@@ -136,12 +136,7 @@ pub fn classify_command(args: &Args) -> Result {
         None
     };
     let predicted = classify::predict(&mut model, &test)?;
-    let accuracy = predicted
-        .iter()
-        .zip(test.labels)
-        .filter(|(p, l)| p == l)
-        .count() as f64
-        / test.len() as f64;
+    let accuracy = accuracy(&predicted, test.labels);
     let seconds = started.elapsed().as_secs_f64();
     if let Some(file) = args.text("--save") {
         unsupervised::nn::io::save(&model, Path::new(file))?;
@@ -224,12 +219,7 @@ fn knn_command(
         k,
         Exec::default(),
     )?;
-    let accuracy = predicted
-        .iter()
-        .zip(test.labels)
-        .filter(|(p, l)| p == l)
-        .count() as f64
-        / test.len() as f64;
+    let accuracy = accuracy(&predicted, test.labels);
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "knn (k = {k}) on {name}: test accuracy {accuracy:.4} ({} test images), {seconds:.1} s",
@@ -249,6 +239,11 @@ fn knn_command(
         say!("test accuracy {accuracy:.4}");
     }
     Ok(())
+}
+
+/// The fraction of `predicted` labels that are right.
+fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
+    predicted.iter().zip(labels).filter(|(p, l)| p == l).count() as f64 / labels.len() as f64
 }
 
 /// The loss and test accuracy per epoch, and a grid of misclassified test digits.
