@@ -1927,3 +1927,35 @@ fn pca_method_ica_unmixes_the_cocktail_party() {
         "--noise 0.1: the cocktail party",
     );
 }
+
+#[test]
+fn manifold_sdp_localises_sensors_better_than_mds() {
+    let run = bin()
+        .args(["manifold", "--method", "sdp", "--n", "30", "--json"])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    assert_has_keys(
+        &text,
+        &[
+            "positions",
+            "rmsd",
+            "rmsd_mds",
+            "ranges",
+            "iterations",
+            "converged",
+        ],
+    );
+    let (sdp, mds) = (json_number(&text, "rmsd"), json_number(&text, "rmsd_mds"));
+    assert!(sdp < 0.05 && sdp < mds, "SDP {sdp} against MDS {mds}");
+    refuses(
+        "manifold",
+        &["--radius", "0.3"],
+        "--radius 0.3: only --method sdp",
+    );
+    refuses(
+        "manifold",
+        &["--method", "sdp", "--data", "digits"],
+        "--data digits: --method sdp",
+    );
+}

@@ -27,9 +27,10 @@ pub const COMMAND: Command = Command {
         N,
         NOISE,
         LABEL,
-        Flag::value("--method", "NAME", "isomap (default), lle, laplacian, hessian, ltsa, diffusion, mds or smacof"),
+        Flag::value("--method", "NAME", "isomap (default), lle, laplacian, hessian, ltsa, diffusion, mds, smacof, or sdp (sensor localisation: --n sensors, --noise on the ranges)"),
         Flag::value("--neighbors", "K", "neighbourhood size (default 12)").sets("n_neighbors"),
         Flag::value("--dims", "D", "dimensions of the map (default 2)").sets("n_components"),
+        Flag::value("--radius", "R", "with --method sdp: the radio range within which pairs are measured (default 0.4)"),
         SEED,
         OUT,
         JSON,
@@ -48,8 +49,12 @@ pub fn manifold_command(args: &Args) -> Result {
     let options = args.data_options()?;
     let name = args.text("--data").unwrap_or("swissroll");
     let method_name = args.text("--method").unwrap_or("isomap");
+    if method_name == "sdp" {
+        return sdp_command(args);
+    }
+    args.refuse("--radius", "only --method sdp has a radio range")?;
     let method = Method::parse(method_name).ok_or_else(|| {
-        format!("--method {method_name}: expected isomap, lle, laplacian, hessian, ltsa, diffusion, mds or smacof")
+        format!("--method {method_name}: expected isomap, lle, laplacian, hessian, ltsa, diffusion, mds, smacof or sdp")
     })?;
     let k: usize = args.get("--neighbors", "a whole number")?.unwrap_or(12);
     let global = matches!(method, Method::Mds | Method::Smacof);
@@ -126,6 +131,60 @@ pub fn manifold_command(args: &Args) -> Result {
         say!("{}", Json::Obj(doc).render());
     } else {
         say!("{} x {} map in {seconds:.3} s", y.rows(), y.cols());
+    }
+    Ok(())
+}
+
+/// `manifold --method sdp --n 50 --noise 0.05 --json`: Biswas and Ye's sensor localisation
+/// on a generated network (four anchors at the corners of the unit square, ranges between
+/// pairs closer than `--radius`, multiplicative noise), against classical MDS on the same
+/// ranges: `{"positions", "rmsd", "rmsd_mds", "iterations", "converged"}`; `--out` writes
+/// `positions.npy` and `truth.npy`.
+fn sdp_command(args: &Args) -> Result {
+    use unsupervised::manifold::sdp::{mds_localization, rmsd, sensor_network, SdpLocalization};
+    for flag in ["--data", "--label", "--neighbors", "--dims"] {
+        args.refuse(
+            flag,
+            "--method sdp localises a generated sensor network in the plane",
+        )?;
+    }
+    let options = args.data_options()?;
+    let n = options.n.unwrap_or(50);
+    let noise = options.noise.unwrap_or(0.05);
+    let radius: f64 = args.get("--radius", "a number")?.unwrap_or(0.4);
+    if !(radius > 0.0 && radius.is_finite()) {
+        return Err(format!("--radius {radius}: must be positive and finite").into());
+    }
+    let net = sensor_network(n, 4, radius, noise, options.seed)
+        .map_err(|e| format!("--n {n}, --noise {noise}: {e}"))?;
+    let started = Instant::now();
+    let fit = SdpLocalization::new().fit(&net.anchors, n, &net.ranges)?;
+    let mds = mds_localization(&net.anchors, n, &net.ranges, Exec::default())?;
+    let (err, err_mds) = (rmsd(&fit.positions, &net.sensors), rmsd(&mds, &net.sensors));
+    eprintln!(
+        "sdp: {n} sensors, {} ranges, RMSD {err:.4} (classical MDS {err_mds:.4}) in {:.3} s",
+        net.ranges.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !fit.converged {
+        eprintln!("warning: the SDP solver stopped at its iteration limit; the positions are refined from its last iterate");
+    }
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_npy("positions.npy", &fit.positions)?;
+        out.save_npy("truth.npy", &net.sensors)?;
+    }
+    if args.has("--json") {
+        let doc = Json::Obj(vec![
+            ("positions", Json::rows(&fit.positions)),
+            ("rmsd", Json::Num(err)),
+            ("rmsd_mds", Json::Num(err_mds)),
+            ("ranges", Json::Int(net.ranges.len() as i64)),
+            ("iterations", Json::Int(fit.n_iter as i64)),
+            ("converged", Json::Bool(fit.converged)),
+        ]);
+        say!("{}", doc.render());
+    } else {
+        say!("RMSD {err:.4} against classical MDS's {err_mds:.4}");
     }
     Ok(())
 }
