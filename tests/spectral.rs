@@ -483,3 +483,39 @@ fn spectral_clustering_passes_the_estimator_battery() {
         },
     });
 }
+
+/// The book's numbers (chapter 7, "Minimum cut"), on the tour's graph: two moons (300
+/// points, noise 0.08, seed 3), the Gaussian 10-NN graph with σ = 1. Cutting off the most
+/// weakly joined vertex costs 9.4; the spectral split between the moons costs 30.5, and its
+/// RatioCut and Ncut are far below those of the lone vertex.
+#[test]
+fn the_books_minimum_cut_numbers_hold_on_the_tours_graph() {
+    let x = datasets::two_moons(300, 0.08, 3).unwrap().x;
+    let graph = Graph::Knn {
+        neighbors: 10,
+        weighting: Weighting::Gaussian { sigma: 1.0 },
+    };
+    let w = similarity_graph(&x, graph, Exec::default()).unwrap();
+    let degrees = w.row_sums();
+    let weakest = (0..degrees.len())
+        .min_by(|&a, &b| degrees[a].total_cmp(&degrees[b]))
+        .unwrap();
+    let mut alone = vec![0usize; 300];
+    alone[weakest] = 1;
+    let single = cut_quality(&w, &alone).unwrap();
+    let sp = SpectralClustering::new(2).graph(graph).fit(&x).unwrap();
+    assert!(
+        (single.cut - 9.4).abs() < 0.05,
+        "the lone vertex's cut {}",
+        single.cut
+    );
+    assert!(
+        (sp.cut.cut - 30.5).abs() < 0.05,
+        "the spectral split's cut {}",
+        sp.cut.cut
+    );
+    assert!(
+        sp.cut.ratio_cut < single.ratio_cut / 10.0
+            && sp.cut.normalized_cut < single.normalized_cut / 10.0
+    );
+}
