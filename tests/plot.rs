@@ -276,6 +276,13 @@ fn numbers_never_read_minus_zero_and_counting_axes_tick_whole_numbers() {
     );
 }
 
+/// The number in attribute `attr` of the first element after `marker`.
+fn number_after(svg: &str, marker: &str, attr: &str) -> f64 {
+    let element = svg.split(marker).nth(1).unwrap();
+    let value = element.split(&format!("{attr}=\"")).nth(1).unwrap();
+    value[..value.find('"').unwrap()].parse().unwrap()
+}
+
 #[test]
 fn wide_equal_aspect_rows_leave_no_blank_band_and_legends_sit_above_the_data() {
     // Data four times wider than tall: in 300 x 300 cells the panel needs far less height.
@@ -287,15 +294,7 @@ fn wide_equal_aspect_rows_leave_no_blank_band_and_legends_sit_above_the_data() {
         .with(wide.clone())
         .with(wide)
         .to_svg();
-    let height: f64 = svg
-        .split("height=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let height = number_after(&svg, "<svg", "height");
     assert!(
         height < 2.0 * 180.0,
         "two wide panels take {height} px of 600"
@@ -306,18 +305,7 @@ fn wide_equal_aspect_rows_leave_no_blank_band_and_legends_sit_above_the_data() {
         .points(&[0.0, 1.0], &[0.0, 1.0], "#000")
         .unwrap()
         .to_svg(300.0, 200.0);
-    let frame_top: f64 = svg
-        .split("<rect x=")
-        .nth(1)
-        .unwrap()
-        .split("y=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let frame_top = number_after(&svg, "<rect x=", "y");
     let label_y: f64 = svg
         .split(">class a</text>")
         .next()
