@@ -28,6 +28,7 @@
 //! ```
 
 pub mod graph;
+pub mod mincut;
 
 use crate::eigen::lanczos::{smallest_by_shift_invert, Lanczos};
 use crate::eigen::Eigh;
