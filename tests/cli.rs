@@ -1677,6 +1677,53 @@ fn kmeans_standardize_clusters_in_units_of_standard_deviation() {
     );
 }
 
+/// `spectral --min-cut`: the exact minimum cut of the command's graph, as the library
+/// computes it; its sides have the cut it reports, and a graph too big is refused by name.
+#[test]
+fn spectral_min_cut_reports_the_exact_cut_of_its_graph() {
+    use unsupervised::spectral::graph::{cut_quality, similarity_graph, Graph, Weighting};
+    let run = bin()
+        .args([
+            "spectral", "--data", "moons", "--n", "300", "--noise", "0.1",
+        ])
+        .args(["--sigma", "0.1", "--min-cut", "--json"])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    assert_has_keys(
+        &text,
+        &[
+            "min_cut",
+            "min_cut_labels",
+            "min_cut_smaller_side",
+            "min_cut_ari",
+        ],
+    );
+    let x = unsupervised::datasets::two_moons(300, 0.1, 0).unwrap().x;
+    let graph = Graph::Knn {
+        neighbors: 10,
+        weighting: Weighting::Gaussian { sigma: 0.1 },
+    };
+    let w = similarity_graph(&x, graph, unsupervised::Exec::default()).unwrap();
+    let expected = unsupervised::spectral::mincut::min_cut(&w).unwrap();
+    assert!((json_number(&text, "min_cut") - expected.value).abs() <= 1e-15);
+    let labels: Vec<usize> = json_list(&text, "min_cut_labels")
+        .iter()
+        .map(|&l| l as usize)
+        .collect();
+    assert_eq!(labels, expected.labels);
+    assert!((cut_quality(&w, &labels).unwrap().cut - expected.value).abs() <= 1e-15);
+    assert_eq!(
+        json_number(&text, "min_cut_smaller_side") as usize,
+        expected.smaller_side()
+    );
+    refuses(
+        "spectral",
+        &["--data", "moons", "--n", "6000", "--min-cut"],
+        "--min-cut: 6000 points",
+    );
+}
+
 #[test]
 fn spectral_fiedler_gives_the_lectures_two_way_cut() {
     // (moons, 8-NN graph, whether it is connected, the least ARI of the sign split)
