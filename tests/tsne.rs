@@ -681,3 +681,215 @@ fn tsne_passes_the_estimator_battery() {
         },
     });
 }
+
+// ---------------------------------------------------------------- UMAP
+
+mod umap {
+    use super::{common, digits, random_points};
+    use unsupervised::datasets;
+    use unsupervised::linalg::{knn_self, Exec, Matrix};
+    use unsupervised::metrics::{knn_classify, trustworthiness};
+    use unsupervised::tsne::umap::{calibrate_membership, fit_curve, memberships, Init, Umap};
+
+    /// Every point's memberships add up to log₂ k, to the bisection's tolerance, on the
+    /// digits; and ρ is the nearest neighbour's distance, whose membership is 1.
+    #[test]
+    fn calibration_hits_log2_k_for_every_point() {
+        let (x, _) = digits(600);
+        for k in [5, 15, 40] {
+            let nb = knn_self(&x, k - 1, Exec::default()).unwrap();
+            let (calibration, _) = memberships(&nb, k, Exec::default());
+            let target = (k as f64).log2();
+            for (i, m) in calibration.iter().enumerate() {
+                assert!(
+                    (m.total - target).abs() <= 1e-11 * target,
+                    "k = {k}, point {i}: total {} against log2 k = {target}",
+                    m.total
+                );
+                assert_eq!(m.rho, nb.sq_distances_of(i)[0].sqrt());
+            }
+        }
+    }
+
+    /// When more neighbours tie at ρ than log₂ k, no σ reaches the target: σ is floored at
+    /// a thousandth of the mean distance, and the total stays at the number of ties.
+    #[test]
+    fn calibration_floors_sigma_when_ties_exceed_the_target() {
+        let d = [1.0, 1.0, 1.0, 1.0, 2.0];
+        let m = calibrate_membership(&d, 2.0, 1.0);
+        assert_eq!(m.rho, 1.0);
+        assert!((m.sigma - 1e-3 * 1.2).abs() < 1e-15);
+        assert!((m.total - 4.0).abs() < 1e-12);
+    }
+
+    /// The fitted curve `1 / (1 + a d^{2b})` matches umap-learn's `find_ab_params` (SciPy's
+    /// `curve_fit`, tolerance about 1e-8) for four settings, the default first.
+    #[test]
+    fn curve_matches_the_reference_a_and_b() {
+        for (min_dist, spread, a, b) in [
+            (0.1, 1.0, 1.5769434602697652, 0.8950608778515733),
+            (0.5, 1.0, 0.5830300203414425, 1.3341669924314914),
+            (0.0, 2.0, 0.6460466719525826, 0.7904944906889044),
+            (0.0, 1.0, 1.93280839734315, 0.7904949732233831),
+        ] {
+            let (fa, fb) = fit_curve(min_dist, spread).unwrap();
+            assert!(
+                (fa - a).abs() < 1e-6 * a && (fb - b).abs() < 1e-6 * b,
+                "min_dist {min_dist}, spread {spread}: ({fa}, {fb}) against ({a}, {b})"
+            );
+        }
+    }
+
+    /// The fuzzy graph is symmetric, its weights lie in (0, 1], and each is the fuzzy
+    /// union `w_ij + w_ji - w_ij w_ji` of the directed memberships, recomputed by hand.
+    #[test]
+    fn graph_is_the_symmetric_fuzzy_union_of_the_memberships() {
+        let x = random_points(150, 5, 1.0, 3);
+        let fit = Umap::new().n_epochs(10).fit(&x).unwrap();
+        let g = &fit.graph;
+        assert!(g.is_symmetric());
+        let nb = knn_self(&x, 14, Exec::default()).unwrap();
+        let (_, directed) = memberships(&nb, 15, Exec::default());
+        let mut w = vec![0.0; 150 * 150];
+        for &(i, j, v) in &directed {
+            w[i * 150 + j] = v;
+        }
+        for i in 0..150 {
+            let (cols, vals) = g.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                assert!(v > 0.0 && v <= 1.0, "w[{i}][{j}] = {v}");
+                let (a, b) = (w[i * 150 + j], w[j * 150 + i]);
+                assert!((v - (a + b - a * b)).abs() <= 4.0 * f64::EPSILON);
+            }
+            // Every directed membership is in the graph.
+            let present = (0..150).filter(|&j| w[i * 150 + j] > 0.0);
+            assert!(present.into_iter().all(|j| cols.contains(&j)));
+        }
+    }
+
+    /// Five Gaussian blobs far apart in 10-D stay apart in the map: every point is nearer
+    /// its own blob's map centre than any other blob's, from either start.
+    #[test]
+    fn separated_blobs_stay_separated() {
+        let d = datasets::blobs(250, 10, 5, 1.0, 4).unwrap();
+        let labels = d.labels.unwrap();
+        for init in [Init::Spectral, Init::Random] {
+            let y = Umap::new().init(init).seed(1).fit(&d.x).unwrap().embedding;
+            let mut centres = [[0.0; 2]; 5];
+            let mut counts = [0.0; 5];
+            for (i, &l) in labels.iter().enumerate() {
+                centres[l][0] += y[(i, 0)];
+                centres[l][1] += y[(i, 1)];
+                counts[l] += 1.0;
+            }
+            for (c, n) in centres.iter_mut().zip(counts) {
+                c.iter_mut().for_each(|v| *v /= n);
+            }
+            for (i, &l) in labels.iter().enumerate() {
+                let dist = |c: &[f64; 2]| (y[(i, 0)] - c[0]).powi(2) + (y[(i, 1)] - c[1]).powi(2);
+                let nearest = (0..5)
+                    .min_by(|&a, &b| dist(&centres[a]).total_cmp(&dist(&centres[b])))
+                    .unwrap();
+                assert_eq!(nearest, l, "{init:?}: point {i} of blob {l}");
+            }
+        }
+    }
+
+    /// Two points joined by one edge of weight 1 settle where attraction and repulsion
+    /// balance. Each sample of an edge pulls both ends together, 2 x 2ab d^{2b-2} / (1 +
+    /// a d^{2b}); of its 5 negative samples, half draw the point itself and are skipped, and
+    /// the other half push the head away by 2b / ((10⁻³ + d²)(1 + a d^{2b})). Balance:
+    /// 2a d^{2b} = 2.5 (d² ≫ 10⁻³), so d = (1.25 / a)^{1/2b}, 0.878 for the defaults.
+    #[test]
+    fn two_points_settle_where_attraction_and_repulsion_balance() {
+        use unsupervised::linalg::sparse::Duplicates;
+        use unsupervised::linalg::Csr;
+        use unsupervised::tsne::umap::{optimize_layout, Sgd};
+        let (a, b) = fit_curve(0.1, 1.0).unwrap();
+        let expected = (1.25 / a).powf(0.5 / b);
+        let graph = Csr::symmetric_from_triplets(2, &[(0, 1, 1.0)], Duplicates::Max).unwrap();
+        for seed in 0..4 {
+            let mut y = Matrix::new(2, 2, vec![0.0, 0.0, 3.0, 4.0]).unwrap();
+            let sgd = Sgd {
+                a,
+                b,
+                gamma: 1.0,
+                negative_rate: 5,
+                initial_alpha: 1.0,
+                n_epochs: 2000,
+            };
+            let mut rng = unsupervised::Rng::seed_from_u64(seed);
+            optimize_layout(&mut y, None, &graph, sgd, &mut rng).unwrap();
+            let d = ((y[(0, 0)] - y[(1, 0)]).powi(2) + (y[(0, 1)] - y[(1, 1)]).powi(2)).sqrt();
+            assert!(
+                (d - expected).abs() < 0.05 * expected,
+                "seed {seed}: distance {d} against {expected}"
+            );
+        }
+    }
+
+    /// Held-out digits placed by `transform` land among their own class: 1-NN accuracy
+    /// against the training map's labels of at least 0.9 (0.94 measured), and training
+    /// points placed again land near where the fit put them.
+    #[test]
+    fn transform_places_held_out_digits_among_their_class() {
+        let (x, labels) = digits(1200);
+        let train = Matrix::new(1000, 64, x.as_slice()[..1000 * 64].to_vec()).unwrap();
+        let test = Matrix::new(200, 64, x.as_slice()[1000 * 64..].to_vec()).unwrap();
+        let fit = Umap::new().seed(2).fit(&train).unwrap();
+        let placed = fit.transform(&test).unwrap();
+        let predicted =
+            knn_classify(&fit.embedding, &labels[..1000], &placed, 1, Exec::default()).unwrap();
+        let right = predicted
+            .iter()
+            .zip(&labels[1000..])
+            .filter(|(p, t)| p == t)
+            .count();
+        assert!(
+            right >= 180,
+            "{right} of 200 held-out digits among their class"
+        );
+        assert!(trustworthiness(&test, &placed, 5, Exec::default()).unwrap() > 0.9);
+    }
+
+    /// The same seed gives the same bits on 1 and 2 threads; bad counts and NaN are
+    /// refused (the shared battery).
+    #[test]
+    fn umap_passes_the_estimator_battery() {
+        common::check_estimator(common::Estimator {
+            name: "Umap",
+            count: 2,
+            fit: &|x: &Matrix<f64>, d: usize, threads: usize| -> unsupervised::Result<Vec<f64>> {
+                let fit = Umap::new()
+                    .n_components(d)
+                    .n_neighbors(10)
+                    .n_epochs(50)
+                    .seed(5)
+                    .threads(threads)
+                    .fit(x)?;
+                Ok(fit.embedding.into_vec())
+            },
+        });
+    }
+
+    /// Bad hyperparameters are refused by name, with the offending value.
+    #[test]
+    fn umap_refuses_bad_hyperparameters_by_name() {
+        let x = random_points(30, 3, 1.0, 1);
+        for (umap, words) in [
+            (Umap::new().n_neighbors(0), "n_neighbors"),
+            (
+                Umap::new().n_neighbors(30),
+                "below the number of points (30)",
+            ),
+            (Umap::new().min_dist(-0.1), "min_dist"),
+            (Umap::new().min_dist(2.0), "between 0 and spread (1)"),
+            (Umap::new().spread(0.0), "spread"),
+            (Umap::new().n_epochs(0), "n_epochs"),
+            (Umap::new().n_components(29), "n_components"),
+        ] {
+            let err = umap.fit(&x).unwrap_err().to_string();
+            assert!(err.contains(words), "{words}: {err}");
+        }
+    }
+}

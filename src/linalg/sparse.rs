@@ -16,6 +16,9 @@ pub enum Duplicates {
     Max,
     /// Add the weights: `W + Wᵀ`.
     Sum,
+    /// The probabilistic OR of two memberships, `a + b - ab`: UMAP's fuzzy union
+    /// (chapter 9).
+    FuzzyUnion,
 }
 
 /// A sparse matrix in compressed sparse row form.
@@ -105,6 +108,7 @@ impl<T: Scalar> Csr<T> {
                     values[last] = match dup {
                         Duplicates::Sum => values[last] + w,
                         Duplicates::Max => T::max(values[last], w),
+                        Duplicates::FuzzyUnion => values[last] + w - values[last] * w,
                     };
                 } else {
                     indices.push(j);

@@ -188,7 +188,7 @@ impl SpectralClustering {
     /// The m smallest eigenvalues and the first k eigenvectors (n x k) of the Laplacian that
     /// is solved: `L` itself, or `L_sym` for both normalised variants (`L_rw` has its
     /// eigenvalues).
-    fn smallest_eigenpairs(
+    pub fn smallest_eigenpairs(
         &self,
         w: &Csr<f64>,
         parts: &Components,

@@ -29,6 +29,7 @@
 mod affinities;
 mod gradient;
 mod quadtree;
+pub mod umap;
 
 pub use affinities::{
     calibrate_perplexity, conditional_probabilities, dense_joint, joint_probabilities,

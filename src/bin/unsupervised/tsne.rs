@@ -14,7 +14,7 @@ pub const CHAPTER: Chapter = Chapter {
     name: "tsne",
     title: "9 · SNE and t-SNE",
     book_page: "09-tsne.html",
-    commands: &[COMMAND],
+    commands: &[COMMAND, UMAP],
     tour: tour_tsne,
 };
 
@@ -59,6 +59,218 @@ pub const COMMAND: Command = Command {
     ],
     run: tsne_command,
 };
+
+pub const UMAP: Command = Command {
+    name: "umap",
+    about: "UMAP maps of a data set, beside t-SNE (chapter 9)",
+    flags: &[
+        DATA,
+        N,
+        NOISE,
+        LABEL,
+        Flag::value(
+            "--neighbors",
+            "K",
+            "neighbourhood size, the point itself counted (default 15)",
+        )
+        .sets("n_neighbors"),
+        Flag::value(
+            "--min-dist",
+            "D",
+            "how closely map points may pack (default 0.1; at most --spread)",
+        )
+        .sets("min_dist"),
+        Flag::value("--spread", "S", "the map's scale (default 1)").sets("spread"),
+        Flag::value(
+            "--epochs",
+            "N",
+            "epochs of the descent (default 500 up to 10,000 points, 200 above)",
+        )
+        .sets("n_epochs"),
+        Flag::value("--init", "NAME", "spectral (default) or random"),
+        Flag::value(
+            "--hold-out",
+            "M",
+            "fit on all but the last M points, then place those by transform",
+        ),
+        Flag::switch(
+            "--score",
+            "also report trustworthiness (k = 5) and 5-fold 1-NN accuracy",
+        ),
+        SEED,
+        OUT,
+        JSON,
+    ],
+    run: umap_command,
+};
+
+// `umap`
+
+/// `unsupervised umap --data digits --neighbors 15 --min-dist 0.1 --score --json`:
+/// `{"embedding": [[x, y], ...], "a": ..., "b": ..., "epochs": n, "init": "spectral",
+/// "edges": m, "seconds": ...}`, plus "trustworthiness" and "knn_accuracy" with `--score`
+/// and "held_out", "held_out_accuracy" with `--hold-out`; `--out DIR` writes
+/// `embedding.npy` and `umap.svg`.
+pub fn umap_command(args: &Args) -> Result {
+    use unsupervised::tsne::umap::{Init, Umap};
+    let options = args.data_options()?;
+    let d = args.data("digits")?;
+    let init = args.choice(
+        "--init",
+        "spectral",
+        &[("spectral", Init::Spectral), ("random", Init::Random)],
+    )?;
+    let mut umap = Umap::new()
+        .init(init)
+        .n_neighbors(args.get("--neighbors", "a whole number")?.unwrap_or(15))
+        .min_dist(args.get("--min-dist", "a number")?.unwrap_or(0.1))
+        .spread(args.get("--spread", "a number")?.unwrap_or(1.0))
+        .seed(options.seed);
+    if let Some(epochs) = args.get("--epochs", "a whole number")? {
+        umap = umap.n_epochs(epochs);
+    }
+    let n = d.x.rows();
+    let held: usize = args.get("--hold-out", "a whole number")?.unwrap_or(0);
+    if held >= n {
+        return Err(
+            format!("--hold-out {held}: must leave points to fit (the data has {n})").into(),
+        );
+    }
+    let (train, test) = split_rows(&d.x, n - held)?;
+    let started = Instant::now();
+    let fit = umap.fit(&train)?;
+    let placed = if held > 0 {
+        Some(fit.transform(&test)?)
+    } else {
+        None
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "UMAP: {} ({} x {}), {} edges, {} epochs from a {} start, in {seconds:.2} s",
+        d.name,
+        train.rows(),
+        train.cols(),
+        fit.graph.nnz() / 2,
+        fit.n_epochs,
+        init_name(fit.init),
+    );
+    let labels = d.labels.as_deref();
+    let scores = if args.has("--score") {
+        let t = unsupervised::metrics::trustworthiness(&train, &fit.embedding, 5, Exec::default())?;
+        let acc = match labels {
+            Some(l) => Some(unsupervised::metrics::knn_accuracy(
+                &fit.embedding,
+                &l[..n - held],
+                1,
+                5,
+                options.seed,
+                Exec::default(),
+            )?),
+            None => None,
+        };
+        eprintln!(
+            "trustworthiness (k = 5) {t:.4}{}",
+            acc.map_or(String::new(), |a| format!(
+                ", 1-NN accuracy (5-fold) {a:.4}"
+            ))
+        );
+        Some((t, acc))
+    } else {
+        None
+    };
+    let held_accuracy = match (&placed, labels) {
+        (Some(y), Some(l)) => {
+            let predicted = unsupervised::metrics::knn_classify(
+                &fit.embedding,
+                &l[..n - held],
+                y,
+                1,
+                Exec::default(),
+            )?;
+            let right = predicted
+                .iter()
+                .zip(&l[n - held..])
+                .filter(|(p, t)| p == t)
+                .count();
+            let accuracy = right as f64 / held as f64;
+            eprintln!("held-out {held} points placed by transform: 1-NN accuracy {accuracy:.4}");
+            Some(accuracy)
+        }
+        _ => None,
+    };
+    let all = match &placed {
+        Some(y) => stack_rows(&fit.embedding, y)?,
+        None => fit.embedding.clone(),
+    };
+    if let Some(out) = TourContext::for_out(args)? {
+        out.save_npy("embedding.npy", &all)?;
+        let (xs, ys) = (all.column(0), all.column(1.min(all.cols() - 1)));
+        let title = format!(
+            "UMAP of {} ({} neighbours, min_dist {})",
+            d.name,
+            args.text("--neighbors").unwrap_or("15"),
+            args.text("--min-dist").unwrap_or("0.1"),
+        );
+        let plot = match labels {
+            Some(l) => Plot::new(title).scatter_classes(&xs, &ys, l, &d.class_names)?,
+            None => Plot::new(title).points(&xs, &ys, plot::class_color(0))?,
+        };
+        out.save_svg(
+            "umap.svg",
+            &Figure::new("", 1, 560.0, 520.0).with(plot.equal_aspect()),
+        )?;
+    }
+    if args.has("--json") {
+        let mut doc = vec![
+            ("embedding", Json::rows(&all)),
+            ("a", Json::Num(fit.a)),
+            ("b", Json::Num(fit.b)),
+            ("epochs", Json::Int(fit.n_epochs as i64)),
+            ("init", Json::Str(init_name(fit.init).into())),
+            ("edges", Json::Int((fit.graph.nnz() / 2) as i64)),
+            ("seconds", Json::Num(seconds)),
+        ];
+        if let Some((t, acc)) = scores {
+            doc.push(("trustworthiness", Json::Num(t)));
+            if let Some(a) = acc {
+                doc.push(("knn_accuracy", Json::Num(a)));
+            }
+        }
+        if held > 0 {
+            doc.push(("held_out", Json::Int(held as i64)));
+            if let Some(a) = held_accuracy {
+                doc.push(("held_out_accuracy", Json::Num(a)));
+            }
+        }
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        say!("UMAP map of {} points in {seconds:.2} s", all.rows());
+    }
+    Ok(())
+}
+
+fn init_name(init: unsupervised::tsne::umap::Init) -> &'static str {
+    match init {
+        unsupervised::tsne::umap::Init::Spectral => "spectral",
+        unsupervised::tsne::umap::Init::Random => "random",
+    }
+}
+
+/// The first `m` rows and the rest.
+fn split_rows(x: &Matrix<f64>, m: usize) -> Result<(Matrix<f64>, Matrix<f64>)> {
+    let c = x.cols();
+    Ok((
+        Matrix::new(m, c, x.as_slice()[..m * c].to_vec())?,
+        Matrix::new(x.rows() - m, c, x.as_slice()[m * c..].to_vec())?,
+    ))
+}
+
+/// `a` above `b`.
+fn stack_rows(a: &Matrix<f64>, b: &Matrix<f64>) -> Result<Matrix<f64>> {
+    let mut data = a.as_slice().to_vec();
+    data.extend_from_slice(b.as_slice());
+    Ok(Matrix::new(a.rows() + b.rows(), a.cols(), data)?)
+}
 
 // `tsne`
 

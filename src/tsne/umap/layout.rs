@@ -1,0 +1,304 @@
+//! UMAP's output side: the map's similarity curve `1 / (1 + a d^{2b})`, the starting map,
+//! and the cross-entropy minimised by sampled stochastic gradient descent.
+
+use crate::error::{Error, Result};
+use crate::linalg::{Csr, Exec, Matrix};
+use crate::rand::Rng;
+use crate::spectral::graph::{components, Laplacian};
+use crate::spectral::SpectralClustering;
+
+// ANCHOR: curve
+/// Fits `a` and `b` of the map's similarity `q(d) = 1 / (1 + a d^{2b})` to the target
+/// curve: 1 up to `min_dist`, then `exp(-(d - min_dist) / spread)`, by least squares on 300
+/// points of `[0, 3·spread]` (as umap-learn does), with Levenberg–Marquardt from `a = b = 1`.
+/// `min_dist = 0.1, spread = 1` gives `a ≈ 1.577, b ≈ 0.895`.
+pub fn fit_curve(min_dist: f64, spread: f64) -> Result<(f64, f64)> {
+    let xs: Vec<f64> = (0..CURVE_POINTS)
+        .map(|i| 3.0 * spread * i as f64 / (CURVE_POINTS - 1) as f64)
+        .collect();
+    let target = |x: f64| {
+        if x < min_dist {
+            1.0
+        } else {
+            (-(x - min_dist) / spread).exp()
+        }
+    };
+    let ys: Vec<f64> = xs.iter().map(|&x| target(x)).collect();
+    let (mut a, mut b, mut damping) = (1.0, 1.0, 1e-3);
+    let mut cost = curve_cost(&xs, &ys, a, b);
+    for _ in 0..CURVE_STEPS {
+        // The normal equations JᵀJ δ = -Jᵀr of the residuals r = q - y, damped.
+        let (mut jtj, mut jtr) = ([0.0; 3], [0.0; 2]);
+        for (&x, &y) in xs.iter().zip(&ys) {
+            let (q, dq_da, dq_db) = curve_with_gradient(x, a, b);
+            let r = q - y;
+            jtj[0] += dq_da * dq_da;
+            jtj[1] += dq_da * dq_db;
+            jtj[2] += dq_db * dq_db;
+            jtr[0] += dq_da * r;
+            jtr[1] += dq_db * r;
+        }
+        let (m00, m11) = (jtj[0] * (1.0 + damping), jtj[2] * (1.0 + damping));
+        let det = m00 * m11 - jtj[1] * jtj[1];
+        let da = -(m11 * jtr[0] - jtj[1] * jtr[1]) / det;
+        let db = -(m00 * jtr[1] - jtj[1] * jtr[0]) / det;
+        let trial = curve_cost(&xs, &ys, a + da, b + db);
+        if trial.is_finite() && trial <= cost {
+            let small = da.abs() <= 1e-14 * a.abs() && db.abs() <= 1e-14 * b.abs();
+            (a, b, cost) = (a + da, b + db, trial);
+            damping = (damping / 10.0).max(1e-12);
+            if small {
+                break;
+            }
+        } else {
+            damping *= 10.0;
+            if damping > 1e12 {
+                break;
+            }
+        }
+    }
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) {
+        return Err(Error::invalid(
+            "min_dist",
+            min_dist,
+            format!("no curve 1 / (1 + a d^2b) fits min_dist {min_dist} and spread {spread}"),
+        ));
+    }
+    Ok((a, b))
+}
+
+const CURVE_POINTS: usize = 300;
+const CURVE_STEPS: usize = 500;
+
+/// `q(x) = 1 / (1 + a x^{2b})` and its derivatives in a and b.
+fn curve_with_gradient(x: f64, a: f64, b: f64) -> (f64, f64, f64) {
+    if x == 0.0 {
+        return (1.0, 0.0, 0.0);
+    }
+    let p = x.powf(2.0 * b);
+    let q = 1.0 / (1.0 + a * p);
+    (q, -p * q * q, -a * p * 2.0 * x.ln() * q * q)
+}
+
+fn curve_cost(xs: &[f64], ys: &[f64], a: f64, b: f64) -> f64 {
+    xs.iter()
+        .zip(ys)
+        .map(|(&x, &y)| (curve_with_gradient(x, a, b).0 - y).powi(2))
+        .sum()
+}
+// ANCHOR_END: curve
+
+// ANCHOR: init
+/// The starting map from the graph's spectrum: the eigenvectors of `L_sym` for the
+/// smallest eigenvalues after the trivial one (chapter 7's solver), as Laplacian eigenmaps
+/// (chapter 8) would draw the graph. `None` when the graph is disconnected: each component
+/// then has its own zero eigenvalue, and those eigenvectors only say which component a point
+/// is in.
+pub fn spectral_layout(
+    graph: &Csr<f64>,
+    dim: usize,
+    seed: u64,
+    exec: Exec,
+) -> Result<Option<Matrix<f64>>> {
+    let parts = components(graph);
+    if parts.count > 1 {
+        return Ok(None);
+    }
+    let (_, vectors) = SpectralClustering::new(dim + 1)
+        .laplacian(Laplacian::Symmetric)
+        .seed(seed)
+        .threads(exec.threads)
+        .smallest_eigenpairs(graph, &parts, dim + 1)?;
+    Ok(Some(Matrix::from_fn(graph.rows(), dim, |i, j| {
+        vectors[(i, j + 1)]
+    })))
+}
+
+/// Scales a starting map so that its largest coordinate is 10, adds N(0, 10⁻⁴) noise (so
+/// that no two points coincide), and rescales each axis to [0, 10], as umap-learn does.
+pub fn scale_layout(mut y: Matrix<f64>, rng: &mut Rng) -> Matrix<f64> {
+    let largest = y.as_slice().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let expansion = if largest > 0.0 { 10.0 / largest } else { 1.0 };
+    for v in y.as_mut_slice() {
+        *v = *v * expansion + 1e-4 * rng.normal();
+    }
+    for j in 0..y.cols() {
+        let column = y.column(j);
+        let lo = column.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = column.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let width = if hi > lo { hi - lo } else { 1.0 };
+        for i in 0..y.rows() {
+            y[(i, j)] = 10.0 * (y[(i, j)] - lo) / width;
+        }
+    }
+    y
+}
+// ANCHOR_END: init
+
+/// The settings of the descent.
+#[derive(Clone, Copy, Debug)]
+pub struct Sgd {
+    pub a: f64,
+    pub b: f64,
+    /// The weight of repulsion against attraction (umap-learn's `repulsion_strength`).
+    pub gamma: f64,
+    /// Negative samples per positive one.
+    pub negative_rate: usize,
+    /// The step size at the first epoch; it falls linearly to 0 at the last.
+    pub initial_alpha: f64,
+    pub n_epochs: usize,
+}
+
+/// Gradients are clipped to this size per coordinate (umap-learn's `clip`): one bad pair
+/// cannot throw a point across the map.
+const CLIP: f64 = 4.0;
+
+// ANCHOR: sgd
+/// Minimises the cross-entropy between the graph's weights `w_ij` and the map's
+/// similarities `q_ij = 1 / (1 + a ‖yᵢ - yⱼ‖^{2b})` by stochastic gradient descent with
+/// edge sampling: in `n_epochs` epochs an edge is sampled `n_epochs · w_ij / max w` times,
+/// so that its attraction `-w_ij log q_ij` is followed in proportion to its weight, and
+/// each sample is followed by `negative_rate` repulsions `-log(1 - q_ij)` from uniformly
+/// drawn points (negative sampling), which stand for all the pairs with `w_ij ≈ 0`.
+///
+/// `graph`'s rows are the points of `y` (heads); its columns are the points of `fixed`
+/// when given (the training map, for [`super::FittedUmap::transform`]), else of `y` itself,
+/// and then both ends of an edge move. One stream of random numbers, in edge order, so the
+/// map depends on the seed only.
+pub fn optimize_layout(
+    y: &mut Matrix<f64>,
+    fixed: Option<&Matrix<f64>>,
+    graph: &Csr<f64>,
+    sgd: Sgd,
+    rng: &mut Rng,
+) -> Result<()> {
+    let dim = y.cols();
+    let n_tails = fixed.map_or(y.rows(), |f| f.rows());
+    let edges = sampled_edges(graph);
+    let mut next_sample: Vec<f64> = edges.iter().map(|e| e.epochs_per_sample).collect();
+    let negative_rate = sgd.negative_rate as f64;
+    let mut next_negative: Vec<f64> = next_sample.iter().map(|e| e / negative_rate).collect();
+    let mut delta = vec![0.0; dim];
+    for epoch in 1..=sgd.n_epochs {
+        let alpha = sgd.initial_alpha * (1.0 - (epoch - 1) as f64 / sgd.n_epochs as f64);
+        for (e, edge) in edges.iter().enumerate() {
+            if next_sample[e] > epoch as f64 {
+                continue;
+            }
+            let (i, j) = (edge.head, edge.tail);
+            // Attraction along the edge: both ends move when the tail is in the same map.
+            let d2 = difference(y, fixed, i, j, &mut delta);
+            let coeff = if d2 > 0.0 {
+                let p = d2.powf(sgd.b);
+                -2.0 * sgd.a * sgd.b * p / d2 / (sgd.a * p + 1.0)
+            } else {
+                0.0
+            };
+            for (c, &dc) in delta.iter().enumerate() {
+                let g = (coeff * dc).clamp(-CLIP, CLIP) * alpha;
+                y[(i, c)] += g;
+                if fixed.is_none() {
+                    y[(j, c)] -= g;
+                }
+            }
+            next_sample[e] += edge.epochs_per_sample;
+            // Repulsion from random points, as many as are due since the last sample.
+            let per_negative = edge.epochs_per_sample / negative_rate;
+            let due = ((epoch as f64 - next_negative[e]) / per_negative).max(0.0) as usize;
+            for _ in 0..due {
+                let k = rng.below(n_tails as u64)? as usize;
+                if fixed.is_none() && k == i {
+                    continue;
+                }
+                let d2 = difference(y, fixed, i, k, &mut delta);
+                if d2 <= 0.0 {
+                    continue;
+                }
+                let coeff =
+                    2.0 * sgd.gamma * sgd.b / ((1e-3 + d2) * (sgd.a * d2.powf(sgd.b) + 1.0));
+                for (c, &dc) in delta.iter().enumerate() {
+                    y[(i, c)] += (coeff * dc).clamp(-CLIP, CLIP) * alpha;
+                }
+            }
+            next_negative[e] += due as f64 * per_negative;
+        }
+        check_finite(y, epoch)?;
+    }
+    Ok(())
+}
+// ANCHOR_END: sgd
+
+/// One edge of the graph and how often it is sampled.
+struct Edge {
+    head: usize,
+    tail: usize,
+    /// Epochs between two samples: `max w / w_ij`.
+    epochs_per_sample: f64,
+}
+
+/// The graph's stored entries in row order, each with its sampling period.
+fn sampled_edges(graph: &Csr<f64>) -> Vec<Edge> {
+    let largest = (0..graph.rows())
+        .flat_map(|i| graph.row(i).1.iter().copied())
+        .fold(0.0f64, f64::max);
+    (0..graph.rows())
+        .flat_map(|i| {
+            let (cols, vals) = graph.row(i);
+            cols.iter()
+                .zip(vals)
+                .filter(|(_, &w)| w > 0.0)
+                .map(move |(&j, &w)| Edge {
+                    head: i,
+                    tail: j,
+                    epochs_per_sample: largest / w,
+                })
+        })
+        .collect()
+}
+
+/// `yᵢ - t_j` into `delta` (t the fixed map if any, else y itself); returns its squared
+/// length.
+fn difference(
+    y: &Matrix<f64>,
+    fixed: Option<&Matrix<f64>>,
+    i: usize,
+    j: usize,
+    delta: &mut [f64],
+) -> f64 {
+    let tail = fixed.unwrap_or(y).row(j);
+    let mut d2 = 0.0;
+    for ((d, &a), &b) in delta.iter_mut().zip(y.row(i)).zip(tail) {
+        *d = a - b;
+        d2 += *d * *d;
+    }
+    d2
+}
+
+fn check_finite(y: &Matrix<f64>, epoch: usize) -> Result<()> {
+    match y.as_slice().iter().find(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(&value) => Err(Error::Diverged {
+            what: "the UMAP embedding".into(),
+            iteration: epoch,
+            value,
+        }),
+    }
+}
+
+/// Drops the weights below `max w / n_epochs`: they would be sampled less than once.
+pub fn prune(graph: &Csr<f64>, n_epochs: usize) -> Result<Csr<f64>> {
+    let largest = (0..graph.rows())
+        .flat_map(|i| graph.row(i).1.iter().copied())
+        .fold(0.0f64, f64::max);
+    let threshold = largest / n_epochs.max(1) as f64;
+    let kept: Vec<(usize, usize, f64)> = (0..graph.rows())
+        .flat_map(|i| {
+            let (cols, vals) = graph.row(i);
+            cols.iter()
+                .zip(vals)
+                .filter(move |(_, &w)| w >= threshold && w > 0.0)
+                .map(move |(&j, &w)| (i, j, w))
+        })
+        .collect();
+    Csr::from_triplets(graph.rows(), graph.cols(), &kept)
+}
