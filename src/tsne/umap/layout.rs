@@ -1,11 +1,14 @@
 //! UMAP's output side: the map's similarity curve `1 / (1 + a d^{2b})`, the starting map,
 //! and the cross-entropy minimised by sampled stochastic gradient descent.
 
+use crate::eigen::lanczos::Lanczos;
+use crate::eigen::lanczos::{Operator, Which};
 use crate::error::{Error, Result};
+use crate::linalg::kernels::{axpy, dot};
 use crate::linalg::{Csr, Exec, Matrix};
 use crate::rand::Rng;
 use crate::spectral::graph::{components, Laplacian};
-use crate::spectral::SpectralClustering;
+use crate::spectral::{Solver, SpectralClustering, DENSE_MAX};
 
 // ANCHOR: curve
 /// Fits `a` and `b` of the map's similarity `q(d) = 1 / (1 + a d^{2b})` to the target
@@ -89,11 +92,17 @@ fn curve_cost(xs: &[f64], ys: &[f64], a: f64, b: f64) -> f64 {
 // ANCHOR_END: curve
 
 // ANCHOR: init
-/// The starting map from the graph's spectrum: the eigenvectors of `L_sym` for the
-/// smallest eigenvalues after the trivial one (chapter 7's solver), as Laplacian eigenmaps
-/// (chapter 8) would draw the graph. `None` when the graph is disconnected: each component
-/// then has its own zero eigenvalue, and those eigenvectors only say which component a point
-/// is in.
+/// The starting map from the graph's spectrum: the eigenvectors of
+/// `L_sym = I - D^{-1/2} W D^{-1/2}` for the smallest eigenvalues after the trivial one, as
+/// Laplacian eigenmaps (chapter 8) would draw the graph. `None` when the graph is
+/// disconnected: each component then has its own zero eigenvalue, and those eigenvectors
+/// only say which component a point is in.
+///
+/// Small graphs are solved densely (chapter 7's solver). Large ones use chapter 2's Lanczos
+/// on `B = I + D^{-1/2} W D^{-1/2} = 2I - L_sym`, whose largest eigenvalues are the wanted
+/// ones, with the trivial eigenvector `D^{1/2} 1` projected out; a starting map needs only
+/// a few digits (umap-learn asks ARPACK for 1e-4), so the tolerance is loose and no
+/// factorisation is needed.
 pub fn spectral_layout(
     graph: &Csr<f64>,
     dim: usize,
@@ -104,15 +113,46 @@ pub fn spectral_layout(
     if parts.count > 1 {
         return Ok(None);
     }
-    let (_, vectors) = SpectralClustering::new(dim + 1)
-        .laplacian(Laplacian::Symmetric)
+    let n = graph.rows();
+    if n <= DENSE_MAX {
+        let (_, vectors) = SpectralClustering::new(dim + 1)
+            .laplacian(Laplacian::Symmetric)
+            .solver(Solver::Dense)
+            .smallest_eigenpairs(graph, &parts, dim + 1)?;
+        return Ok(Some(Matrix::from_fn(n, dim, |i, j| vectors[(i, j + 1)])));
+    }
+    let root_degree: Vec<f64> = graph.row_sums().iter().map(|d| d.sqrt()).collect();
+    let norm = root_degree.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let trivial: Vec<f64> = root_degree.iter().map(|v| v / norm).collect();
+    let b = Operator {
+        dim: n,
+        apply: |x: &[f64], y: &mut [f64]| {
+            // y = P B P x with P = I - u uᵀ, u the trivial eigenvector.
+            let mut px = x.to_vec();
+            axpy(-dot(&trivial, x), &trivial, &mut px);
+            let scaled: Vec<f64> = px.iter().zip(&root_degree).map(|(v, r)| v / r).collect();
+            let w = graph
+                .matvec_with(&scaled, exec)
+                .unwrap_or_else(|_| vec![0.0; n]);
+            for ((yi, &wi), (&pi, &ri)) in y.iter_mut().zip(&w).zip(px.iter().zip(&root_degree)) {
+                *yi = pi + wi / ri;
+            }
+            let c = dot(&trivial, y);
+            axpy(-c, &trivial, y);
+        },
+    };
+    let fit = Lanczos::new(dim)
+        .which(Which::Largest)
+        .tol(SPECTRAL_TOL)
+        .check_multiplicity(false)
         .seed(seed)
         .threads(exec.threads)
-        .smallest_eigenpairs(graph, &parts, dim + 1)?;
-    Ok(Some(Matrix::from_fn(graph.rows(), dim, |i, j| {
-        vectors[(i, j + 1)]
-    })))
+        .solve(&b)?;
+    Ok(Some(fit.vectors))
 }
+
+/// The starting map's eigenvectors are wanted to this relative residual.
+const SPECTRAL_TOL: f64 = 1e-6;
 
 /// Scales a starting map so that its largest coordinate is 10, adds N(0, 10⁻⁴) noise (so
 /// that no two points coincide), and rescales each axis to [0, 10], as umap-learn does.
@@ -173,60 +213,96 @@ pub fn optimize_layout(
     rng: &mut Rng,
 ) -> Result<()> {
     let dim = y.cols();
-    let n_tails = fixed.map_or(y.rows(), |f| f.rows());
+    let n_tails = fixed.map_or(y.rows(), |f| f.rows()) as u64;
     let edges = sampled_edges(graph);
     let mut next_sample: Vec<f64> = edges.iter().map(|e| e.epochs_per_sample).collect();
     let negative_rate = sgd.negative_rate as f64;
     let mut next_negative: Vec<f64> = next_sample.iter().map(|e| e / negative_rate).collect();
-    let mut delta = vec![0.0; dim];
+    let (mut head, mut push) = (vec![0.0; dim], vec![0.0; dim]);
+    let mut tails = Vec::new();
     for epoch in 1..=sgd.n_epochs {
+        let now = epoch as f64;
         let alpha = sgd.initial_alpha * (1.0 - (epoch - 1) as f64 / sgd.n_epochs as f64);
         for (e, edge) in edges.iter().enumerate() {
-            if next_sample[e] > epoch as f64 {
+            if next_sample[e] > now {
                 continue;
             }
-            let (i, j) = (edge.head, edge.tail);
-            // Attraction along the edge: both ends move when the tail is in the same map.
-            let d2 = difference(y, fixed, i, j, &mut delta);
-            let coeff = if d2 > 0.0 {
-                let p = d2.powf(sgd.b);
-                -2.0 * sgd.a * sgd.b * p / d2 / (sgd.a * p + 1.0)
-            } else {
-                0.0
-            };
-            for (c, &dc) in delta.iter().enumerate() {
-                let g = (coeff * dc).clamp(-CLIP, CLIP) * alpha;
-                y[(i, c)] += g;
-                if fixed.is_none() {
-                    y[(j, c)] -= g;
-                }
-            }
+            attract(y, fixed, edge, &sgd, alpha);
             next_sample[e] += edge.epochs_per_sample;
-            // Repulsion from random points, as many as are due since the last sample.
+            // As many negative samples as are due since this edge's last ones.
             let per_negative = edge.epochs_per_sample / negative_rate;
-            let due = ((epoch as f64 - next_negative[e]) / per_negative).max(0.0) as usize;
-            for _ in 0..due {
-                let k = rng.below(n_tails as u64)? as usize;
-                if fixed.is_none() && k == i {
-                    continue;
-                }
-                let d2 = difference(y, fixed, i, k, &mut delta);
-                if d2 <= 0.0 {
-                    continue;
-                }
-                let coeff =
-                    2.0 * sgd.gamma * sgd.b / ((1e-3 + d2) * (sgd.a * d2.powf(sgd.b) + 1.0));
-                for (c, &dc) in delta.iter().enumerate() {
-                    y[(i, c)] += (coeff * dc).clamp(-CLIP, CLIP) * alpha;
-                }
-            }
+            let due = ((now - next_negative[e]) / per_negative).max(0.0) as usize;
             next_negative[e] += due as f64 * per_negative;
+            tails.clear();
+            for _ in 0..due {
+                tails.push(rng.below(n_tails)? as usize);
+            }
+            head.copy_from_slice(y.row(edge.head));
+            repel(&head, fixed.unwrap_or(y), &tails, &sgd, &mut push);
+            for (v, p) in y.row_mut(edge.head).iter_mut().zip(&push) {
+                *v += alpha * p;
+            }
         }
         check_finite(y, epoch)?;
     }
     Ok(())
 }
+
+/// One sample of an edge: the gradient of `-log q_ij` pulls its head towards its tail, and
+/// the tail towards the head when both are in the map being fitted.
+fn attract(y: &mut Matrix<f64>, fixed: Option<&Matrix<f64>>, edge: &Edge, sgd: &Sgd, alpha: f64) {
+    let (i, j) = (edge.head, edge.tail);
+    let tail = fixed.unwrap_or(y).row(j);
+    let d2: f64 = y
+        .row(i)
+        .iter()
+        .zip(tail)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum();
+    if d2 <= 0.0 {
+        return;
+    }
+    let p = power(d2, sgd.b);
+    let coeff = -2.0 * sgd.a * sgd.b * p / d2 / (sgd.a * p + 1.0);
+    for c in 0..y.cols() {
+        let t = match fixed {
+            Some(f) => f[(j, c)],
+            None => y[(j, c)],
+        };
+        let g = (coeff * (y[(i, c)] - t)).clamp(-CLIP, CLIP) * alpha;
+        y[(i, c)] += g;
+        if fixed.is_none() {
+            y[(j, c)] -= g;
+        }
+    }
+}
+
+/// Negative samples: the gradient of `-log(1 - q_ik)` pushing `head` away from each
+/// sampled tail, summed into `push`. All are measured from the same head position and
+/// applied together, so their costly powers do not wait on one another; a sample that
+/// coincides with the head (itself, or a duplicate) pushes nothing.
+fn repel(head: &[f64], tails: &Matrix<f64>, sampled: &[usize], sgd: &Sgd, push: &mut [f64]) {
+    push.fill(0.0);
+    for &k in sampled {
+        let tail = tails.row(k);
+        let d2: f64 = head.iter().zip(tail).map(|(a, b)| (a - b) * (a - b)).sum();
+        if d2 <= 0.0 {
+            continue;
+        }
+        let coeff = 2.0 * sgd.gamma * sgd.b / ((1e-3 + d2) * (sgd.a * power(d2, sgd.b) + 1.0));
+        for ((p, &h), &t) in push.iter_mut().zip(head).zip(tail) {
+            *p += (coeff * (h - t)).clamp(-CLIP, CLIP);
+        }
+    }
+}
 // ANCHOR_END: sgd
+
+/// `d²ᵇ` from the squared distance, in single precision: a step's size needs no more, and
+/// `f32::powf` costs about half of `f64::powf`, which was most of the descent's time
+/// (umap-learn works in single precision throughout).
+fn power(d2: f64, b: f64) -> f64 {
+    f64::from((d2 as f32).powf(b as f32))
+}
 
 /// One edge of the graph and how often it is sampled.
 struct Edge {
@@ -254,24 +330,6 @@ fn sampled_edges(graph: &Csr<f64>) -> Vec<Edge> {
                 })
         })
         .collect()
-}
-
-/// `yᵢ - t_j` into `delta` (t the fixed map if any, else y itself); returns its squared
-/// length.
-fn difference(
-    y: &Matrix<f64>,
-    fixed: Option<&Matrix<f64>>,
-    i: usize,
-    j: usize,
-    delta: &mut [f64],
-) -> f64 {
-    let tail = fixed.unwrap_or(y).row(j);
-    let mut d2 = 0.0;
-    for ((d, &a), &b) in delta.iter_mut().zip(y.row(i)).zip(tail) {
-        *d = a - b;
-        d2 += *d * *d;
-    }
-    d2
 }
 
 fn check_finite(y: &Matrix<f64>, epoch: usize) -> Result<()> {
