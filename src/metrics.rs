@@ -7,6 +7,7 @@
 //!   correlation with a known coordinate (chapters 8 and 9; book `09-tsne.md`).
 
 use crate::error::{Error, Result};
+use crate::linalg::kernels::sq_dist_ref;
 use crate::linalg::threads::par_map;
 use crate::linalg::{knn, knn_self, pairwise_sq_dists, Exec, Matrix};
 use crate::rand::Rng;
@@ -497,3 +498,58 @@ pub fn spearman(a: &[f64], b: &[f64]) -> Result<f64> {
     pearson(&average_ranks(a), &average_ranks(b))
 }
 // ANCHOR_END: spearman
+
+// ANCHOR: centre_correlation
+/// How much of the global arrangement a map keeps (chapter 9, UMAP beside t-SNE): the
+/// Spearman correlation between the distances of the class centres in the data `x` and in
+/// the map `y`, over all pairs of classes. 1 when the map orders every pair of classes as
+/// the data does; maps that keep only local neighbourhoods may score anything.
+pub fn centre_distance_correlation(
+    x: &Matrix<f64>,
+    y: &Matrix<f64>,
+    labels: &[usize],
+) -> Result<f64> {
+    check_pair(x, y)?;
+    if labels.len() != x.rows() {
+        return Err(Error::BadLength {
+            what: "labels (one per point)",
+            expected: x.rows(),
+            actual: labels.len(),
+        });
+    }
+    let (cx, cy) = (class_centres(x, labels), class_centres(y, labels));
+    let classes = cx.len();
+    let (mut dx, mut dy) = (Vec::new(), Vec::new());
+    for a in 0..classes {
+        for b in a + 1..classes {
+            if let (Some(xa), Some(xb), Some(ya), Some(yb)) = (&cx[a], &cx[b], &cy[a], &cy[b]) {
+                dx.push(sq_dist_ref(xa, xb).sqrt());
+                dy.push(sq_dist_ref(ya, yb).sqrt());
+            }
+        }
+    }
+    if dx.len() < 3 {
+        return Err(Error::invalid(
+            "labels",
+            format!("{} pair(s) of classes", dx.len()),
+            "a correlation of centre distances needs at least 3 classes",
+        ));
+    }
+    spearman(&dx, &dy)
+}
+
+/// The mean row of each class (`None` for a label no point has).
+fn class_centres(x: &Matrix<f64>, labels: &[usize]) -> Vec<Option<Vec<f64>>> {
+    let k = labels.iter().max().map_or(0, |&m| m + 1);
+    let mut sums = vec![vec![0.0; x.cols()]; k];
+    let mut counts = vec![0usize; k];
+    for (row, &l) in x.iter_rows().zip(labels) {
+        sums[l].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        counts[l] += 1;
+    }
+    sums.into_iter()
+        .zip(counts)
+        .map(|(s, c)| (c > 0).then(|| s.into_iter().map(|v| v / c as f64).collect()))
+        .collect()
+}
+// ANCHOR_END: centre_correlation

@@ -549,6 +549,52 @@ fn tsne_json_has_the_contracted_keys_and_out_writes_the_map() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--perplexity 0"));
 }
 
+/// `umap`: the contracted keys (trustworthiness, knn_accuracy, seconds), the files, the
+/// held-out points placed by transform, and bad values refused by the flag as typed.
+#[test]
+fn umap_json_has_the_contracted_keys_and_out_writes_the_map() {
+    let dir = std::env::temp_dir().join(format!("unsupervised-umap-{}", std::process::id()));
+    let out = bin()
+        .args(["umap", "--data", "blobs", "--n", "300", "--neighbors", "15"])
+        .args(["--min-dist", "0.1", "--epochs", "100", "--hold-out", "30"])
+        .args(["--seed", "0", "--score", "--json", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&out);
+    assert_has_keys(
+        &text,
+        &[
+            "\"embedding\":[[",
+            "\"trustworthiness\":",
+            "\"knn_accuracy\":1",
+            "\"seconds\":",
+            "\"epochs\":100",
+            // Three far blobs: the graph falls apart, so the spectral start falls back.
+            "\"init\":\"random\"",
+            "\"held_out\":30",
+            "\"held_out_accuracy\":1",
+        ],
+    );
+    // 270 fitted rows and 30 placed ones.
+    assert_eq!(text.matches("],[").count() + 1, 300);
+    let a = json_number(&text, "a");
+    assert!((a - 1.577).abs() < 1e-3, "a = {a}");
+    assert!(dir.join("embedding.npy").exists() && dir.join("umap.svg").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    for (args, message) in [
+        (&["--neighbors", "0"][..], "--neighbors 0"),
+        (&["--neighbors", "300"], "--neighbors 300"),
+        (&["--min-dist", "-0.5"], "--min-dist -0.5"),
+        (&["--min-dist", "2", "--spread", "1.5"], "--min-dist 2"),
+        (&["--hold-out", "300"], "--hold-out 300"),
+    ] {
+        let mut all = vec!["--data", "blobs", "--n", "300"];
+        all.extend_from_slice(args);
+        refuses("umap", &all, message);
+    }
+}
+
 #[test]
 fn manifold_json_has_the_contracted_keys() {
     let out = bin()

@@ -872,6 +872,30 @@ mod umap {
         });
     }
 
+    /// The global-structure score: a rotated and scaled copy of the data keeps every
+    /// centre distance's order (1); three centres on a line at 0, 1, 3 (distances 1, 3, 2)
+    /// drawn at 0, 2, 3 (distances 2, 3, 1) have rank correlation 1/2, by hand.
+    #[test]
+    fn centre_distance_correlation_by_hand() {
+        use unsupervised::metrics::centre_distance_correlation;
+        let x = random_points(40, 2, 1.0, 9);
+        let labels: Vec<usize> = (0..40).map(|i| i % 4).collect();
+        let (c, s) = (0.6f64, 0.8f64);
+        let rotated = Matrix::from_fn(40, 2, |i, j| {
+            let (a, b) = (x[(i, 0)], x[(i, 1)]);
+            3.0 * if j == 0 { c * a - s * b } else { s * a + c * b }
+        });
+        let r = centre_distance_correlation(&x, &rotated, &labels).unwrap();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+        let line = |v: [f64; 3]| Matrix::from_fn(6, 1, |i, _| v[i / 2]);
+        let labels = [0, 0, 1, 1, 2, 2];
+        let r =
+            centre_distance_correlation(&line([0.0, 1.0, 3.0]), &line([0.0, 2.0, 3.0]), &labels)
+                .unwrap();
+        assert!((r - 0.5).abs() < 1e-12, "{r}");
+        assert!(centre_distance_correlation(&x, &x, &[0; 40]).is_err());
+    }
+
     /// Bad hyperparameters are refused by name, with the offending value.
     #[test]
     fn umap_refuses_bad_hyperparameters_by_name() {

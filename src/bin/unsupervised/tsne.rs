@@ -429,6 +429,66 @@ pub fn reduce_for_tsne(
 
 // tour: t-SNE
 
+/// UMAP and t-SNE side by side on the digits (and on MNIST outside quick mode), with the
+/// scores of each map in the caption.
+fn umap_beside_tsne(
+    ctx: &TourContext,
+    x: &Matrix<f64>,
+    labels: &[usize],
+    tsne_map: &Matrix<f64>,
+    tsne_seconds: f64,
+    mnist: Option<(datasets::Dataset, Matrix<f64>, f64)>,
+) -> Result<(String, String)> {
+    use unsupervised::tsne::umap::Umap;
+    let mut fig = Figure::new("", 2, 420.0, 400.0);
+    let mut rows = Vec::new();
+    let mut side =
+        |name: &str, x: &Matrix<f64>, labels: &[usize], tsne: (&Matrix<f64>, f64)| -> Result<()> {
+            let t = Instant::now();
+            let umap = Umap::new().seed(ctx.seed).fit(x)?;
+            let umap_seconds = t.elapsed().as_secs_f64();
+            for (method, y, seconds) in [
+                ("t-SNE", tsne.0, tsne.1),
+                ("UMAP", &umap.embedding, umap_seconds),
+            ] {
+                let s = map_scores(x, y, labels, ctx.seed)?;
+                fig.push(map(
+                    format!("{name}, {method}: {seconds:.1} s; {s}"),
+                    y,
+                    labels,
+                    &[],
+                )?);
+                rows.push(format!("{name}, {method}: {s}, {seconds:.1} s"));
+            }
+            Ok(())
+        };
+    side("digits", x, labels, (tsne_map, tsne_seconds))?;
+    if let Some((d, m, seconds)) = &mnist {
+        side(
+            "MNIST",
+            &d.x,
+            d.labels.as_deref().unwrap_or_default(),
+            (m, *seconds),
+        )?;
+    }
+    Ok((ctx.save_svg("tsne-umap.svg", &fig)?, rows.join("; ")))
+}
+
+/// T(5), C(5), 5-fold 1-NN accuracy and the centre-distance correlation of a map.
+fn map_scores(x: &Matrix<f64>, y: &Matrix<f64>, labels: &[usize], seed: u64) -> Result<String> {
+    use unsupervised::metrics::{
+        centre_distance_correlation, continuity, knn_accuracy, trustworthiness,
+    };
+    let exec = Exec::default();
+    Ok(format!(
+        "T(5) {:.3}, C(5) {:.3}, 1-NN {:.3}, ρ {:.2}",
+        trustworthiness(x, y, 5, exec)?,
+        continuity(x, y, 5, exec)?,
+        knn_accuracy(y, labels, 1, 5, seed, exec)?,
+        centre_distance_correlation(x, y, labels)?
+    ))
+}
+
 /// A labelled map without axes (t-SNE's coordinates mean nothing in themselves).
 fn map(title: String, y: &Matrix<f64>, labels: &[usize], names: &[String]) -> Result<Plot> {
     Ok(plot::class_map(title, y, labels, names)?.no_axes())
@@ -473,6 +533,7 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
         &labels,
         &digits.class_names,
     )?);
+    let mut mnist_map = None;
     if !ctx.quick {
         let mnist = datasets::mnist()?;
         let mnist_labels = mnist.labels.clone().unwrap_or_default();
@@ -489,6 +550,7 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
             &mnist_labels,
             &[],
         )?);
+        mnist_map = Some((mnist, m.embedding, mnist_time));
     }
     let maps = ctx.save_svg("tsne-maps.svg", &maps)?;
     let its: Vec<f64> = fit.trace.iter().map(|p| p.iteration as f64).collect();
@@ -536,10 +598,21 @@ pub fn tour_tsne(ctx: &TourContext) -> Result<Vec<Section>> {
         )?);
     }
     let perp = ctx.save_svg("tsne-perplexity.svg", &perp)?;
+
+    // 4. UMAP beside t-SNE: the same data, the same scores, and the global arrangement.
+    let (beside, table) = umap_beside_tsne(
+        ctx,
+        &digits.x,
+        &labels,
+        &fit.embedding,
+        digits_time,
+        mnist_map,
+    )?;
     Ok(vec![
         Section::figure(maps, &format!("Barnes–Hut t-SNE (perplexity 30, θ = 0.5, {iterations} iterations) of the digits and of MNIST, coloured by the true digit"), "the labels were never shown to t-SNE, yet each digit forms its own island; the islands that touch are digits that look alike (4 and 9, 3, 5 and 8). Distances between islands and island sizes carry little meaning. T(5) is trustworthiness with 5 neighbours; 1-NN is the 5-fold cross-validated accuracy of a 1-nearest-neighbour classifier on the map."),
         Section::figure(curve, "The cost during the digits run", "the cost stays high while P is exaggerated 12-fold (the map forms tight, well-separated clusters), drops sharply when exaggeration ends, then creeps down as the clusters relax."),
         Section::figure(crowd, &format!("SNE against t-SNE on the first {m} digits"), "SNE's Gaussian map squeezes everything into one disc (the crowding problem: a 2-D map has too little room for the moderately far points of 64 dimensions); the Student-t's heavy tail lets t-SNE push them apart, and the classes separate."),
         Section::figure(perp, "Perplexity 5, 30 and 100 on the digits", "a small perplexity looks at a handful of neighbours and breaks the map into many small clumps; a large one keeps more of the global arrangement and gives rounder, more even islands."),
+        Section::figure(beside, "UMAP (15 neighbours, min_dist 0.1) beside t-SNE on the same data", &format!("UMAP builds the same kind of kNN graph with a different kernel and fits it with sampled attraction and repulsion; its islands are tighter and more separated (min_dist lets points pack closely). T(5) and C(5): trustworthiness and continuity with 5 neighbours; 1-NN: 5-fold accuracy; ρ: rank correlation between the distances of the ten class centres in the data and in the map (the global arrangement). {table}")),
     ])
 }
