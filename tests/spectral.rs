@@ -11,6 +11,7 @@ use unsupervised::kmeans::KMeans;
 use unsupervised::linalg::sparse::Duplicates;
 use unsupervised::linalg::{knn_self, Csr, Exec, Matrix};
 use unsupervised::metrics::{adjusted_rand_index, contingency, normalized_mutual_information};
+use unsupervised::spectral::cliques::{clique_percolation, maximal_cliques};
 use unsupervised::spectral::graph::{
     components, cut_quality, knn_graph, laplacian, similarity_graph, Graph, Laplacian, Weighting,
 };
@@ -622,4 +623,139 @@ fn min_cut_refuses_a_graph_it_cannot_cut() {
         let err = min_cut(&w).unwrap_err().to_string();
         assert!(err.contains(words), "{err}");
     }
+}
+
+// ---------------------------------------------------------------- cliques
+
+/// An unweighted random graph: each pair joined with probability `p`.
+fn random_unweighted(n: usize, p: f64, rng: &mut Rng) -> Csr<f64> {
+    let mut edges = vec![];
+    for i in 0..n {
+        for j in i + 1..n {
+            if rng.next_f64() < p {
+                edges.push((i, j, 1.0));
+            }
+        }
+    }
+    // A lone vertex still needs a row: a zero self-loop is ignored by the clique code.
+    edges.extend((0..n).map(|i| (i, i, 0.0)));
+    Csr::symmetric_from_triplets(n, &edges, Duplicates::Sum).unwrap()
+}
+
+fn joined(w: &Csr<f64>, i: usize, j: usize) -> bool {
+    let (cols, vals) = w.row(i);
+    cols.iter().zip(vals).any(|(&c, &v)| c == j && v != 0.0)
+}
+
+/// Every subset of the vertices as a bit mask, tested for being a clique.
+fn subsets_that_are_cliques(w: &Csr<f64>) -> Vec<usize> {
+    let n = w.rows();
+    (1usize..1 << n)
+        .filter(|&m| {
+            (0..n)
+                .all(|i| m >> i & 1 == 0 || (i + 1..n).all(|j| m >> j & 1 == 0 || joined(w, i, j)))
+        })
+        .collect()
+}
+
+fn members(mask: usize, n: usize) -> Vec<usize> {
+    (0..n).filter(|&i| mask >> i & 1 == 1).collect()
+}
+
+/// Bron–Kerbosch lists exactly the cliques no vertex extends, on 200 random graphs of up
+/// to 11 vertices, sparse and dense, found by testing all 2ⁿ subsets.
+#[test]
+fn maximal_cliques_equal_brute_force_on_small_random_graphs() {
+    let mut rng = Rng::seed_from_u64(11);
+    for trial in 0..200 {
+        let n = 1 + trial % 11;
+        let p = [0.2, 0.5, 0.8][trial % 3];
+        let w = random_unweighted(n, p, &mut rng);
+        let cliques = subsets_that_are_cliques(&w);
+        let mut expected: Vec<Vec<usize>> = cliques
+            .iter()
+            .filter(|&&m| !cliques.iter().any(|&o| o != m && o & m == m))
+            .map(|&m| members(m, n))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            maximal_cliques(&w).unwrap(),
+            expected,
+            "trial {trial}, n = {n}, p = {p}"
+        );
+    }
+}
+
+/// Clique percolation equals its definition: all k-cliques by brute force, joined when they
+/// share k − 1 vertices, communities the unions of the joined groups; k = 2, 3, 4.
+#[test]
+fn clique_percolation_equals_its_definition_on_small_random_graphs() {
+    let mut rng = Rng::seed_from_u64(12);
+    for trial in 0..150 {
+        let n = 3 + trial % 9;
+        let w = random_unweighted(n, [0.3, 0.5, 0.7][trial % 3], &mut rng);
+        for k in 2..=4 {
+            let k_cliques: Vec<usize> = subsets_that_are_cliques(&w)
+                .into_iter()
+                .filter(|m| m.count_ones() as usize == k)
+                .collect();
+            let mut group: Vec<usize> = (0..k_cliques.len()).collect();
+            let find = |g: &mut Vec<usize>, mut a: usize| {
+                while g[a] != a {
+                    a = g[a];
+                }
+                a
+            };
+            for a in 0..k_cliques.len() {
+                for b in a + 1..k_cliques.len() {
+                    if (k_cliques[a] & k_cliques[b]).count_ones() as usize == k - 1 {
+                        let (ra, rb) = (find(&mut group, a), find(&mut group, b));
+                        group[ra.max(rb)] = ra.min(rb);
+                    }
+                }
+            }
+            let mut unions = std::collections::BTreeMap::<usize, usize>::new();
+            for (a, &m) in k_cliques.iter().enumerate() {
+                *unions.entry(find(&mut group, a)).or_default() |= m;
+            }
+            let mut expected: Vec<Vec<usize>> = unions.values().map(|&m| members(m, n)).collect();
+            expected.sort();
+            let found = clique_percolation(&w, k).unwrap();
+            assert_eq!(found.members, expected, "trial {trial}, n = {n}, k = {k}");
+            for (v, list) in found.of_vertex.iter().enumerate() {
+                let holding = expected.iter().filter(|m| m.contains(&v)).count();
+                assert_eq!(list.len(), holding);
+            }
+        }
+    }
+}
+
+/// The lecture's figure in small: two triangles sharing one vertex are two 3-clique
+/// communities, and the shared vertex belongs to both; k = 2 merges them into one
+/// component.
+#[test]
+fn clique_communities_overlap_at_a_shared_vertex() {
+    let edges = [
+        (0, 1, 1.0),
+        (1, 2, 1.0),
+        (0, 2, 1.0),
+        (2, 3, 1.0),
+        (3, 4, 1.0),
+        (2, 4, 1.0),
+    ];
+    let w = Csr::symmetric_from_triplets(5, &edges, Duplicates::Sum).unwrap();
+    let three = clique_percolation(&w, 3).unwrap();
+    assert_eq!(three.members, vec![vec![0, 1, 2], vec![2, 3, 4]]);
+    assert_eq!(three.of_vertex[2], vec![0, 1]);
+    assert_eq!(three.overlapping(), 1);
+    assert_eq!(
+        clique_percolation(&w, 2).unwrap().members,
+        vec![vec![0, 1, 2, 3, 4]]
+    );
+    assert!(clique_percolation(&w, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("k"));
+    let directed = Csr::from_triplets(3, 3, &[(0, 1, 1.0)]).unwrap();
+    assert!(maximal_cliques(&directed).is_err());
 }

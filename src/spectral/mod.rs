@@ -27,6 +27,7 @@
 //! # Ok::<(), unsupervised::Error>(())
 //! ```
 
+pub mod cliques;
 pub mod graph;
 pub mod mincut;
 
