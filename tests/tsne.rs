@@ -818,8 +818,7 @@ mod umap {
                 initial_alpha: 1.0,
                 n_epochs: 2000,
             };
-            let mut rng = unsupervised::Rng::seed_from_u64(seed);
-            optimize_layout(&mut y, None, &graph, sgd, &mut rng).unwrap();
+            optimize_layout(&mut y, None, &graph, sgd, seed, Exec::default()).unwrap();
             let d = ((y[(0, 0)] - y[(1, 0)]).powi(2) + (y[(0, 1)] - y[(1, 1)]).powi(2)).sqrt();
             assert!(
                 (d - expected).abs() < 0.05 * expected,

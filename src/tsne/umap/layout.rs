@@ -5,6 +5,7 @@ use crate::eigen::lanczos::Lanczos;
 use crate::eigen::lanczos::{Operator, Which};
 use crate::error::{Error, Result};
 use crate::linalg::kernels::{axpy, dot};
+use crate::linalg::threads::par_chunks_mut;
 use crate::linalg::{Csr, Exec, Matrix};
 use crate::rand::Rng;
 use crate::spectral::graph::{components, Laplacian};
@@ -198,92 +199,112 @@ const CLIP: f64 = 4.0;
 /// similarities `q_ij = 1 / (1 + a ‖yᵢ - yⱼ‖^{2b})` by stochastic gradient descent with
 /// edge sampling: in `n_epochs` epochs an edge is sampled `n_epochs · w_ij / max w` times,
 /// so that its attraction `-w_ij log q_ij` is followed in proportion to its weight, and
-/// each sample is followed by `negative_rate` repulsions `-log(1 - q_ij)` from uniformly
-/// drawn points (negative sampling), which stand for all the pairs with `w_ij ≈ 0`.
+/// each sample is followed by `negative_rate` repulsions `-log(1 - q_ik)` from uniformly
+/// drawn points k (negative sampling), which stand for all the pairs with `w_ik ≈ 0`.
 ///
 /// `graph`'s rows are the points of `y` (heads); its columns are the points of `fixed`
-/// when given (the training map, for [`super::FittedUmap::transform`]), else of `y` itself,
-/// and then both ends of an edge move. One stream of random numbers, in edge order, so the
-/// map depends on the seed only.
+/// when given (the training map, for [`super::FittedUmap::transform`]), else of `y`
+/// itself. Each head moves only itself: the graph is symmetric, so the pull along an edge
+/// reaches both ends, each from its own row (with twice the step, as each end would get
+/// from the two directed samples). Within an epoch a head reads every other point where it
+/// was when the epoch began, and each block of heads draws its negatives from its own
+/// generator, so blocks are independent: they are shared out over threads, and the map is the same bits for any
+/// thread count (umap-learn's threads instead race on shared positions).
 pub fn optimize_layout(
     y: &mut Matrix<f64>,
     fixed: Option<&Matrix<f64>>,
     graph: &Csr<f64>,
     sgd: Sgd,
-    rng: &mut Rng,
+    seed: u64,
+    exec: Exec,
 ) -> Result<()> {
     let dim = y.cols();
     let n_tails = fixed.map_or(y.rows(), |f| f.rows()) as u64;
-    let edges = sampled_edges(graph);
-    let mut next_sample: Vec<f64> = edges.iter().map(|e| e.epochs_per_sample).collect();
-    let negative_rate = sgd.negative_rate as f64;
-    let mut next_negative: Vec<f64> = next_sample.iter().map(|e| e / negative_rate).collect();
-    let (mut head, mut push) = (vec![0.0; dim], vec![0.0; dim]);
-    let mut tails = Vec::new();
+    let largest = largest_weight(graph);
+    let blocks = y.rows().div_ceil(ROWS_PER_TASK);
+    let mut seeds = Rng::seed_from_u64(seed);
     for epoch in 1..=sgd.n_epochs {
-        let now = epoch as f64;
         let alpha = sgd.initial_alpha * (1.0 - (epoch - 1) as f64 / sgd.n_epochs as f64);
-        for (e, edge) in edges.iter().enumerate() {
-            if next_sample[e] > now {
-                continue;
-            }
-            attract(y, fixed, edge, &sgd, alpha);
-            next_sample[e] += edge.epochs_per_sample;
-            // As many negative samples as are due since this edge's last ones.
-            let per_negative = edge.epochs_per_sample / negative_rate;
-            let due = ((now - next_negative[e]) / per_negative).max(0.0) as usize;
-            next_negative[e] += due as f64 * per_negative;
-            tails.clear();
-            for _ in 0..due {
-                tails.push(rng.below(n_tails)? as usize);
-            }
-            head.copy_from_slice(y.row(edge.head));
-            repel(&head, fixed.unwrap_or(y), &tails, &sgd, &mut push);
-            for (v, p) in y.row_mut(edge.head).iter_mut().zip(&push) {
-                *v += alpha * p;
-            }
-        }
+        let start = fixed.is_none().then(|| y.clone());
+        let tails = fixed
+            .or(start.as_ref())
+            .expect("a fixed map or the epoch's start");
+        // Each block of heads draws its negatives from its own generator, seeded in block
+        // order from one stream, so no draw depends on which thread runs the block.
+        let block_seeds: Vec<u64> = (0..blocks).map(|_| seeds.next_u64()).collect();
+        par_chunks_mut(
+            y.as_mut_slice(),
+            ROWS_PER_TASK * dim,
+            exec.threads,
+            |b, rows| {
+                let mut push = vec![0.0; dim];
+                let mut rng = Rng::seed_from_u64(block_seeds[b]);
+                for (r, head) in rows.chunks_exact_mut(dim).enumerate() {
+                    let i = b * ROWS_PER_TASK + r;
+                    let (cols, vals) = graph.row(i);
+                    for (&j, &w) in cols.iter().zip(vals) {
+                        if !sampled_at(epoch, w / largest) {
+                            continue;
+                        }
+                        attract(head, tails.row(j), &sgd, alpha);
+                        let own = fixed.is_none().then_some(i);
+                        repel(head, tails, own, n_tails, &sgd, &mut rng, &mut push);
+                        for (v, p) in head.iter_mut().zip(&push) {
+                            *v += alpha * p;
+                        }
+                    }
+                }
+            },
+        );
         check_finite(y, epoch)?;
     }
     Ok(())
 }
 
-/// One sample of an edge: the gradient of `-log q_ij` pulls its head towards its tail, and
-/// the tail towards the head when both are in the map being fitted.
-fn attract(y: &mut Matrix<f64>, fixed: Option<&Matrix<f64>>, edge: &Edge, sgd: &Sgd, alpha: f64) {
-    let (i, j) = (edge.head, edge.tail);
-    let tail = fixed.unwrap_or(y).row(j);
-    let d2: f64 = y
-        .row(i)
-        .iter()
-        .zip(tail)
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum();
+/// Heads per parallel task: fixed, so that no result depends on the thread count.
+const ROWS_PER_TASK: usize = 256;
+
+/// Whether an edge sampled at `rate` (its weight over the largest, in (0, 1]) is due at
+/// `epoch`: its sample count `⌊epoch · rate⌋` has just gone up, so over n epochs it is
+/// sampled `⌊n · rate⌋` times, evenly spread.
+fn sampled_at(epoch: usize, rate: f64) -> bool {
+    (epoch as f64 * rate).floor() > ((epoch - 1) as f64 * rate).floor()
+}
+
+/// One sample of an edge: the gradient of `-log q_ij` pulls the head towards its tail.
+fn attract(head: &mut [f64], tail: &[f64], sgd: &Sgd, alpha: f64) {
+    let d2: f64 = head.iter().zip(tail).map(|(a, b)| (a - b) * (a - b)).sum();
     if d2 <= 0.0 {
         return;
     }
     let p = power(d2, sgd.b);
     let coeff = -2.0 * sgd.a * sgd.b * p / d2 / (sgd.a * p + 1.0);
-    for c in 0..y.cols() {
-        let t = match fixed {
-            Some(f) => f[(j, c)],
-            None => y[(j, c)],
-        };
-        let g = (coeff * (y[(i, c)] - t)).clamp(-CLIP, CLIP) * alpha;
-        y[(i, c)] += g;
-        if fixed.is_none() {
-            y[(j, c)] -= g;
-        }
+    for (h, &t) in head.iter_mut().zip(tail) {
+        *h += 2.0 * (coeff * (*h - t)).clamp(-CLIP, CLIP) * alpha;
     }
 }
 
-/// Negative samples: the gradient of `-log(1 - q_ik)` pushing `head` away from each
-/// sampled tail, summed into `push`. All are measured from the same head position and
-/// applied together, so their costly powers do not wait on one another; a sample that
-/// coincides with the head (itself, or a duplicate) pushes nothing.
-fn repel(head: &[f64], tails: &Matrix<f64>, sampled: &[usize], sgd: &Sgd, push: &mut [f64]) {
+/// Negative samples: the gradient of `-log(1 - q_ik)` pushing the head away from
+/// `negative_rate` uniformly drawn tails k, summed into `push`. All are measured from the
+/// same head position, so their costly powers do not wait on one another. The head itself
+/// (`own`, its row among the tails when they are the same map) and a point at the same
+/// place push nothing.
+fn repel(
+    head: &[f64],
+    tails: &Matrix<f64>,
+    own: Option<usize>,
+    n_tails: u64,
+    sgd: &Sgd,
+    rng: &mut Rng,
+    push: &mut [f64],
+) {
     push.fill(0.0);
-    for &k in sampled {
+    for _ in 0..sgd.negative_rate {
+        // n_tails ≥ 1: the graph has an edge to a tail.
+        let k = rng.below(n_tails).unwrap_or(0) as usize;
+        if own == Some(k) {
+            continue;
+        }
         let tail = tails.row(k);
         let d2: f64 = head.iter().zip(tail).map(|(a, b)| (a - b) * (a - b)).sum();
         if d2 <= 0.0 {
@@ -295,7 +316,6 @@ fn repel(head: &[f64], tails: &Matrix<f64>, sampled: &[usize], sgd: &Sgd, push: 
         }
     }
 }
-// ANCHOR_END: sgd
 
 /// `d²ᵇ` from the squared distance, in single precision: a step's size needs no more, and
 /// `f32::powf` costs about half of `f64::powf`, which was most of the descent's time
@@ -304,32 +324,11 @@ fn power(d2: f64, b: f64) -> f64 {
     f64::from((d2 as f32).powf(b as f32))
 }
 
-/// One edge of the graph and how often it is sampled.
-struct Edge {
-    head: usize,
-    tail: usize,
-    /// Epochs between two samples: `max w / w_ij`.
-    epochs_per_sample: f64,
-}
-
-/// The graph's stored entries in row order, each with its sampling period.
-fn sampled_edges(graph: &Csr<f64>) -> Vec<Edge> {
-    let largest = (0..graph.rows())
-        .flat_map(|i| graph.row(i).1.iter().copied())
-        .fold(0.0f64, f64::max);
+/// The largest weight of a graph.
+fn largest_weight(graph: &Csr<f64>) -> f64 {
     (0..graph.rows())
-        .flat_map(|i| {
-            let (cols, vals) = graph.row(i);
-            cols.iter()
-                .zip(vals)
-                .filter(|(_, &w)| w > 0.0)
-                .map(move |(&j, &w)| Edge {
-                    head: i,
-                    tail: j,
-                    epochs_per_sample: largest / w,
-                })
-        })
-        .collect()
+        .flat_map(|i| graph.row(i).1.iter().copied())
+        .fold(0.0f64, f64::max)
 }
 
 fn check_finite(y: &Matrix<f64>, epoch: usize) -> Result<()> {
@@ -345,9 +344,7 @@ fn check_finite(y: &Matrix<f64>, epoch: usize) -> Result<()> {
 
 /// Drops the weights below `max w / n_epochs`: they would be sampled less than once.
 pub fn prune(graph: &Csr<f64>, n_epochs: usize) -> Result<Csr<f64>> {
-    let largest = (0..graph.rows())
-        .flat_map(|i| graph.row(i).1.iter().copied())
-        .fold(0.0f64, f64::max);
+    let largest = largest_weight(graph);
     let threshold = largest / n_epochs.max(1) as f64;
     let kept: Vec<(usize, usize, f64)> = (0..graph.rows())
         .flat_map(|i| {

@@ -219,12 +219,14 @@ impl Umap {
         let (start, init) = self.initial_layout(&graph, &mut rng)?;
         let mut embedding = scale_layout(start, &mut rng);
         let sgd = self.sgd(a, b, n_epochs, self.learning_rate);
+        let seed = Rng::child_seed(self.seed, 1);
         optimize_layout(
             &mut embedding,
             None,
             &prune(&graph, n_epochs)?,
             sgd,
-            &mut rng,
+            seed,
+            self.exec,
         )?;
         Ok(FittedUmap {
             embedding,
@@ -285,14 +287,9 @@ impl FittedUmap {
         let cap = if self.data.rows() <= 10_000 { 100 } else { 30 };
         let n_epochs = (self.n_epochs / 3).clamp(1, cap);
         let sgd = s.sgd(self.a, self.b, n_epochs, s.learning_rate / 4.0);
-        let mut rng = Rng::seed_from_u64(Rng::child_seed(s.seed, 1));
-        optimize_layout(
-            &mut y,
-            Some(&self.embedding),
-            &prune(&graph, n_epochs)?,
-            sgd,
-            &mut rng,
-        )?;
+        let seed = Rng::child_seed(s.seed, 2);
+        let graph = prune(&graph, n_epochs)?;
+        optimize_layout(&mut y, Some(&self.embedding), &graph, sgd, seed, s.exec)?;
         Ok(y)
     }
     // ANCHOR_END: transform
