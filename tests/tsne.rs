@@ -816,7 +816,7 @@ mod umap {
                 gamma: 1.0,
                 negative_rate: 5,
                 initial_alpha: 1.0,
-                n_epochs: 2000,
+                n_epochs: 20_000,
             };
             optimize_layout(&mut y, None, &graph, sgd, seed, Exec::default()).unwrap();
             let d = ((y[(0, 0)] - y[(1, 0)]).powi(2) + (y[(0, 1)] - y[(1, 1)]).powi(2)).sqrt();
