@@ -1770,6 +1770,64 @@ fn spectral_min_cut_reports_the_exact_cut_of_its_graph() {
     );
 }
 
+/// `cliques`: the contracted keys; every community is a union of the library's maximal
+/// cliques of at least k points; an empty graph is refused by the flag that emptied it.
+#[test]
+fn cliques_lists_communities_made_of_maximal_cliques() {
+    use unsupervised::spectral::cliques::maximal_cliques;
+    use unsupervised::spectral::graph::{similarity_graph, Graph};
+    let run = bin()
+        .args(["cliques", "--data", "moons", "--n", "60", "--noise", "0.1"])
+        .args(["--radius", "0.3", "--k", "3", "--json"])
+        .output()
+        .unwrap();
+    let text = stdout_of_success(&run);
+    assert_has_keys(
+        &text,
+        &[
+            "\"edges\":",
+            "\"maximal_cliques\":",
+            "\"largest_clique\":",
+            "\"communities\":[[",
+            "\"overlapping\":",
+            "\"unassigned\":",
+            "\"seconds\":",
+        ],
+    );
+    let x = unsupervised::datasets::two_moons(60, 0.1, 0).unwrap().x;
+    let w = similarity_graph(
+        &x,
+        Graph::Epsilon { radius: 0.3 },
+        unsupervised::Exec::default(),
+    )
+    .unwrap();
+    let cliques = maximal_cliques(&w).unwrap();
+    assert_eq!(
+        json_number(&text, "maximal_cliques") as usize,
+        cliques.len()
+    );
+    let listed = text.split("\"communities\":[[").nth(1).unwrap();
+    let listed = listed.split("]]").next().unwrap();
+    let mut covered = 0;
+    for community in listed.split("],[") {
+        let members: Vec<usize> = community.split(',').map(|v| v.parse().unwrap()).collect();
+        // Each member lies in a clique of at least 3 points inside the community.
+        for v in &members {
+            assert!(cliques
+                .iter()
+                .any(|c| c.len() >= 3 && c.contains(v) && c.iter().all(|u| members.contains(u))));
+        }
+        covered += 1;
+    }
+    assert!(covered >= 2, "{covered} communities");
+    refuses(
+        "cliques",
+        &["--data", "moons", "--n", "60", "--radius", "0.001"],
+        "--radius 0.001: the graph has no edges",
+    );
+    refuses("cliques", &["--data", "moons", "--k", "1"], "--k 1");
+}
+
 #[test]
 fn spectral_fiedler_gives_the_lectures_two_way_cut() {
     // (moons, 8-NN graph, whether it is connected, the least ARI of the sign split)

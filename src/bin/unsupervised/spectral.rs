@@ -13,7 +13,7 @@ pub const CHAPTER: Chapter = Chapter {
     name: "spectral",
     title: "7 · Spectral clustering",
     book_page: "07-spectral.html",
-    commands: &[COMMAND],
+    commands: &[COMMAND, CLIQUES],
     tour: tour_spectral,
 };
 
@@ -63,6 +63,164 @@ pub const COMMAND: Command = Command {
     ],
     run: spectral_command,
 };
+
+pub const CLIQUES: Command = Command {
+    name: "cliques",
+    about: "graph clustering by cliques: maximal cliques and k-clique communities (chapter 7)",
+    flags: &[
+        DATA,
+        N,
+        NOISE,
+        LABEL,
+        Flag::value("--graph", "KIND", "epsilon (default) or knn"),
+        Flag::value("--radius", "R", "the epsilon graph's radius (default 0.3)"),
+        Flag::value(
+            "--neighbors",
+            "M",
+            "neighbours per point of the knn graph (default 5)",
+        ),
+        Flag::value(
+            "--k",
+            "K",
+            "clique size of the communities: unions of K-cliques sharing K-1 points (default 3)",
+        ),
+        SEED,
+        OUT,
+        JSON,
+    ],
+    run: cliques_command,
+};
+
+// `cliques`
+
+/// `unsupervised cliques --data moons --n 60 --radius 0.3 --k 3 --json`: `{"edges": m,
+/// "maximal_cliques": c, "largest_clique": s, "k": k, "communities": [[...], ...],
+/// "overlapping": o, "unassigned": u, "seconds": t}`; `--out DIR` writes `cliques.svg`.
+pub fn cliques_command(args: &Args) -> Result {
+    use unsupervised::spectral::cliques::{clique_percolation, maximal_cliques};
+    use unsupervised::spectral::graph::{similarity_graph, Graph};
+    let d = args.data("moons")?;
+    let k: usize = args.get("--k", "a whole number")?.unwrap_or(3);
+    let kind = args.text("--graph").unwrap_or("epsilon");
+    let graph = match kind {
+        "epsilon" => {
+            args.refuse(
+                "--neighbors",
+                "--graph epsilon joins points by distance; use --radius",
+            )?;
+            Graph::Epsilon {
+                radius: args.get("--radius", "a number")?.unwrap_or(0.3),
+            }
+        }
+        "knn" => {
+            args.refuse("--radius", "--graph knn joins neighbours; use --neighbors")?;
+            Graph::knn(args.get("--neighbors", "a whole number")?.unwrap_or(5))
+        }
+        other => return Err(format!("--graph {other}: expected epsilon or knn").into()),
+    };
+    if k < 2 {
+        return Err(
+            format!("--k {k}: a community is built from cliques of at least 2 points").into(),
+        );
+    }
+    let started = Instant::now();
+    let w = similarity_graph(&d.x, graph, Exec::default())?;
+    let edges = (0..w.rows())
+        .map(|i| w.row(i).0.iter().filter(|&&j| j > i).count())
+        .sum::<usize>();
+    if edges == 0 {
+        return Err(format!(
+            "--radius {}: the graph has no edges, so no clique has two points; raise --radius",
+            args.text("--radius").unwrap_or("0.3")
+        )
+        .into());
+    }
+    let cliques = maximal_cliques(&w)?;
+    let communities = clique_percolation(&w, k)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let largest = cliques.iter().map(Vec::len).max().unwrap_or(0);
+    let unassigned = communities
+        .of_vertex
+        .iter()
+        .filter(|c| c.is_empty())
+        .count();
+    eprintln!(
+        "cliques: {} ({} points), {edges} edges, {} maximal cliques (largest {largest}); {} {k}-clique communities, {} points in several, {unassigned} in none, in {seconds:.3} s",
+        d.name,
+        d.x.rows(),
+        cliques.len(),
+        communities.members.len(),
+        communities.overlapping(),
+    );
+    if let Some(out) = TourContext::for_out(args)? {
+        let title = format!("{k}-clique communities of {}", d.name);
+        let fig =
+            Figure::new("", 1, 560.0, 520.0).with(clique_plot(title, &d.x, &w, &communities)?);
+        out.save_svg("cliques.svg", &fig)?;
+    }
+    if args.has("--json") {
+        let doc = vec![
+            ("edges", Json::Int(edges as i64)),
+            ("maximal_cliques", Json::Int(cliques.len() as i64)),
+            ("largest_clique", Json::Int(largest as i64)),
+            ("k", Json::Int(k as i64)),
+            (
+                "communities",
+                Json::Arr(
+                    communities
+                        .members
+                        .iter()
+                        .map(|m| Json::ints(m.iter().copied()))
+                        .collect(),
+                ),
+            ),
+            ("overlapping", Json::Int(communities.overlapping() as i64)),
+            ("unassigned", Json::Int(unassigned as i64)),
+            ("seconds", Json::Num(seconds)),
+        ];
+        say!("{}", Json::Obj(doc).render());
+    } else {
+        for (c, m) in communities.members.iter().enumerate() {
+            say!("community {c}: {} points", m.len());
+        }
+    }
+    Ok(())
+}
+
+/// A graph drawn over its points, each point coloured by its first community; a point in
+/// several gets a ring in its second community's colour (as the lecture's figure colours a
+/// node by more than one clique); points in none are small and black.
+fn clique_plot(
+    title: String,
+    x: &Matrix<f64>,
+    w: &unsupervised::linalg::Csr<f64>,
+    communities: &unsupervised::spectral::cliques::Communities,
+) -> Result<Plot> {
+    let mut segments = Vec::new();
+    for i in 0..w.rows() {
+        for &j in w.row(i).0.iter().filter(|&&j| j > i) {
+            segments.push([x[(i, 0)], x[(i, 1)], x[(j, 0)], x[(j, 1)]]);
+        }
+    }
+    let mut plot = Plot::new(title).segments(&segments, "#ccc");
+    let at = |pick: &dyn Fn(&[usize]) -> bool| -> (Vec<f64>, Vec<f64>) {
+        (0..x.rows())
+            .filter(|&i| pick(&communities.of_vertex[i]))
+            .map(|i| (x[(i, 0)], x[(i, 1)]))
+            .unzip()
+    };
+    let (gx, gy) = at(&|c| c.is_empty());
+    plot = plot.markers(&gx, &gy, "#333", 2.0)?;
+    for c in 0..communities.members.len() {
+        let (rx, ry) = at(&|of| of.len() > 1 && of[1] == c);
+        plot = plot.markers(&rx, &ry, plot::class_color(c), 7.5)?;
+    }
+    for c in 0..communities.members.len() {
+        let (px, py) = at(&|of| of.first() == Some(&c));
+        plot = plot.markers(&px, &py, plot::class_color(c), 4.5)?;
+    }
+    Ok(plot.equal_aspect())
+}
 
 // `spectral`
 
@@ -480,9 +638,36 @@ pub fn tour_spectral(ctx: &TourContext) -> Result<Vec<Section>> {
         )?);
     let mincut = ctx.save_svg("spectral-mincut.svg", &cut_fig)?;
     let parts = components(&w).count;
+
+    // Clusters as cliques: 3- and 4-clique communities of a small ε-graph, which overlap.
+    let few = datasets::two_moons(60, 0.1, ctx.seed)?.x;
+    let eps = similarity_graph(&few, Graph::Epsilon { radius: 0.3 }, Exec::default())?;
+    let n_cliques = unsupervised::spectral::cliques::maximal_cliques(&eps)?.len();
+    let mut clique_fig = Figure::new("", 2, 420.0, 330.0);
+    let mut counts = Vec::new();
+    for k in [3, 4] {
+        let c = unsupervised::spectral::cliques::clique_percolation(&eps, k)?;
+        counts.push(format!(
+            "k = {k}: {} communities, {} points in two or more, {} in none",
+            c.members.len(),
+            c.overlapping(),
+            c.of_vertex.iter().filter(|m| m.is_empty()).count()
+        ));
+        clique_fig.push(clique_plot(
+            format!(
+                "{k}-clique communities ({} points in several)",
+                c.overlapping()
+            ),
+            &few,
+            &eps,
+            &c,
+        )?);
+    }
+    let cliques = ctx.save_svg("spectral-cliques.svg", &clique_fig)?;
     Ok(vec![
         Section::figure(versus, "k-means against spectral clustering on two moons, circles and two spirals (10-NN graph, symmetric Laplacian)", &format!("k-means cuts each shape with a straight line; spectral clustering follows the shapes, except where two shapes touch: the spirals meet at their common centre, and the graph joins them there. ARI, k-means against spectral: {}.", scores.join("; "))),
         Section::figure(spectrum, "The 8-NN graph of two moons coloured by its Fiedler vector; Fiedler vectors sorted; the smallest eigenvalues of two data sets", "the Fiedler vector changes sign between the moons (a jump in the sorted entries near rank 150), but along each moon it drifts: a moon is a long, thin path, and the slowest-varying vector of a path is a slow wave along it. On two compact blobs joined by a few edges (orange) the sorted entries form two flat plateaus. Right: four separated Gaussians have four eigenvalues near zero and then a jump (the eigengap at k = 4); the moons' eigenvalues rise more gradually after the second."),
+        Section::figure(cliques, "Clusters as cliques: k-clique communities of an ε-graph (60 noisy moon points, radius 0.3)", &format!("the graph has {n_cliques} maximal cliques (Bron–Kerbosch). A community is a union of k-cliques that reach one another through k-cliques sharing k − 1 points (clique percolation); a ringed point belongs to two communities, as a node with several colours does in the lecture's figure. {}. Larger k asks for denser groups: communities shrink and more points belong to none.", counts.join("; "))),
         Section::figure(mincut, "The exact minimum cut (Stoer–Wagner) against spectral clustering, on two moons", &format!("left and middle: noise 0.1, Gaussian 10-NN graph with σ = 0.1 ({parts} component(s)). The cheapest of all cuts isolates {} point(s): the most weakly joined point's edges weigh less than the {:.3} that separating the moons costs. Dividing by the part's size (RatioCut) or volume (Ncut) makes that tiny part expensive, and spectral clustering, which relaxes Ncut, finds the moons. Right: noise 0.08 and σ = 1, where the moons touch through a thin bridge and the minimum cut separates them ({} and {} points); the lecture's warning is about the first case, which is the usual one on noisy data.", cut.smaller_side(), sp.cut.cut, thin_cut.labels.iter().filter(|&&l| l == 0).count(), thin_cut.smaller_side())),
     ])
 }
