@@ -317,6 +317,8 @@ fn repel(
     }
 }
 
+// ANCHOR_END: sgd
+
 /// `d²ᵇ` from the squared distance, in single precision: a step's size needs no more, and
 /// `f32::powf` costs about half of `f64::powf`, which was most of the descent's time
 /// (umap-learn works in single precision throughout).
