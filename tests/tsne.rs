@@ -828,8 +828,8 @@ mod umap {
     }
 
     /// Held-out digits placed by `transform` land among their own class: 1-NN accuracy
-    /// against the training map's labels of at least 0.9 (0.94 measured), and training
-    /// points placed again land near where the fit put them.
+    /// against the training map's labels of at least 0.9, and the placed points keep their
+    /// neighbourhoods (trustworthiness above 0.9).
     #[test]
     fn transform_places_held_out_digits_among_their_class() {
         let (x, labels) = digits(1200);

@@ -51,7 +51,7 @@ pub const COMMAND: Command = Command {
         ),
         Flag::switch(
             "--score",
-            "also report trustworthiness(5, Exec::default()) and 5-fold 1-NN accuracy",
+            "also report trustworthiness (k = 5) and 5-fold 1-NN accuracy",
         ),
         SEED,
         OUT,
@@ -156,25 +156,13 @@ pub fn umap_command(args: &Args) -> Result {
     );
     let labels = d.labels.as_deref();
     let scores = if args.has("--score") {
-        let t = unsupervised::metrics::trustworthiness(&train, &fit.embedding, 5, Exec::default())?;
-        let acc = match labels {
-            Some(l) => Some(unsupervised::metrics::knn_accuracy(
-                &fit.embedding,
-                &l[..n - held],
-                1,
-                5,
-                options.seed,
-                Exec::default(),
-            )?),
-            None => None,
-        };
-        eprintln!(
-            "trustworthiness (k = 5) {t:.4}{}",
-            acc.map_or(String::new(), |a| format!(
-                ", 1-NN accuracy (5-fold) {a:.4}"
-            ))
-        );
-        Some((t, acc))
+        let train_labels = labels.map(|l| &l[..n - held]);
+        Some(score_map(
+            &train,
+            &fit.embedding,
+            train_labels,
+            options.seed,
+        )?)
     } else {
         None
     };
@@ -204,21 +192,13 @@ pub fn umap_command(args: &Args) -> Result {
     };
     if let Some(out) = TourContext::for_out(args)? {
         out.save_npy("embedding.npy", &all)?;
-        let (xs, ys) = (all.column(0), all.column(1.min(all.cols() - 1)));
         let title = format!(
             "UMAP of {} ({} neighbours, min_dist {})",
             d.name,
             args.text("--neighbors").unwrap_or("15"),
             args.text("--min-dist").unwrap_or("0.1"),
         );
-        let plot = match labels {
-            Some(l) => Plot::new(title).scatter_classes(&xs, &ys, l, &d.class_names)?,
-            None => Plot::new(title).points(&xs, &ys, plot::class_color(0))?,
-        };
-        out.save_svg(
-            "umap.svg",
-            &Figure::new("", 1, 560.0, 520.0).with(plot.equal_aspect()),
-        )?;
+        save_map(&out, "umap.svg", title, &all, &d)?;
     }
     if args.has("--json") {
         let mut doc = vec![
@@ -247,6 +227,50 @@ pub fn umap_command(args: &Args) -> Result {
         say!("UMAP map of {} points in {seconds:.2} s", all.rows());
     }
     Ok(())
+}
+
+/// `--out` of `tsne` and `umap`: the map's first two axes, coloured by class when the data
+/// are labelled.
+fn save_map(
+    out: &TourContext,
+    name: &str,
+    title: String,
+    y: &Matrix<f64>,
+    d: &datasets::Dataset,
+) -> Result {
+    let (xs, ys) = (y.column(0), y.column(1.min(y.cols() - 1)));
+    let plot = match &d.labels {
+        Some(l) => Plot::new(title).scatter_classes(&xs, &ys, l, &d.class_names)?,
+        None => Plot::new(title).points(&xs, &ys, plot::class_color(0))?,
+    };
+    out.save_svg(
+        name,
+        &Figure::new("", 1, 560.0, 520.0).with(plot.equal_aspect()),
+    )?;
+    Ok(())
+}
+
+/// `--score` of `tsne` and `umap`: trustworthiness (k = 5) of the map, and its 5-fold 1-NN
+/// accuracy when the data are labelled, reported on stderr.
+fn score_map(
+    x: &Matrix<f64>,
+    y: &Matrix<f64>,
+    labels: Option<&[usize]>,
+    seed: u64,
+) -> Result<(f64, Option<f64>)> {
+    use unsupervised::metrics::{knn_accuracy, trustworthiness};
+    let t = trustworthiness(x, y, 5, Exec::default())?;
+    let acc = match labels {
+        Some(l) => Some(knn_accuracy(y, l, 1, 5, seed, Exec::default())?),
+        None => None,
+    };
+    eprintln!(
+        "trustworthiness (k = 5) {t:.4}{}",
+        acc.map_or(String::new(), |a| format!(
+            ", 1-NN accuracy (5-fold) {a:.4}"
+        ))
+    );
+    Ok((t, acc))
 }
 
 fn init_name(init: unsupervised::tsne::umap::Init) -> &'static str {
@@ -325,48 +349,24 @@ pub fn tsne_command(args: &Args) -> Result {
         fit.kl
     );
     let scores = if args.has("--score") {
-        let t = unsupervised::metrics::trustworthiness(&d.x, &fit.embedding, 5, Exec::default())?;
-        let acc = match &d.labels {
-            Some(l) => Some(unsupervised::metrics::knn_accuracy(
-                &fit.embedding,
-                l,
-                1,
-                5,
-                options.seed,
-                Exec::default(),
-            )?),
-            None => None,
-        };
-        eprintln!(
-            "trustworthiness(5, Exec::default()) {t:.4}{}",
-            acc.map_or(String::new(), |a| format!(
-                ", 1-NN accuracy (5-fold) {a:.4}"
-            ))
-        );
-        Some((t, acc))
+        Some(score_map(
+            &d.x,
+            &fit.embedding,
+            d.labels.as_deref(),
+            options.seed,
+        )?)
     } else {
         None
     };
     if let Some(out) = TourContext::for_out(args)? {
         out.save_npy("embedding.npy", &fit.embedding)?;
-        let (xs, ys) = (
-            fit.embedding.column(0),
-            fit.embedding.column(1.min(fit.embedding.cols() - 1)),
-        );
         let title = format!(
             "t-SNE of {} (perplexity {}, KL {:.3})",
             d.name,
             args.text("--perplexity").unwrap_or("30"),
             fit.kl
         );
-        let plot = match &d.labels {
-            Some(l) => Plot::new(title).scatter_classes(&xs, &ys, l, &d.class_names)?,
-            None => Plot::new(title).points(&xs, &ys, plot::class_color(0))?,
-        };
-        out.save_svg(
-            "tsne.svg",
-            &Figure::new("", 1, 560.0, 520.0).with(plot.equal_aspect()),
-        )?;
+        save_map(&out, "tsne.svg", title, &fit.embedding, &d)?;
     }
     if args.has("--json") {
         let mut doc = vec![

@@ -206,7 +206,7 @@ const CLIP: f64 = 4.0;
 /// when given (the training map, for [`super::FittedUmap::transform`]), else of `y`
 /// itself. Each head moves only itself: the graph is symmetric, so the pull along an edge
 /// reaches both ends, each from its own row (with twice the step, as each end would get
-/// from the two directed samples). Within an epoch a head reads every other point where it
+/// from the two directed samples; once against a fixed map). Within an epoch a head reads every other point where it
 /// was when the epoch began, and each block of heads draws its negatives from its own
 /// generator, so blocks are independent: they are shared out over threads, and the map is the same bits for any
 /// thread count (umap-learn's threads instead race on shared positions).
@@ -222,6 +222,9 @@ pub fn optimize_layout(
     let n_tails = fixed.map_or(y.rows(), |f| f.rows()) as u64;
     let largest = largest_weight(graph);
     let blocks = y.rows().div_ceil(ROWS_PER_TASK);
+    // In one map each edge is stored both ways, and the cost's gradient at yᵢ has both
+    // terms; against a fixed map only the new point's own term exists.
+    let pull = if fixed.is_none() { 2.0 } else { 1.0 };
     let mut seeds = Rng::seed_from_u64(seed);
     for epoch in 1..=sgd.n_epochs {
         let alpha = sgd.initial_alpha * (1.0 - (epoch - 1) as f64 / sgd.n_epochs as f64);
@@ -246,7 +249,7 @@ pub fn optimize_layout(
                         if !sampled_at(epoch, w / largest) {
                             continue;
                         }
-                        attract(head, tails.row(j), &sgd, alpha);
+                        attract(head, tails.row(j), &sgd, pull * alpha);
                         let own = fixed.is_none().then_some(i);
                         repel(head, tails, own, n_tails, &sgd, &mut rng, &mut push);
                         for (v, p) in head.iter_mut().zip(&push) {
@@ -271,8 +274,9 @@ fn sampled_at(epoch: usize, rate: f64) -> bool {
     (epoch as f64 * rate).floor() > ((epoch - 1) as f64 * rate).floor()
 }
 
-/// One sample of an edge: the gradient of `-log q_ij` pulls the head towards its tail.
-fn attract(head: &mut [f64], tail: &[f64], sgd: &Sgd, alpha: f64) {
+/// One sample of an edge: the gradient of `-log q_ij` pulls the head towards its tail, by
+/// `step` times the clipped gradient.
+fn attract(head: &mut [f64], tail: &[f64], sgd: &Sgd, step: f64) {
     let d2: f64 = head.iter().zip(tail).map(|(a, b)| (a - b) * (a - b)).sum();
     if d2 <= 0.0 {
         return;
@@ -280,7 +284,7 @@ fn attract(head: &mut [f64], tail: &[f64], sgd: &Sgd, alpha: f64) {
     let p = power(d2, sgd.b);
     let coeff = -2.0 * sgd.a * sgd.b * p / d2 / (sgd.a * p + 1.0);
     for (h, &t) in head.iter_mut().zip(tail) {
-        *h += 2.0 * (coeff * (*h - t)).clamp(-CLIP, CLIP) * alpha;
+        *h += (coeff * (*h - t)).clamp(-CLIP, CLIP) * step;
     }
 }
 

@@ -138,8 +138,8 @@ impl Umap {
         self.init = init;
         self
     }
-    /// Threads for the kNN search, the calibration and the spectral start; the descent is
-    /// sequential, and the map the same for any count.
+    /// Threads for the kNN search, the calibration, the spectral start and the descent; the
+    /// map is the same for any count.
     pub fn threads(mut self, threads: usize) -> Self {
         self.exec = self.exec.with_threads(threads);
         self
