@@ -1,6 +1,8 @@
 //! Chapter 9 benchmarks: `cargo bench --bench tsne`. The stages of Barnes–Hut t-SNE on MNIST
 //! 10k after PCA to 50 dimensions (the 90-nearest-neighbour search, the perplexity
-//! calibration, one gradient step at n = 10,000, exact and Barnes–Hut), and digits end to end.
+//! calibration, one gradient step at n = 10,000, exact and Barnes–Hut), and digits end to end;
+//! UMAP's stages on the digits (the fuzzy graph, the spectral start, 50 epochs of the
+//! descent) and UMAP end to end.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::time::Duration;
@@ -60,5 +62,46 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+fn umap_stages(c: &mut Criterion) {
+    use unsupervised::tsne::umap::{
+        fit_curve, fuzzy_union, memberships, optimize_layout, spectral_layout, Sgd, Umap,
+    };
+    let mut group = c.benchmark_group("umap");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    let exec = Exec::default();
+    let x = datasets::digits().unwrap().x;
+    let nb = knn_self(&x, 14, exec).unwrap();
+    group.bench_function("fuzzy_graph/digits", |b| {
+        b.iter(|| fuzzy_union(x.rows(), &memberships(&nb, 15, exec).1).unwrap())
+    });
+    let graph = fuzzy_union(x.rows(), &memberships(&nb, 15, exec).1).unwrap();
+    group.bench_function("spectral_start/digits", |b| {
+        b.iter(|| spectral_layout(&graph, 2, 0, exec).unwrap())
+    });
+    let start = spectral_layout(&graph, 2, 0, exec).unwrap().unwrap();
+    let (a, b) = fit_curve(0.1, 1.0).unwrap();
+    let sgd = Sgd {
+        a,
+        b,
+        gamma: 1.0,
+        negative_rate: 5,
+        initial_alpha: 1.0,
+        n_epochs: 50,
+    };
+    group.bench_function("descent_50_epochs/digits", |bench| {
+        bench.iter(|| {
+            let mut y = start.clone();
+            optimize_layout(&mut y, None, &graph, sgd, 0, exec).unwrap();
+            y
+        })
+    });
+    group.bench_function("end_to_end/digits", |bench| {
+        bench.iter(|| Umap::new().fit(&x).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, umap_stages);
 criterion_main!(benches);
