@@ -795,6 +795,27 @@ mod umap {
         }
     }
 
+    /// With NN-descent's neighbours instead of the exact ones, the digits map keeps its
+    /// neighbourhoods and classes (trustworthiness and 1-NN accuracy within 0.01).
+    #[test]
+    fn descent_search_maps_the_digits_as_well_as_the_exact_one() {
+        use unsupervised::metrics::knn_accuracy;
+        use unsupervised::tsne::umap::Search;
+        let (x, labels) = digits(1000);
+        let score = |search| {
+            let y = Umap::new().search(search).fit(&x).unwrap().embedding;
+            (
+                trustworthiness(&x, &y, 5, Exec::default()).unwrap(),
+                knn_accuracy(&y, &labels, 1, 5, 0, Exec::default()).unwrap(),
+            )
+        };
+        let (exact, descent) = (score(Search::Exact), score(Search::Descent));
+        assert!(
+            (exact.0 - descent.0).abs() < 0.01 && (exact.1 - descent.1).abs() < 0.01,
+            "exact {exact:?}, descent {descent:?}"
+        );
+    }
+
     /// Two points joined by one edge of weight 1 settle where attraction and repulsion
     /// balance. Each sample of an edge pulls both ends together, 2 x 2ab d^{2b-2} / (1 +
     /// a d^{2b}); of its 5 negative samples, half draw the point itself and are skipped, and

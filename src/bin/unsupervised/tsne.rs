@@ -89,6 +89,11 @@ pub const UMAP: Command = Command {
         .sets("n_epochs"),
         Flag::value("--init", "NAME", "spectral (default) or random"),
         Flag::value(
+            "--search",
+            "NAME",
+            "neighbours: auto (default: exact up to 20,000 points), exact or descent",
+        ),
+        Flag::value(
             "--hold-out",
             "M",
             "fit on all but the last M points, then place those by transform",
@@ -112,7 +117,7 @@ pub const UMAP: Command = Command {
 /// and "held_out", "held_out_accuracy" with `--hold-out`; `--out DIR` writes
 /// `embedding.npy` and `umap.svg`.
 pub fn umap_command(args: &Args) -> Result {
-    use unsupervised::tsne::umap::{Init, Umap};
+    use unsupervised::tsne::umap::{Init, Search, Umap};
     let options = args.data_options()?;
     let d = args.data("digits")?;
     let init = args.choice(
@@ -120,8 +125,18 @@ pub fn umap_command(args: &Args) -> Result {
         "spectral",
         &[("spectral", Init::Spectral), ("random", Init::Random)],
     )?;
+    let search = args.choice(
+        "--search",
+        "auto",
+        &[
+            ("auto", Search::Auto),
+            ("exact", Search::Exact),
+            ("descent", Search::Descent),
+        ],
+    )?;
     let mut umap = Umap::new()
         .init(init)
+        .search(search)
         .n_neighbors(args.get("--neighbors", "a whole number")?.unwrap_or(15))
         .min_dist(args.get("--min-dist", "a number")?.unwrap_or(0.1))
         .spread(args.get("--spread", "a number")?.unwrap_or(1.0))

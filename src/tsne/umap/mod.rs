@@ -26,7 +26,7 @@ pub use graph::{calibrate_membership, fuzzy_union, memberships, Membership};
 pub use layout::{fit_curve, optimize_layout, prune, scale_layout, spectral_layout, Sgd};
 
 use crate::error::{check_count, Error, Result, MAX_ITERATIONS};
-use crate::linalg::{knn, knn_self, Csr, Exec, Matrix};
+use crate::linalg::{knn, knn_self, nn_descent, Csr, Exec, Matrix};
 use crate::rand::Rng;
 
 /// Where the map starts.
@@ -37,6 +37,21 @@ pub enum Init {
     /// Uniform in [-10, 10] on every axis.
     Random,
 }
+
+/// How the neighbour graph's neighbours are found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Search {
+    /// Exact up to [`EXACT_SEARCH_MAX`] points, NN-descent above.
+    #[default]
+    Auto,
+    /// Chapter 1's exact search: O(n²d), by blocked GEMM.
+    Exact,
+    /// NN-descent ([`crate::linalg::nn_descent`]): approximate, about O(n k² d) per round.
+    Descent,
+}
+
+/// Up to this many points, [`Search::Auto`] searches exactly (MNIST 10k: 1.5 s).
+pub const EXACT_SEARCH_MAX: usize = 20_000;
 
 /// UMAP's hyperparameters; [`Umap::fit`] validates them.
 #[derive(Clone, Debug)]
@@ -50,6 +65,7 @@ pub struct Umap {
     negative_sample_rate: usize,
     repulsion_strength: f64,
     init: Init,
+    search: Search,
     exec: Exec,
     seed: u64,
 }
@@ -86,6 +102,7 @@ impl Default for Umap {
             negative_sample_rate: 5,
             repulsion_strength: 1.0,
             init: Init::Spectral,
+            search: Search::Auto,
             exec: Exec::default(),
             seed: 0,
         }
@@ -136,6 +153,11 @@ impl Umap {
     }
     pub fn init(mut self, init: Init) -> Self {
         self.init = init;
+        self
+    }
+    /// Exact or approximate neighbours (default: exact up to [`EXACT_SEARCH_MAX`] points).
+    pub fn search(mut self, search: Search) -> Self {
+        self.search = search;
         self
     }
     /// Threads for the kNN search, the calibration, the spectral start and the descent; the
@@ -210,7 +232,7 @@ impl Umap {
     pub fn fit(&self, x: &Matrix<f64>) -> Result<FittedUmap> {
         self.validate(x)?;
         let n = x.rows();
-        let nb = knn_self(x, self.n_neighbors - 1, self.exec)?;
+        let nb = self.neighbours(x)?;
         let (calibration, directed) = memberships(&nb, self.n_neighbors, self.exec);
         let graph = fuzzy_union(n, &directed)?;
         let (a, b) = fit_curve(self.min_dist, self.spread)?;
@@ -241,6 +263,20 @@ impl Umap {
         })
     }
     // ANCHOR_END: fit
+
+    /// Each point's k − 1 nearest others, exactly or by NN-descent.
+    fn neighbours(&self, x: &Matrix<f64>) -> Result<crate::linalg::Neighbors<f64>> {
+        let exact = match self.search {
+            Search::Auto => x.rows() <= EXACT_SEARCH_MAX,
+            Search::Exact => true,
+            Search::Descent => false,
+        };
+        if exact {
+            knn_self(x, self.n_neighbors - 1, self.exec)
+        } else {
+            Ok(nn_descent(x, self.n_neighbors - 1, self.seed)?.0)
+        }
+    }
 
     /// The spectral start, or uniform noise when asked for or when the graph is
     /// disconnected; returns the start used.
