@@ -135,6 +135,17 @@ pub fn cliques_command(args: &Args) -> Result {
         )
         .into());
     }
+    if edges > CLIQUES_MAX_EDGES {
+        return Err(format!(
+            "{}: the graph has {edges} edges; cliques are listed on sparse graphs (at most {CLIQUES_MAX_EDGES}); {}",
+            match kind {
+                "knn" => format!("--neighbors {}", args.text("--neighbors").unwrap_or("5")),
+                _ => format!("--radius {}", args.text("--radius").unwrap_or("0.3")),
+            },
+            if kind == "knn" { "lower --neighbors" } else { "lower --radius" }
+        )
+        .into());
+    }
     let cliques = maximal_cliques(&w)?;
     let communities = clique_percolation(&w, k)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -186,6 +197,9 @@ pub fn cliques_command(args: &Args) -> Result {
     }
     Ok(())
 }
+
+/// The most edges `cliques` lists cliques on: a dense graph has exponentially many.
+const CLIQUES_MAX_EDGES: usize = 1_000_000;
 
 /// A graph drawn over its points, each point coloured by its first community; a point in
 /// several gets a ring in its second community's colour (as the lecture's figure colours a
