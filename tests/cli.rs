@@ -769,6 +769,8 @@ fn every_flag_refuses_every_bad_value_by_name() {
         ("--learning-rate", &["18446744073709551615", "1e12"]), // a large step is legal; a blow-up is an error (run below)
         ("--sigma", &["18446744073709551615", "1e12"]), // a wide kernel: every weight near 1
         ("--radius", &["18446744073709551615", "1e12"]), // beyond the data's diameter: the complete graph
+        ("--min-dist", &["0"]),                          // umap: map points may coincide
+        ("--hold-out", &["0"]),                          // umap: fit on every point
         ("--beta", &["0"]),                              // vae: no KL term, a noisy autoencoder
         // Weights of loss terms: 0 drops a term, any finite size is legal.
         ("--lambda", &["0", "18446744073709551615", "1e12"]),

@@ -118,10 +118,12 @@ pub fn cliques_command(args: &Args) -> Result {
         }
         other => return Err(format!("--graph {other}: expected epsilon or knn").into()),
     };
-    if k < 2 {
-        return Err(
-            format!("--k {k}: a community is built from cliques of at least 2 points").into(),
-        );
+    if k < 2 || k > d.x.rows() {
+        return Err(format!(
+            "--k {k}: a community is built from cliques of 2 to {} points (the data's size)",
+            d.x.rows()
+        )
+        .into());
     }
     let started = Instant::now();
     let w = similarity_graph(&d.x, graph, Exec::default())?;

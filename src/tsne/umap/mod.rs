@@ -50,6 +50,9 @@ pub enum Search {
     Descent,
 }
 
+/// The largest `spread` accepted.
+pub const MAX_SPREAD: f64 = 1000.0;
+
 /// Up to this many points, [`Search::Auto`] searches exactly (MNIST 10k: 1.5 s).
 pub const EXACT_SEARCH_MAX: usize = 20_000;
 
@@ -190,8 +193,14 @@ impl Umap {
                 ),
             ));
         }
-        if !(self.spread > 0.0 && self.spread.is_finite()) {
-            return Err(Error::invalid("spread", self.spread, "must be above 0"));
+        // The map's scale only matters against min_dist; far beyond the curve's usual 0.5 to 3
+        // the least-squares fit of a and b has nothing left to fit.
+        if !(self.spread > 0.0 && self.spread <= MAX_SPREAD) {
+            return Err(Error::invalid(
+                "spread",
+                self.spread,
+                format!("must be above 0 and at most {MAX_SPREAD}"),
+            ));
         }
         if !(self.min_dist >= 0.0 && self.min_dist <= self.spread) {
             return Err(Error::invalid(
